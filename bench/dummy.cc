@@ -1,0 +1,1 @@
+int ufb_dummy;

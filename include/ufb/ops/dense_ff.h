@@ -1,0 +1,63 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+namespace ufb::ops {
+
+// Dense feedforward y = GELU(x · W_in^T + b_in) · W_out^T + b_out, `width` neurons.
+struct DenseFfShape {
+  int64_t hidden = 0;
+  int64_t width = 0;
+};
+
+// Non-owning views (row-major): w_in [width, hidden], w_out [hidden, width]; b_in [width] and
+// b_out [hidden] may be empty (crammedBERT has no biases there).
+struct DenseFfWeights {
+  DenseFfShape shape;
+  std::span<const float> w_in;
+  std::span<const float> b_in;
+  std::span<const float> w_out;
+  std::span<const float> b_out;
+};
+
+void validate(const DenseFfWeights& weights);  // throws ufb::Error naming the mismatch
+
+enum class DenseFfImpl {
+  reference,  // plain loops: the oracle
+  blas_l1,    // OpenBLAS sdot per neuron and per output
+  blas_l2,    // OpenBLAS sgemv per token
+  blas_l3,    // OpenBLAS sgemm over the batch
+  onednn,     // oneDNN matmul with prepacked weights and a fused bias + GELU(erf) post-op
+};
+
+std::string_view to_string(DenseFfImpl impl);
+DenseFfImpl parse_dense_ff_impl(std::string_view name);  // throws ufb::Error
+std::span<const DenseFfImpl> all_dense_ff_impls();
+
+class DenseFfKernel {
+ public:
+  explicit DenseFfKernel(const DenseFfWeights& weights);
+  virtual ~DenseFfKernel() = default;
+  DenseFfKernel(const DenseFfKernel&) = delete;
+  DenseFfKernel& operator=(const DenseFfKernel&) = delete;
+
+  // x [batch, hidden] in, y [batch, hidden] out (overwritten); throws ufb::Error on bad sizes.
+  void forward(std::span<const float> x, int64_t batch, std::span<float> y) const;
+
+  const DenseFfShape& shape() const { return weights_.shape; }
+
+ protected:
+  const DenseFfWeights& weights() const { return weights_; }
+  virtual void run(const float* x, int64_t batch, float* y) const = 0;
+
+ private:
+  DenseFfWeights weights_;
+};
+
+std::unique_ptr<DenseFfKernel> make_dense_ff_kernel(DenseFfImpl impl,
+                                                    const DenseFfWeights& weights);
+
+}  // namespace ufb::ops

@@ -1,0 +1,107 @@
+// The FFF kernel interface: argument checks shared by all variants, names, and the factory.
+#include "ufb/ops/fff.h"
+
+#include <array>
+#include <string>
+
+#include "fff_variants.h"
+#include "ufb/error.h"
+
+namespace ufb::ops {
+namespace {
+
+constexpr std::array kFffImpls = {FffImpl::reference, FffImpl::masked_dense, FffImpl::blas_l1,
+                                  FffImpl::blas_l2, FffImpl::native};
+
+void check_span(std::string_view what, size_t actual, int64_t expected) {
+  if (static_cast<int64_t>(actual) != expected) {
+    throw Error("FFF " + std::string(what) + " has " + std::to_string(actual) +
+                " values, the shape implies " + std::to_string(expected));
+  }
+}
+
+}  // namespace
+
+void validate(const FffWeights& weights) {
+  const FffShape& shape = weights.shape;
+  if (shape.hidden < 1) throw Error("FFF hidden size must be >= 1, got " + std::to_string(shape.hidden));
+  if (shape.depth < 0 || shape.depth > FffShape::kMaxDepth) {
+    throw Error("FFF depth must be in 0.." + std::to_string(FffShape::kMaxDepth) + ", got " +
+                std::to_string(shape.depth));
+  }
+  if (shape.trees < 1) throw Error("FFF tree count must be >= 1, got " + std::to_string(shape.trees));
+  check_span("w_in", weights.w_in.size(), shape.neurons() * shape.hidden);
+  check_span("b_in", weights.b_in.size(), shape.neurons());
+  check_span("w_out", weights.w_out.size(), shape.hidden * shape.neurons());
+}
+
+std::vector<FffStep> fff_reference_path(const FffWeights& weights, std::span<const float> token,
+                                        int64_t tree) {
+  const FffShape& shape = weights.shape;
+  check_span("token", token.size(), shape.hidden);
+  std::vector<FffStep> path;
+  int64_t node = 0;
+  for (int level = 0; level < shape.levels(); ++level) {
+    const int64_t neuron = tree * shape.nodes_per_tree() + node;
+    const float* row = weights.w_in.data() + neuron * shape.hidden;
+    double sum = weights.b_in[neuron];
+    for (int64_t h = 0; h < shape.hidden; ++h) sum += double{token[h]} * row[h];
+    const float logit = static_cast<float>(sum);
+    path.push_back({static_cast<int32_t>(node), logit});
+    node = logit > 0.0f ? 2 * node + 2 : 2 * node + 1;
+  }
+  return path;
+}
+
+std::string_view to_string(FffImpl impl) {
+  switch (impl) {
+    case FffImpl::reference: return "reference";
+    case FffImpl::masked_dense: return "masked_dense";
+    case FffImpl::blas_l1: return "blas_l1";
+    case FffImpl::blas_l2: return "blas_l2";
+    case FffImpl::native: return "native";
+  }
+  return "?";
+}
+
+FffImpl parse_fff_impl(std::string_view name) {
+  for (FffImpl impl : kFffImpls) {
+    if (to_string(impl) == name) return impl;
+  }
+  throw Error("unknown FFF implementation '" + std::string(name) +
+              "' (expected reference, masked_dense, blas_l1, blas_l2 or native)");
+}
+
+std::span<const FffImpl> all_fff_impls() { return kFffImpls; }
+
+FffKernel::FffKernel(const FffWeights& weights) : weights_(weights) { validate(weights_); }
+
+void FffKernel::forward(std::span<const float> x, int64_t batch, std::span<float> y,
+                        std::span<int32_t> leaves) const {
+  if (batch < 0) throw Error("FFF batch must be >= 0, got " + std::to_string(batch));
+  check_span("input", x.size(), batch * shape().hidden);
+  check_span("output", y.size(), batch * shape().hidden);
+  if (!leaves.empty()) check_span("leaves", leaves.size(), batch * shape().trees);
+  if (batch == 0) return;
+  run(x.data(), batch, y.data(), leaves.empty() ? nullptr : leaves.data());
+}
+
+std::unique_ptr<FffKernel> make_fff_kernel(FffImpl impl, const FffWeights& weights,
+                                           WeightType weight_type) {
+  validate(weights);
+  if (impl == FffImpl::native) return make_native_fff(weights, weight_type);
+  if (weight_type != WeightType::f32) {
+    throw Error("FFF implementation '" + std::string(to_string(impl)) +
+                "' supports only f32 weights (bf16 is available in 'native')");
+  }
+  switch (impl) {
+    case FffImpl::reference: return make_reference_fff(weights);
+    case FffImpl::masked_dense: return make_masked_dense_fff(weights);
+    case FffImpl::blas_l1: return make_blas_l1_fff(weights);
+    case FffImpl::blas_l2: return make_blas_l2_fff(weights);
+    case FffImpl::native: break;
+  }
+  throw Error("unhandled FFF implementation");
+}
+
+}  // namespace ufb::ops

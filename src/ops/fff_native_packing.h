@@ -1,0 +1,37 @@
+#pragma once
+
+// The native FFF kernel's weight layout: one block per neuron holding its W_in row and its
+// W_out column side by side, each padded to a whole number of 64-byte lines, so the two rows a
+// visited node needs sit in one contiguous, prefetchable stretch of memory.
+
+#include <cstdint>
+
+#include "hwy/aligned_allocator.h"
+#include "hwy/base.h"
+#include "ufb/ops/fff.h"
+
+namespace ufb::ops {
+
+template <typename T>
+struct FffNodeBlocks {
+  FffShape shape;
+  int64_t row_stride = 0;  // elements between the W_in row and the W_out row of a block
+  hwy::AlignedFreeUniquePtr<T[]> blocks;
+  hwy::AlignedFreeUniquePtr<float[]> bias;
+
+  int64_t block_stride() const { return 2 * row_stride; }
+  const T* input_row(int64_t neuron) const { return blocks.get() + neuron * block_stride(); }
+  const T* output_row(int64_t neuron) const { return input_row(neuron) + row_stride; }
+};
+
+// What one forward call hands to the per-target code.
+template <typename T>
+struct FffNativeCall {
+  const FffNodeBlocks<T>* weights;
+  const float* x;
+  int64_t batch;
+  float* y;
+  int32_t* leaves;  // may be null
+};
+
+}  // namespace ufb::ops
