@@ -1,0 +1,171 @@
+#include "ufb/ops/fff.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <tuple>
+
+#include "ops/random_layers.h"
+#include "ufb/error.h"
+#include "ufb/ops/gelu.h"
+
+namespace ufb::ops {
+namespace {
+
+using testing::FffLayer;
+
+constexpr float kRoutingMargin = 1e-3f;
+constexpr double kTolerance = 3e-5;
+
+struct FffCase {
+  int64_t hidden;
+  int depth;
+  int64_t trees;
+  int64_t batch;
+};
+
+void PrintTo(const FffCase& c, std::ostream* os) { *os << "{hidden " << c.hidden << ", depth " << c.depth << ", trees " << c.trees << ", batch " << c.batch << "}"; }
+
+std::string case_name(const ::testing::TestParamInfo<FffCase>& info) {
+  const FffCase& c = info.param;
+  return "hidden" + std::to_string(c.hidden) + "_depth" + std::to_string(c.depth) + "_trees" +
+         std::to_string(c.trees) + "_batch" + std::to_string(c.batch);
+}
+
+// Layers are shared by the cases that differ only in batch size.
+const FffLayer& cached_layer(const FffShape& shape) {
+  static std::map<std::tuple<int64_t, int, int64_t>, FffLayer> layers;
+  const auto key = std::make_tuple(shape.hidden, shape.depth, shape.trees);
+  auto found = layers.find(key);
+  if (found == layers.end()) {
+    std::mt19937 rng(static_cast<unsigned>(shape.hidden * 131 + shape.depth * 7 + shape.trees));
+    found = layers.emplace(key, testing::random_fff_layer(shape, rng)).first;
+  }
+  return found->second;
+}
+
+struct Outputs {
+  std::vector<float> y;
+  std::vector<int32_t> leaves;
+};
+
+Outputs run(FffImpl impl, const FffWeights& weights, const std::vector<float>& x, int64_t batch,
+            WeightType weight_type = WeightType::f32) {
+  const auto kernel = make_fff_kernel(impl, weights, weight_type);
+  Outputs out{std::vector<float>(x.size(), -7.0f), std::vector<int32_t>(batch * weights.shape.trees, -1)};
+  kernel->forward(x, batch, out.y, out.leaves);
+  return out;
+}
+
+class FffVariants : public ::testing::TestWithParam<FffCase> {};
+
+TEST_P(FffVariants, EveryVariantMatchesTheReference) {
+  const FffCase& c = GetParam();
+  const FffLayer& layer = cached_layer({c.hidden, c.depth, c.trees});
+  std::mt19937 rng(static_cast<unsigned>(c.batch));
+  const std::vector<float> x = testing::tokens_with_routing_margin(layer.view(), c.batch, kRoutingMargin, rng);
+  const Outputs expected = run(FffImpl::reference, layer.view(), x, c.batch);
+  for (FffImpl impl : all_fff_impls()) {
+    SCOPED_TRACE(std::string(to_string(impl)));
+    const Outputs actual = run(impl, layer.view(), x, c.batch);
+    EXPECT_EQ(actual.leaves, expected.leaves);
+    EXPECT_LE(testing::relative_error(actual.y, expected.y), kTolerance);
+  }
+}
+
+TEST_P(FffVariants, Bf16NativeMatchesTheReferenceOnRoundedWeights) {
+  const FffCase& c = GetParam();
+  FffLayer rounded = cached_layer({c.hidden, c.depth, c.trees});
+  round_to_bf16(rounded.w_in);
+  round_to_bf16(rounded.w_out);
+  std::mt19937 rng(static_cast<unsigned>(c.batch + 1));
+  const std::vector<float> x = testing::tokens_with_routing_margin(rounded.view(), c.batch, kRoutingMargin, rng);
+  const Outputs expected = run(FffImpl::reference, rounded.view(), x, c.batch);
+  // The kernel rounds the unrounded weights itself: the result must equal the rounded reference.
+  const Outputs actual = run(FffImpl::native, cached_layer({c.hidden, c.depth, c.trees}).view(), x,
+                             c.batch, WeightType::bf16);
+  EXPECT_EQ(actual.leaves, expected.leaves);
+  EXPECT_LE(testing::relative_error(actual.y, expected.y), kTolerance);
+}
+
+std::vector<FffCase> awkward_cases() {
+  std::vector<FffCase> cases;
+  for (int64_t hidden : {1, 7, 100, 768}) {
+    for (int depth : {0, 1, 11}) {
+      for (int64_t trees : {1, 3}) {
+        for (int64_t batch : {1, 5, 1000}) cases.push_back({hidden, depth, trees, batch});
+      }
+    }
+  }
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(AwkwardSizes, FffVariants, ::testing::ValuesIn(awkward_cases()), case_name);
+
+TEST(FffReferencePath, FollowsTheSignOfEachLogitAndGoesLeftOnZero) {
+  // hidden 1, depth 2: logit = x·w + b with w = 1 everywhere, so the biases steer the token.
+  FffLayer layer{{1, 2, 1}, std::vector<float>(7, 1.0f), {0.0f, -5.0f, 5.0f, 0, 0, 0, 0}, std::vector<float>(7, 1.0f)};
+  const std::vector<float> token = {2.0f};  // root logit 2 > 0: right to node 2, logit 7 > 0: to 6
+  const auto path = fff_reference_path(layer.view(), token, 0);
+  ASSERT_EQ(path.size(), 3u);
+  EXPECT_EQ(path[0].node, 0);
+  EXPECT_EQ(path[1].node, 2);
+  EXPECT_EQ(path[2].node, 6);
+  const std::vector<float> zero = {0.0f};  // root logit exactly 0 goes left
+  EXPECT_EQ(fff_reference_path(layer.view(), zero, 0)[1].node, 1);
+}
+
+TEST(FffReference, SumsGeluOfEveryVisitedNodeTimesItsOutputColumn) {
+  // depth 1, hidden 1: root logit 1 → right child (node 2), whose logit is 1 + 0.5.
+  FffLayer layer{{1, 1, 1}, {1.0f, 1.0f, 1.0f}, {0.0f, 0.0f, 0.5f}, {2.0f, 100.0f, 3.0f}};
+  const std::vector<float> x = {1.0f};
+  const Outputs out = run(FffImpl::reference, layer.view(), x, 1);
+  EXPECT_NEAR(out.y[0], 2.0 * gelu(1.0) + 3.0 * gelu(1.5), 1e-6);
+  EXPECT_EQ(out.leaves[0], 2);
+}
+
+std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(FffErrors, BadShapesAndArgumentsAreNamed) {
+  std::mt19937 rng(1);
+  const FffLayer layer = testing::random_fff_layer({8, 2, 1}, rng);
+  FffWeights too_deep = layer.view();
+  too_deep.shape.depth = 3;
+  EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::native, too_deep); }),
+            "FFF w_in has 56 values, the shape implies 120");
+  FffWeights depth_17 = layer.view();
+  depth_17.shape.depth = 17;
+  EXPECT_EQ(error_of([&] { validate(depth_17); }), "FFF depth must be in 0..16, got 17");
+  FffWeights short_bias = layer.view();
+  short_bias.b_in = short_bias.b_in.first(3);
+  EXPECT_EQ(error_of([&] { validate(short_bias); }), "FFF b_in has 3 values, the shape implies 7");
+
+  const auto kernel = make_fff_kernel(FffImpl::native, layer.view());
+  std::vector<float> x(16), y(16);
+  EXPECT_EQ(error_of([&] { kernel->forward(x, 3, y); }), "FFF input has 16 values, the shape implies 24");
+  std::vector<int32_t> leaves(5);
+  EXPECT_EQ(error_of([&] { kernel->forward(x, 2, y, leaves); }), "FFF leaves has 5 values, the shape implies 2");
+  EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::blas_l1, layer.view(), WeightType::bf16); }),
+            "FFF implementation 'blas_l1' supports only f32 weights (bf16 is available in 'native')");
+  EXPECT_EQ(error_of([] { parse_fff_impl("fast"); }),
+            "unknown FFF implementation 'fast' (expected reference, masked_dense, blas_l1, blas_l2 or native)");
+}
+
+TEST(FffKernel, EmptyBatchIsANoOp) {
+  std::mt19937 rng(2);
+  const FffLayer layer = testing::random_fff_layer({4, 1, 2}, rng);
+  for (FffImpl impl : all_fff_impls()) {
+    EXPECT_NO_THROW(make_fff_kernel(impl, layer.view())->forward({}, 0, {}));
+  }
+}
+
+}  // namespace
+}  // namespace ufb::ops
