@@ -1,17 +1,22 @@
-// Our CMM kernel. Each token's work splits into two phases:
+// Our CMM kernel. A token's work has two parts:
 //  1. routing: depth+1 dependent dot products down the tree. A lone token waits on every row
-//     fetch, so kTokensPerBlock tokens walk their trees in lock-step (independent dot products
-//     overlap their latencies) and both candidate rows of the next level are prefetched;
+//     fetch, so up to kTokensPerBlock tokens walk their trees in lock-step: their independent
+//     dot products overlap each other's latencies;
 //  2. combining: the visited nodes' W_out rows, scaled by GELU(logit), are summed in one pass
-//     over y, which therefore is written once instead of once per level.
+//     over y, so y is written once rather than once per level.
+// At large batch the weight traffic decides the speed: per token, 2·(depth+1) rows that are
+// mostly far from the core. So the tree is cut in two bands of levels. All tokens first walk the
+// top band (a few hundred KB of weights that stay in L2); then their indices, not their
+// activations, are bucketed by the subtree they entered, and each bucket walks its own subtree,
+// whose weights stay in L2 while every token of the bucket uses them.
 // SIMD through Highway, dispatched once per forward call to the best target of this CPU.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "ops/fff_native.cc"
 #include <vector>
 
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
-#include "hwy/highway.h"
 #include "hwy/cache_control.h"
+#include "hwy/highway.h"
 #include "ops/fff_native_packing.h"
 #include "ufb/ops/gelu.h"
 
@@ -37,37 +42,37 @@ HWY_INLINE hn::Vec<FloatTag> LoadActivations(FloatTag d, const float* x, int64_t
   return hn::MaskedLoad(hn::FirstN(d, static_cast<size_t>(hidden - h)), d, x + h);
 }
 
-template <typename T>
-HWY_INLINE void PrefetchRow(const T* row, int64_t elements) {
-  const char* bytes = reinterpret_cast<const char*>(row);
-  for (int64_t offset = 0; offset < elements * static_cast<int64_t>(sizeof(T)); offset += 64) {
-    hwy::Prefetch(bytes + offset);
-  }
+HWY_INLINE void PrefetchRow(const float* row, int64_t count) {
+  for (int64_t i = 0; i < count; i += 64 / sizeof(float)) hwy::Prefetch(row + i);
 }
 
-// Walks tree `tree` for K tokens at once. `Chains` accumulators per token keep the FMA units
-// busy when K alone is too small to. Writes each token's visited neurons and GELU(logits) to
-// neurons[k * stride + level] and activations[k * stride + level].
+// The tokens one routing call works on, and where their paths are recorded.
+struct TokenPaths {
+  const float* x;          // [batch, hidden]
+  int64_t* node;           // [batch]: current node within the tree
+  int64_t* neurons;        // [batch, levels]: visited neuron per level (this tree)
+  float* activations;      // [batch, levels]: GELU(logit) per level
+  int levels;
+};
+
+// Walks levels [first_level, end_level) of tree `tree` for K tokens at once. `Chains`
+// accumulators per token keep the FMA units busy when K alone is too small to.
 template <int K, int Chains, typename T>
-HWY_NOINLINE void RouteTokens(const FffNodeBlocks<T>& weights, const float* const* tokens,
-                              int64_t tree, int64_t* neurons, float* activations, int64_t stride,
-                              int32_t* const* leaves) {
+HWY_NOINLINE void RouteTokens(const FffNodeBlocks<T>& weights, const TokenPaths& paths,
+                              const int64_t* token_ids, int64_t tree, int first_level, int end_level) {
   const FloatTag d;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
-  const FffShape& shape = weights.shape;
-  const int64_t hidden = shape.hidden;
-  const int64_t first_neuron = tree * shape.nodes_per_tree();
-  int64_t node[K] = {};
-  for (int level = 0; level < shape.levels(); ++level) {
-    const bool last_level = level + 1 == shape.levels();
+  const int64_t hidden = weights.shape.hidden;
+  const int64_t first_neuron = tree * weights.shape.nodes_per_tree();
+  const float* tokens[K];
+  int64_t node[K];
+  for (int k = 0; k < K; ++k) {
+    tokens[k] = paths.x + token_ids[k] * hidden;
+    node[k] = paths.node[token_ids[k]];
+  }
+  for (int level = first_level; level < end_level; ++level) {
     const T* rows[K];
-    for (int k = 0; k < K; ++k) {
-      rows[k] = weights.input_row(first_neuron + node[k]);
-      if (!last_level) {
-        PrefetchRow(weights.input_row(first_neuron + 2 * node[k] + 1), hidden);
-        PrefetchRow(weights.input_row(first_neuron + 2 * node[k] + 2), hidden);
-      }
-    }
+    for (int k = 0; k < K; ++k) rows[k] = weights.input_row(first_neuron + node[k]);
     hn::Vec<FloatTag> sum[K][Chains];
     for (int k = 0; k < K; ++k) {
       for (int c = 0; c < Chains; ++c) sum[k][c] = hn::Zero(d);
@@ -87,24 +92,23 @@ HWY_NOINLINE void RouteTokens(const FffNodeBlocks<T>& weights, const float* cons
                                sum[k][0]);
       }
     }
+    const bool last_level = level + 1 == paths.levels;
     for (int k = 0; k < K; ++k) {
       for (int c = 1; c < Chains; ++c) sum[k][0] = hn::Add(sum[k][0], sum[k][c]);
       const int64_t neuron = first_neuron + node[k];
       const float logit = hn::GetLane(hn::SumOfLanes(d, sum[k][0])) + weights.bias[neuron];
-      neurons[k * stride + level] = neuron;
-      activations[k * stride + level] = gelu(logit);
+      paths.neurons[token_ids[k] * paths.levels + level] = neuron;
+      paths.activations[token_ids[k] * paths.levels + level] = gelu(logit);
       if (!last_level) node[k] = logit > 0.0f ? 2 * node[k] + 2 : 2 * node[k] + 1;
     }
   }
-  for (int k = 0; k < K; ++k) {
-    if (leaves[k]) *leaves[k] = static_cast<int32_t>(node[k]);
-  }
+  for (int k = 0; k < K; ++k) paths.node[token_ids[k]] = node[k];
 }
 
-// y[0..hidden) = sum over r of activations[r] · W_out row of neurons[r], in one pass over y.
+// y (+)= sum over r of activations[r] · W_out row of neurons[r], in one pass over y.
 template <typename T>
 HWY_NOINLINE void CombineRows(const FffNodeBlocks<T>& weights, const int64_t* neurons,
-                              const float* activations, int64_t count, float* y) {
+                              const float* activations, int64_t count, bool accumulate, float* y) {
   const FloatTag d;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
   const int64_t hidden = weights.shape.hidden;
@@ -112,18 +116,16 @@ HWY_NOINLINE void CombineRows(const FffNodeBlocks<T>& weights, const int64_t* ne
   int64_t h = 0;
   for (; h + kChains * lanes <= hidden; h += kChains * lanes) {
     hn::Vec<FloatTag> sum[kChains];
-    for (int c = 0; c < kChains; ++c) sum[c] = hn::Zero(d);
+    for (int c = 0; c < kChains; ++c) sum[c] = accumulate ? hn::LoadU(d, y + h + c * lanes) : hn::Zero(d);
     for (int64_t r = 0; r < count; ++r) {
       const T* row = weights.output_row(neurons[r]) + h;
       const auto scale = hn::Set(d, activations[r]);
-      for (int c = 0; c < kChains; ++c) {
-        sum[c] = hn::MulAdd(scale, LoadWeights(d, row + c * lanes), sum[c]);
-      }
+      for (int c = 0; c < kChains; ++c) sum[c] = hn::MulAdd(scale, LoadWeights(d, row + c * lanes), sum[c]);
     }
     for (int c = 0; c < kChains; ++c) hn::StoreU(sum[c], d, y + h + c * lanes);
   }
   for (; h < hidden; h += lanes) {
-    auto sum = hn::Zero(d);
+    auto sum = accumulate ? LoadActivations(d, y, h, hidden) : hn::Zero(d);
     for (int64_t r = 0; r < count; ++r) {
       sum = hn::MulAdd(hn::Set(d, activations[r]), LoadWeights(d, weights.output_row(neurons[r]) + h), sum);
     }
@@ -135,51 +137,83 @@ HWY_NOINLINE void CombineRows(const FffNodeBlocks<T>& weights, const int64_t* ne
   }
 }
 
-// Runs K consecutive tokens starting at `first_token` through every tree.
-template <int K, typename T>
-HWY_INLINE void ForwardBlock(const FffNativeCall<T>& call, int64_t first_token, int64_t* neurons,
-                             float* activations) {
-  const FffShape& shape = call.weights->shape;
-  const int64_t path_length = shape.trees * shape.levels();
-  const float* tokens[K];
-  int32_t* leaves[K];
-  for (int k = 0; k < K; ++k) {
-    tokens[k] = call.x + (first_token + k) * shape.hidden;
-  }
-  for (int64_t tree = 0; tree < shape.trees; ++tree) {
-    for (int k = 0; k < K; ++k) {
-      leaves[k] = call.leaves ? call.leaves + (first_token + k) * shape.trees + tree : nullptr;
+// Routes the listed tokens through levels [first_level, end_level) in blocks of 8, 4, 2 and 1
+// and adds what those levels contribute to each token's y while their weights are still cached.
+template <typename T>
+void RouteAndCombine(const FffNativeCall<T>& call, const TokenPaths& paths, const int64_t* token_ids,
+                     int64_t count, int64_t tree, int first_level, int end_level) {
+  const int64_t hidden = call.weights->shape.hidden;
+  const bool accumulate = tree > 0 || first_level > 0;
+  int64_t done = 0;
+  const auto route = [&](auto tokens_per_block) {
+    constexpr int K = decltype(tokens_per_block)::value;
+    for (; done + K <= count; done += K) {
+      // Tokens of a bucket are scattered over x and y: fetch the next block's rows early.
+      for (int64_t next = done + K; next < std::min(count, done + 2 * K); ++next) {
+        PrefetchRow(call.x + token_ids[next] * hidden, hidden);
+        PrefetchRow(call.y + token_ids[next] * hidden, hidden);
+      }
+      RouteTokens<K, kTokensPerBlock / K>(*call.weights, paths, token_ids + done, tree, first_level, end_level);
+      for (int k = 0; k < K; ++k) {
+        const int64_t path = token_ids[done + k] * paths.levels + first_level;
+        CombineRows(*call.weights, paths.neurons + path, paths.activations + path, end_level - first_level,
+                    accumulate, call.y + token_ids[done + k] * hidden);
+      }
     }
-    const int64_t offset = tree * shape.levels();
-    RouteTokens<K, kTokensPerBlock / K>(*call.weights, tokens, tree, neurons + offset,
-                                        activations + offset, path_length, leaves);
-  }
-  for (int k = 0; k < K; ++k) {
-    CombineRows(*call.weights, neurons + k * path_length, activations + k * path_length,
-                path_length, call.y + (first_token + k) * shape.hidden);
-  }
+  };
+  route(std::integral_constant<int, 8>());
+  route(std::integral_constant<int, 4>());
+  route(std::integral_constant<int, 2>());
+  route(std::integral_constant<int, 1>());
 }
+
+// Below this many tokens per subtree, bucketing costs more than the shared rows save.
+constexpr int64_t kMinTokensPerSubtree = 16;
 
 template <typename T>
 void Forward(const FffNativeCall<T>& call) {
   const FffShape& shape = call.weights->shape;
-  const int64_t path_length = shape.trees * shape.levels();
-  const int64_t full_blocks = call.batch / kTokensPerBlock;
-#pragma omp parallel
-  {
-    std::vector<int64_t> neurons(kTokensPerBlock * path_length);
-    std::vector<float> activations(kTokensPerBlock * path_length);
-#pragma omp for schedule(static)
-    for (int64_t block = 0; block < full_blocks; ++block) {
-      ForwardBlock<kTokensPerBlock>(call, block * kTokensPerBlock, neurons.data(), activations.data());
+  const int64_t batch = call.batch;
+  const int levels = shape.levels();
+  // The top band ends where a subtree's share of the batch would get too small.
+  int split = levels;
+  if (levels >= 4) {
+    split = (levels + 1) / 2;
+    while (split > 1 && (batch >> split) < kMinTokensPerSubtree) --split;
+    if ((batch >> split) < kMinTokensPerSubtree) split = levels;
+  }
+  std::vector<int64_t> node(batch), neurons(batch * levels), token_ids(batch);
+  std::vector<float> activations(batch * levels);
+  const TokenPaths paths{call.x, node.data(), neurons.data(), activations.data(), levels};
+  for (int64_t b = 0; b < batch; ++b) token_ids[b] = b;
+  const bool parallel = batch >= 2 * kTokensPerBlock;
+
+  for (int64_t tree = 0; tree < shape.trees; ++tree) {
+    std::fill(node.begin(), node.end(), 0);
+    const int64_t blocks = (batch + kTokensPerBlock - 1) / kTokensPerBlock;
+#pragma omp parallel for schedule(static) if (parallel)
+    for (int64_t block = 0; block < blocks; ++block) {
+      const int64_t first = block * kTokensPerBlock;
+      RouteAndCombine(call, paths, token_ids.data() + first, std::min<int64_t>(kTokensPerBlock, batch - first),
+                      tree, 0, split);
     }
-#pragma omp single
-    {
-      // The last batch % kTokensPerBlock tokens, in blocks of 4, 2 and 1.
-      int64_t token = full_blocks * kTokensPerBlock;
-      for (; token + 4 <= call.batch; token += 4) ForwardBlock<4>(call, token, neurons.data(), activations.data());
-      for (; token + 2 <= call.batch; token += 2) ForwardBlock<2>(call, token, neurons.data(), activations.data());
-      for (; token < call.batch; ++token) ForwardBlock<1>(call, token, neurons.data(), activations.data());
+    if (split < levels) {
+      // Counting sort of token ids by the subtree (node at level `split`) they entered.
+      const int64_t first_node = (int64_t{1} << split) - 1;
+      const int64_t subtrees = int64_t{1} << split;
+      std::vector<int64_t> bucket_start(subtrees + 1, 0);
+      for (int64_t b = 0; b < batch; ++b) ++bucket_start[node[b] - first_node + 1];
+      for (int64_t s = 0; s < subtrees; ++s) bucket_start[s + 1] += bucket_start[s];
+      std::vector<int64_t> fill(bucket_start.begin(), bucket_start.end() - 1);
+      for (int64_t b = 0; b < batch; ++b) token_ids[fill[node[b] - first_node]++] = b;
+#pragma omp parallel for schedule(dynamic) if (parallel)
+      for (int64_t s = 0; s < subtrees; ++s) {
+        RouteAndCombine(call, paths, token_ids.data() + bucket_start[s], bucket_start[s + 1] - bucket_start[s],
+                        tree, split, levels);
+      }
+    }
+    if (call.leaves) {
+      for (int64_t b = 0; b < batch; ++b) call.leaves[b * shape.trees + tree] = static_cast<int32_t>(node[b]);
     }
   }
 }
@@ -191,9 +225,6 @@ void ForwardBf16(const FffNativeCall<hwy::bfloat16_t>& call) { Forward(call); }
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
-#include <algorithm>
-#include <variant>
-
 #include "ops/fff_variants.h"
 #include "ufb/error.h"
 
@@ -223,8 +254,7 @@ FffNodeBlocks<T> pack_node_blocks(const FffWeights& weights) {
   packed.bias = hwy::AllocateAligned<float>(static_cast<size_t>(neurons));
   if (!packed.blocks || !packed.bias) throw Error("out of memory packing FFF weights");
   T* blocks = packed.blocks.get();
-  const T zero = to_weight(0.0f, static_cast<T*>(nullptr));
-  std::fill_n(blocks, neurons * packed.block_stride(), zero);
+  std::fill_n(blocks, neurons * packed.block_stride(), to_weight(0.0f, static_cast<T*>(nullptr)));
   for (int64_t n = 0; n < neurons; ++n) {
     T* input_row = blocks + n * packed.block_stride();
     T* output_row = input_row + packed.row_stride;

@@ -2,7 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "ops/random_layers.h"
+#include "ops/test_helpers.h"
+#include "ufb/ops/synthetic.h"
 #include "ufb/error.h"
 #include "ufb/ops/gelu.h"
 
@@ -31,8 +32,8 @@ class DenseFfVariants : public ::testing::TestWithParam<DenseCase> {};
 TEST_P(DenseFfVariants, EveryVariantMatchesTheReference) {
   const DenseCase& c = GetParam();
   std::mt19937 rng(static_cast<unsigned>(c.hidden * 7 + c.width * 3 + c.batch));
-  const testing::DenseFfLayer layer = testing::random_dense_ff_layer({c.hidden, c.width}, c.biases, rng);
-  const std::vector<float> x = testing::random_tokens(c.batch, c.hidden, rng);
+  const DenseFfLayer layer = random_dense_ff_layer({c.hidden, c.width}, c.biases, rng);
+  const std::vector<float> x = random_tokens(c.batch, c.hidden, rng);
   std::vector<float> expected(x.size());
   make_dense_ff_kernel(DenseFfImpl::reference, layer.view())->forward(x, c.batch, expected);
   for (DenseFfImpl impl : all_dense_ff_impls()) {
@@ -77,7 +78,7 @@ TEST(Gelu, VectorisedMatchesTheExactErfForm) {
 
 TEST(DenseFfErrors, BadShapesAreNamed) {
   std::mt19937 rng(3);
-  testing::DenseFfLayer layer = testing::random_dense_ff_layer({6, 10}, true, rng);
+  DenseFfLayer layer = random_dense_ff_layer({6, 10}, true, rng);
   layer.b_out.resize(5);
   try {
     make_dense_ff_kernel(DenseFfImpl::onednn, layer.view());

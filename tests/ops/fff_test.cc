@@ -6,14 +6,14 @@
 #include <map>
 #include <tuple>
 
-#include "ops/random_layers.h"
+#include "ops/test_helpers.h"
+#include "ufb/ops/synthetic.h"
 #include "ufb/error.h"
 #include "ufb/ops/gelu.h"
 
 namespace ufb::ops {
 namespace {
 
-using testing::FffLayer;
 
 constexpr float kRoutingMargin = 1e-3f;
 constexpr double kTolerance = 3e-5;
@@ -40,7 +40,7 @@ const FffLayer& cached_layer(const FffShape& shape) {
   auto found = layers.find(key);
   if (found == layers.end()) {
     std::mt19937 rng(static_cast<unsigned>(shape.hidden * 131 + shape.depth * 7 + shape.trees));
-    found = layers.emplace(key, testing::random_fff_layer(shape, rng)).first;
+    found = layers.emplace(key, random_fff_layer(shape, rng)).first;
   }
   return found->second;
 }
@@ -136,7 +136,7 @@ std::string error_of(const std::function<void()>& action) {
 
 TEST(FffErrors, BadShapesAndArgumentsAreNamed) {
   std::mt19937 rng(1);
-  const FffLayer layer = testing::random_fff_layer({8, 2, 1}, rng);
+  const FffLayer layer = random_fff_layer({8, 2, 1}, rng);
   FffWeights too_deep = layer.view();
   too_deep.shape.depth = 3;
   EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::native, too_deep); }),
@@ -161,7 +161,7 @@ TEST(FffErrors, BadShapesAndArgumentsAreNamed) {
 
 TEST(FffKernel, EmptyBatchIsANoOp) {
   std::mt19937 rng(2);
-  const FffLayer layer = testing::random_fff_layer({4, 1, 2}, rng);
+  const FffLayer layer = random_fff_layer({4, 1, 2}, rng);
   for (FffImpl impl : all_fff_impls()) {
     EXPECT_NO_THROW(make_fff_kernel(impl, layer.view())->forward({}, 0, {}));
   }

@@ -1,1 +1,0 @@
-int ufb_dummy;
