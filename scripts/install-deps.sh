@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs everything ufb builds and tests with, from Debian 12 packages. Idempotent.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libopenblas-openmp-dev   # OpenBLAS on the OpenMP runtime we use too (see cmake/Dependencies.cmake)
+  libdnnl-dev              # oneDNN
+  libhwy-dev               # Google Highway: SIMD with run-time dispatch
+  libutf8proc-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libzip-dev
+  libgtest-dev libgmock-dev
+)
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
