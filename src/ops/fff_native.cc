@@ -12,6 +12,8 @@
 // SIMD through Highway, dispatched once per forward call to the best target of this CPU.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "ops/fff_native.cc"
+#include <bit>
+#include <utility>
 #include <vector>
 
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -25,7 +27,9 @@ namespace ufb::ops::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 using FloatTag = hn::ScalableTag<float>;
 
-constexpr int kTokensPerBlock = 8;
+constexpr int kTokensPerBlock = 4;
+// Accumulator chains per routing block: enough independent FMAs to cover their latency.
+constexpr int kChainsPerBlock = 8;
 constexpr int kCombineAccumulators = 8;
 
 HWY_INLINE hn::Vec<FloatTag> LoadWeights(FloatTag d, const float* p) { return hn::Load(d, p); }
@@ -137,7 +141,8 @@ HWY_NOINLINE void CombineRows(const FffNodeBlocks<T>& weights, const int64_t* ne
   }
 }
 
-// Routes the listed tokens through levels [first_level, end_level) in blocks of 8, 4, 2 and 1
+// Routes the listed tokens through levels [first_level, end_level) in blocks of kTokensPerBlock,
+// then halves of it for the rest,
 // and adds what those levels contribute to each token's y while their weights are still cached.
 template <typename T>
 void RouteAndCombine(const FffNativeCall<T>& call, const TokenPaths& paths, const int64_t* token_ids,
@@ -153,7 +158,7 @@ void RouteAndCombine(const FffNativeCall<T>& call, const TokenPaths& paths, cons
         PrefetchRow(call.x + token_ids[next] * hidden, hidden);
         PrefetchRow(call.y + token_ids[next] * hidden, hidden);
       }
-      RouteTokens<K, kTokensPerBlock / K>(*call.weights, paths, token_ids + done, tree, first_level, end_level);
+      RouteTokens<K, kChainsPerBlock / K>(*call.weights, paths, token_ids + done, tree, first_level, end_level);
       for (int k = 0; k < K; ++k) {
         const int64_t path = token_ids[done + k] * paths.levels + first_level;
         CombineRows(*call.weights, paths.neurons + path, paths.activations + path, end_level - first_level,
@@ -161,10 +166,9 @@ void RouteAndCombine(const FffNativeCall<T>& call, const TokenPaths& paths, cons
       }
     }
   };
-  route(std::integral_constant<int, 8>());
-  route(std::integral_constant<int, 4>());
-  route(std::integral_constant<int, 2>());
-  route(std::integral_constant<int, 1>());
+  [&]<int... Shift>(std::integer_sequence<int, Shift...>) {
+    (route(std::integral_constant<int, (kTokensPerBlock >> Shift)>()), ...);
+  }(std::make_integer_sequence<int, std::bit_width(unsigned{kTokensPerBlock})>());
 }
 
 // Below this many tokens per subtree, bucketing costs more than the shared rows save.
