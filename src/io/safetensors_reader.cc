@@ -47,11 +47,11 @@ class HeaderParser {
                      [](const Placed& a, const Placed& b) { return a.begin < b.begin; });
 
     std::uint64_t expected_begin = 0;
-    const std::string* previous_name = nullptr;
+    std::string previous_name;
     for (Placed& item : placed) {
       if (item.begin < expected_begin) {
         fail("tensor " + printable(item.tensor.name) + " (bytes " + std::to_string(item.begin) +
-             ".." + std::to_string(item.end) + ") overlaps tensor " + printable(*previous_name));
+             ".." + std::to_string(item.end) + ") overlaps tensor " + printable(previous_name));
       }
       if (item.begin > expected_begin) {
         fail("tensor " + printable(item.tensor.name) + " starts at data byte " +
@@ -59,7 +59,7 @@ class HeaderParser {
              " (tensors must follow each other without gaps)");
       }
       expected_begin = item.end;
-      previous_name = &item.tensor.name;
+      previous_name = item.tensor.name;
       item.tensor.bytes = data.subspan(item.begin, item.end - item.begin);
       tensors.push_back(std::move(item.tensor));
     }
