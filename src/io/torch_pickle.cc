@@ -113,7 +113,7 @@ class Unpickler {
     throw Error(source_ + ": " + what);
   }
   [[noreturn]] void fail_at(const std::string& what) const {
-    fail(what + " at byte " + std::to_string(opcode_at_));
+    fail("at byte " + std::to_string(opcode_at_) + ", " + what);
   }
 
   void execute(std::uint8_t code) {
@@ -121,8 +121,8 @@ class Unpickler {
       case 0x80: {  // PROTO
         const std::uint8_t protocol = read_u8();
         if (protocol != 2) {
-          fail_at("uses pickle protocol " + std::to_string(protocol) +
-                  ", expected 2 (what torch.save writes)");
+          fail_at("pickle protocol " + std::to_string(protocol) +
+                  " is used, expected 2 (what torch.save writes)");
         }
         return;
       }
@@ -158,15 +158,17 @@ class Unpickler {
       }
       case 0x62: build(); return;                                                   // BUILD
       default:
-        fail_at("uses pickle opcode " + opcode_name(code) +
-                ", which a torch.save state dict never contains");
+        fail_at("opcode " + opcode_name(code) +
+                " is not allowed (a torch.save state dict never contains it)");
     }
   }
 
   // --- reading the byte stream
 
   std::uint8_t read_u8() {
-    if (position_ >= pickle_.size()) fail("ends unexpectedly at byte " + std::to_string(position_));
+    if (position_ >= pickle_.size()) {
+      fail("ends at byte " + std::to_string(position_) + ", before its STOP opcode");
+    }
     return std::to_integer<std::uint8_t>(pickle_[position_++]);
   }
 
@@ -178,7 +180,9 @@ class Unpickler {
 
   std::int64_t read_long1() {
     const std::uint8_t length = read_u8();
-    if (length > 8) fail_at("has a LONG1 integer of " + std::to_string(length) + " bytes");
+    if (length > 8) {
+      fail_at("a LONG1 integer has " + std::to_string(length) + " bytes, at most 8 fit");
+    }
     std::uint64_t value = read_unsigned(length);
     if (length > 0 && length < 8 && (value >> (8 * length - 1)) != 0) {
       value |= ~std::uint64_t{0} << (8 * length);  // sign-extend two's complement
@@ -188,7 +192,7 @@ class Unpickler {
 
   std::string_view read_bytes(std::uint64_t length) {
     if (length > pickle_.size() - position_) {
-      fail_at("has a string of " + std::to_string(length) + " bytes running past its end");
+      fail_at("a string of " + std::to_string(length) + " bytes runs past the end");
     }
     const std::string_view text(reinterpret_cast<const char*>(pickle_.data()) + position_,
                                 static_cast<std::size_t>(length));
@@ -206,7 +210,9 @@ class Unpickler {
   // --- the stack, marks and memo
 
   ObjectId make(Kind kind) {
-    if (objects_.size() == kMaxObjects) fail_at("creates more than " + std::to_string(kMaxObjects) + " objects");
+    if (objects_.size() == kMaxObjects) {
+      fail_at("more than " + std::to_string(kMaxObjects) + " objects are created");
+    }
     objects_.emplace_back().kind = kind;
     return objects_.size() - 1;
   }
@@ -235,7 +241,7 @@ class Unpickler {
   // Like Python's unpickler, a MARK hides what lies below it.
   ObjectId top() const {
     const std::size_t floor = marks_.empty() ? 0 : marks_.back();
-    if (stack_.size() <= floor) fail_at("reads from an empty stack");
+    if (stack_.size() <= floor) fail_at("the stack is empty");
     return stack_.back();
   }
   ObjectId pop() {
@@ -249,7 +255,7 @@ class Unpickler {
     return items;
   }
   std::vector<ObjectId> pop_mark() {
-    if (marks_.empty()) fail_at("uses a MARK that was never set");
+    if (marks_.empty()) fail_at("no MARK was set");
     const std::size_t mark = marks_.back();
     marks_.pop_back();
     std::vector<ObjectId> items(stack_.begin() + static_cast<std::ptrdiff_t>(mark), stack_.end());
@@ -260,7 +266,9 @@ class Unpickler {
   void memoize(std::uint64_t index) { memo_[index] = top(); }
   ObjectId recall(std::uint64_t index) {
     const auto found = memo_.find(index);
-    if (found == memo_.end()) fail_at("reads memo entry " + std::to_string(index) + ", never set");
+    if (found == memo_.end()) {
+      fail_at("memo entry " + std::to_string(index) + " is read but was never set");
+    }
     return found->second;
   }
 
@@ -276,21 +284,21 @@ class Unpickler {
         return id;
       }
     }
-    fail_at("refers to global " + printable(module) + "." + printable(name) +
-            ", which is not allowed (only tensors and their storages may be loaded)");
+    fail_at("global " + printable(module) + "." + printable(name) +
+            " is not allowed (only tensors and their storages may be loaded)");
   }
 
   void set_items(std::vector<ObjectId> pairs) {
-    if (pairs.size() % 2 != 0) fail_at("sets a dict item without a value");
-    Object& dict = objects_[pop()];
-    if (dict.kind != Kind::kDict) fail_at("sets items on something that is not a dict");
+    if (pairs.size() % 2 != 0) fail_at("a dict key has no value");
+    Object& dict = objects_[top()];
+    if (dict.kind != Kind::kDict) fail_at("items are set on something that is not a dict");
     dict.items.insert(dict.items.end(), pairs.begin(), pairs.end());
   }
 
   void build() {
     pop();  // OrderedDict's instance state: the `_metadata` versions, of no use here
     if (objects_[top()].kind != Kind::kDict) {
-      fail_at("applies BUILD to something other than a dict");
+      fail_at("BUILD is applied to something other than a dict");
     }
   }
 
@@ -314,7 +322,7 @@ class Unpickler {
     const std::vector<ObjectId>& fields = expect(pid, Kind::kTuple, "a storage id tuple").items;
     if (fields.size() != 5 || objects_[fields[0]].kind != Kind::kString ||
         objects_[fields[0]].text != "storage") {
-      fail_at("has a persistent id that is not ('storage', type, key, location, size)");
+      fail_at("a persistent id is not ('storage', type, key, location, size)");
     }
     const Object& type = expect(fields[1], Kind::kGlobal, "a storage type");
     if (type.global->callable != Callable::kStorage) fail_at("expected a storage type");
@@ -323,7 +331,7 @@ class Unpickler {
     storage.storage_key = expect(fields[2], Kind::kString, "a storage key").text;
     expect(fields[3], Kind::kString, "a storage location");
     const std::int64_t elements = expect_int(fields[4], "a storage size");
-    if (elements < 0) fail_at("declares a negative storage size");
+    if (elements < 0) fail_at("a storage has a negative size");
     storage.storage_elements = static_cast<std::uint64_t>(elements);
     return make_tensor(Kind::kStorage, std::move(storage));
   }
@@ -333,12 +341,12 @@ class Unpickler {
     const std::vector<ObjectId> args = expect(args_id, Kind::kTuple, "an argument tuple").items;
     switch (callable.global->callable) {
       case Callable::kOrderedDict:
-        if (!args.empty()) fail_at("constructs an OrderedDict from arguments");
+        if (!args.empty()) fail_at("an OrderedDict is constructed from arguments");
         return make(Kind::kDict);
       case Callable::kRebuildTensorV2: {
         // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
         if (args.size() != 6 && args.size() != 7) {
-          fail_at("calls _rebuild_tensor_v2 with " + std::to_string(args.size()) +
+          fail_at("_rebuild_tensor_v2 gets " + std::to_string(args.size()) +
                   " arguments, expected 6 or 7");
         }
         PickledTensor tensor = tensors_[expect(args[0], Kind::kStorage, "a storage").integer];
@@ -348,13 +356,16 @@ class Unpickler {
         return make_tensor(Kind::kTensor, std::move(tensor));
       }
       case Callable::kRebuildParameter:  // (data, requires_grad, backward_hooks)
-        if (args.size() != 3) fail_at("calls _rebuild_parameter with the wrong arguments");
+        if (args.size() != 3) {
+          fail_at("_rebuild_parameter gets " + std::to_string(args.size()) +
+                  " arguments, expected 3");
+        }
         expect(args[0], Kind::kTensor, "a tensor for _rebuild_parameter");
         return args[0];
       case Callable::kStorage:
         break;
     }
-    fail_at("calls a storage type directly");
+    fail_at("a storage type is called directly");
   }
 
   std::vector<PickledTensor> state_dict(ObjectId root) const {
