@@ -48,7 +48,10 @@ class ZipReader {
       const std::string_view entry(name);
       const std::size_t slash = entry.find('/');
       if (slash == std::string_view::npos || entry.substr(slash + 1) != "data.pkl") continue;
-      if (prefix) fail("holds more than one data.pkl (" + printable(*prefix) + ", " + printable(entry.substr(0, slash)) + ")");
+      if (prefix) {
+        fail("holds more than one data.pkl (" + printable(prefix->substr(0, prefix->size() - 1)) +
+             ", " + printable(entry.substr(0, slash)) + ")");
+      }
       prefix = std::string(entry.substr(0, slash + 1));
     }
     if (!prefix) fail("has no <folder>/data.pkl record, so it is not a torch.save archive");
