@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -203,7 +204,7 @@ TEST(Safetensors, WriterRoundTripsAndLeavesNoTemporaryFile) {
     EXPECT_EQ(read.dtype, tensors[i].dtype);
     EXPECT_EQ(read.shape, tensors[i].shape);
     ASSERT_EQ(read.bytes.size(), tensors[i].bytes.size());
-    EXPECT_EQ(std::memcmp(read.bytes.data(), tensors[i].bytes.data(), read.bytes.size()), 0);
+    EXPECT_TRUE(std::equal(read.bytes.begin(), read.bytes.end(), tensors[i].bytes.begin()));
   }
   std::vector<float> storage;
   const std::span<const float> widened = as_float32(file.tensors()[2], storage, "x");
