@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -90,6 +91,20 @@ class Section {
     return number;
   }
 
+  // The enumerator whose spelling the string value has.
+  template <typename Enum>
+  Enum choice(const char* key,
+              std::initializer_list<std::pair<std::string_view, Enum>> options) const {
+    const std::string value = string(key);
+    std::string supported;
+    for (const auto& [spelling, enumerator] : options) {
+      if (spelling == value) return enumerator;
+      if (!supported.empty()) supported += " or ";
+      supported += json(spelling).dump();
+    }
+    unsupported(key, get(key), supported);
+  }
+
   void require_bool(const char* key, bool supported) const {
     if (boolean(key) != supported) unsupported(key, get(key), supported ? "true" : "false");
   }
@@ -127,15 +142,9 @@ EmbeddingConfig parse_embedding(const Section& arch, std::int64_t hidden_size) {
   const Section section = arch.section("embedding");
   EmbeddingConfig embedding;
   embedding.vocab_size = section.dimension("vocab_size");
-  const std::string pos_embedding = section.string("pos_embedding");
-  if (pos_embedding == "scaled-sinusoidal") {
-    embedding.pos_embedding = PositionEmbedding::kScaledSinusoidal;
-  } else if (pos_embedding == "learned") {
-    embedding.pos_embedding = PositionEmbedding::kLearned;
-  } else {
-    section.unsupported("pos_embedding", section.get("pos_embedding"),
-                        "\"scaled-sinusoidal\" or \"learned\"");
-  }
+  embedding.pos_embedding = section.choice<PositionEmbedding>(
+      "pos_embedding", {{"scaled-sinusoidal", PositionEmbedding::kScaledSinusoidal},
+                        {"learned", PositionEmbedding::kLearned}});
   embedding.max_seq_length = section.dimension("max_seq_length");
   embedding.embedding_dim = section.integer("embedding_dim", hidden_size, hidden_size);
   embedding.normalization = section.boolean("normalization");
@@ -163,14 +172,8 @@ AttentionConfig parse_attention(const Section& arch, std::int64_t hidden_size) {
 ClassificationHeadConfig parse_classification_head(const Section& arch) {
   const Section section = arch.section("classification_head");
   ClassificationHeadConfig head;
-  const std::string pooler = section.string("pooler");
-  if (pooler == "avg") {
-    head.pooler = Pooler::kAverage;
-  } else if (pooler == "zero_index") {
-    head.pooler = Pooler::kZeroIndex;
-  } else {
-    section.unsupported("pooler", section.get("pooler"), "\"avg\" or \"zero_index\"");
-  }
+  head.pooler = section.choice<Pooler>(
+      "pooler", {{"avg", Pooler::kAverage}, {"zero_index", Pooler::kZeroIndex}});
   section.require_bool("include_ff_layer", true);
   head.head_dim = section.dimension("head_dim");
   section.require_string("nonlin", "Tanh");
@@ -179,14 +182,14 @@ ClassificationHeadConfig parse_classification_head(const Section& arch) {
 
 void parse_feedforward(const Section& arch, ModelConfig& config) {
   // cramming builds a dense FFNComponent when intermed_type is absent or "ff".
-  const std::string type = arch.find("intermed_type") ? arch.string("intermed_type") : "ff";
-  if (type == "fff") {
-    config.intermed_type = FeedforwardKind::kFastFeedforward;
+  config.intermed_type =
+      arch.find("intermed_type") == nullptr
+          ? FeedforwardKind::kDense
+          : arch.choice<FeedforwardKind>("intermed_type",
+                                         {{"fff", FeedforwardKind::kFastFeedforward},
+                                          {"ff", FeedforwardKind::kDense}});
+  if (config.intermed_type == FeedforwardKind::kFastFeedforward) {
     config.intermed_depth = arch.integer("intermed_depth", 0, kMaxDepth);
-  } else if (type == "ff") {
-    config.intermed_type = FeedforwardKind::kDense;
-  } else {
-    arch.unsupported("intermed_type", arch.get("intermed_type"), "\"fff\" or \"ff\"");
   }
   config.intermed_size = arch.dimension("intermed_size");
 }

@@ -80,13 +80,23 @@ TEST(ModelConfig, AcceptsNormEpsWrittenAsText) {
   EXPECT_DOUBLE_EQ(parse_model_config(config.dump(), "config.json").norm_eps, 1e-12);
 }
 
+// The fff_mlm config with `pointer` set to `value` (removed, for kRemoved) must be refused with
+// `message`.
+struct BadConfigCase {
+  std::string pointer;
+  json value;
+  std::string message;
+};
+const json kRemoved = json::value_t::discarded;
+
+void expect_refused(const std::vector<BadConfigCase>& cases) {
+  for (const BadConfigCase& c : cases) {
+    EXPECT_EQ(error_for(c.pointer, c.value), c.message) << c.pointer;
+  }
+}
+
 TEST(ModelConfig, RefusesUnsupportedValuesNamingKeyAndValue) {
-  struct Case {
-    std::string pointer;
-    json value;
-    std::string message;
-  };
-  const std::vector<Case> cases = {
+  expect_refused({
       {"/arch/attention/causal_attention", true,
        "config.json: arch.attention.causal_attention is true, only false is supported"},
       {"/arch/attention/rotary_embedding", true,
@@ -124,41 +134,45 @@ TEST(ModelConfig, RefusesUnsupportedValuesNamingKeyAndValue) {
       {"/arch/classification_head/include_ff_layer", false,
        "config.json: arch.classification_head.include_ff_layer is false, only true is "
        "supported"},
-      {"/model_type", "bert", "config.json: model_type is \"bert\", only \"crammedBERT\" is supported"},
-  };
-  for (const Case& c : cases) EXPECT_EQ(error_for(c.pointer, c.value), c.message) << c.pointer;
+      {"/model_type", "bert",
+       "config.json: model_type is \"bert\", only \"crammedBERT\" is supported"},
+  });
 }
 
 TEST(ModelConfig, RefusesMissingAndMistypedKeys) {
-  const json removed = json::value_t::discarded;
-  EXPECT_EQ(error_for("/arch/hidden_size", removed), "config.json: arch.hidden_size is missing");
-  EXPECT_EQ(error_for("/arch/intermed_depth", removed),
-            "config.json: arch.intermed_depth is missing");
-  EXPECT_EQ(error_for("/arch/embedding/vocab_size", removed),
-            "config.json: arch.embedding.vocab_size is missing");
-  EXPECT_EQ(error_for("/arch/attention", removed), "config.json: arch.attention is missing");
-  EXPECT_EQ(error_for("/arch", removed), "config.json: arch is missing");
-  EXPECT_EQ(error_for("/arch/hidden_size", "768"),
-            "config.json: arch.hidden_size is \"768\", expected an integer from 1 to 2147483648");
-  EXPECT_EQ(error_for("/arch/hidden_size", 0),
-            "config.json: arch.hidden_size is 0, expected an integer from 1 to 2147483648");
-  EXPECT_EQ(error_for("/arch/intermed_depth", 40),
-            "config.json: arch.intermed_depth is 40, expected an integer from 0 to 29");
-  EXPECT_EQ(error_for("/arch/tie_weights", 1),
-            "config.json: arch.tie_weights is 1, expected true or false");
-  EXPECT_EQ(error_for("/arch/norm_eps", "tiny"),
-            "config.json: arch.norm_eps is \"tiny\", expected a positive number");
-  EXPECT_EQ(error_for("/arch/norm_eps", -1.0),
-            "config.json: arch.norm_eps is -1.0, expected a positive number");
-  EXPECT_EQ(error_for("/arch/embedding", 5),
-            "config.json: arch.embedding is 5, expected an object");
-  EXPECT_EQ(error_for("/arch/embedding/embedding_dim", 16),
-            "config.json: arch.embedding.embedding_dim is 16, expected an integer from 8 to 8");
-  EXPECT_EQ(error_for("/arch/embedding/pad_token_id", 30),
-            "config.json: arch.embedding.pad_token_id is 30, expected an integer from 0 to 29");
-  EXPECT_EQ(error_for("/arch/attention/num_attention_heads", 3),
-            "config.json: arch.attention.num_attention_heads is 3, expected a divisor of "
-            "arch.hidden_size 8");
+  expect_refused({
+      {"/arch/hidden_size", kRemoved,
+       "config.json: arch.hidden_size is missing"},
+      {"/arch/intermed_depth", kRemoved,
+       "config.json: arch.intermed_depth is missing"},
+      {"/arch/embedding/vocab_size", kRemoved,
+       "config.json: arch.embedding.vocab_size is missing"},
+      {"/arch/attention", kRemoved,
+       "config.json: arch.attention is missing"},
+      {"/arch", kRemoved,
+       "config.json: arch is missing"},
+      {"/arch/hidden_size", "768",
+       "config.json: arch.hidden_size is \"768\", expected an integer from 1 to 2147483648"},
+      {"/arch/hidden_size", 0,
+       "config.json: arch.hidden_size is 0, expected an integer from 1 to 2147483648"},
+      {"/arch/intermed_depth", 40,
+       "config.json: arch.intermed_depth is 40, expected an integer from 0 to 29"},
+      {"/arch/tie_weights", 1,
+       "config.json: arch.tie_weights is 1, expected true or false"},
+      {"/arch/norm_eps", "tiny",
+       "config.json: arch.norm_eps is \"tiny\", expected a positive number"},
+      {"/arch/norm_eps", -1.0,
+       "config.json: arch.norm_eps is -1.0, expected a positive number"},
+      {"/arch/embedding", 5,
+       "config.json: arch.embedding is 5, expected an object"},
+      {"/arch/embedding/embedding_dim", 16,
+       "config.json: arch.embedding.embedding_dim is 16, expected an integer from 8 to 8"},
+      {"/arch/embedding/pad_token_id", 30,
+       "config.json: arch.embedding.pad_token_id is 30, expected an integer from 0 to 29"},
+      {"/arch/attention/num_attention_heads", 3,
+       "config.json: arch.attention.num_attention_heads is 3, expected a divisor of "
+       "arch.hidden_size 8"},
+  });
 }
 
 TEST(ModelConfig, RefusesInvalidJson) {
