@@ -5,9 +5,8 @@
 #include <cstring>
 #include <fstream>
 #include <initializer_list>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "ufb/error.h"
 #include "ufb/io/raw_tensor.h"
@@ -182,12 +181,11 @@ ClassificationHeadConfig parse_classification_head(const Section& arch) {
 
 void parse_feedforward(const Section& arch, ModelConfig& config) {
   // cramming builds a dense FFNComponent when intermed_type is absent or "ff".
-  config.intermed_type =
-      arch.find("intermed_type") == nullptr
-          ? FeedforwardKind::kDense
-          : arch.choice<FeedforwardKind>("intermed_type",
-                                         {{"fff", FeedforwardKind::kFastFeedforward},
-                                          {"ff", FeedforwardKind::kDense}});
+  config.intermed_type = arch.find("intermed_type") == nullptr
+                             ? FeedforwardKind::kDense
+                             : arch.choice<FeedforwardKind>(
+                                   "intermed_type", {{"fff", FeedforwardKind::kFastFeedforward},
+                                                     {"ff", FeedforwardKind::kDense}});
   if (config.intermed_type == FeedforwardKind::kFastFeedforward) {
     config.intermed_depth = arch.integer("intermed_depth", 0, kMaxDepth);
   }
@@ -197,9 +195,8 @@ void parse_feedforward(const Section& arch, ModelConfig& config) {
 }  // namespace
 
 std::int64_t ModelConfig::feedforward_width() const {
-  return intermed_type == FeedforwardKind::kFastFeedforward
-             ? intermed_size * fff_nodes_per_tree()
-             : intermed_size;
+  return intermed_type == FeedforwardKind::kFastFeedforward ? intermed_size * fff_nodes_per_tree()
+                                                            : intermed_size;
 }
 
 ModelConfig parse_model_config(std::string_view json_text, const std::string& source_name) {

@@ -31,8 +31,10 @@ class ZipReader {
       zip_error_init_with_code(&error, error_code);
       const std::string reason = zip_error_strerror(&error);
       zip_error_fini(&error);
-      fail("is not a readable zip archive (torch.save has written zip archives since PyTorch "
-           "1.6): " + reason);
+      fail(
+          "is not a readable zip archive (torch.save has written zip archives since PyTorch "
+          "1.6): " +
+          reason);
     }
   }
 
@@ -110,9 +112,8 @@ void check_contiguous(const PickledTensor& tensor, const std::string& where) {
   for (std::size_t i = tensor.shape.size(); i-- > 0;) {
     // A dimension of size 1 is never stepped over, so torch may give it any stride.
     if (tensor.shape[i] != 1 && tensor.stride[i] != expected) {
-      throw Error(where + " is not contiguous (shape " + format_shape(tensor.shape) +
-                  ", strides " + format_shape(tensor.stride) +
-                  "); save it after .contiguous()");
+      throw Error(where + " is not contiguous (shape " + format_shape(tensor.shape) + ", strides " +
+                  format_shape(tensor.stride) + "); save it after .contiguous()");
     }
     expected *= tensor.shape[i];  // cannot overflow: the element count was checked first
   }
@@ -143,8 +144,8 @@ PytorchBinFile::PytorchBinFile(const std::filesystem::path& path) : source_name_
     const std::string where = source_name_ + ": tensor " + printable(tensor.name);
     const std::string record = prefix + "data/" + tensor.storage_key;
     const std::size_t element_bytes = dtype_size_bytes(tensor.dtype);
-    const auto [info, first_use] =
-        declared.try_emplace(tensor.storage_key, StorageInfo{tensor.dtype, tensor.storage_elements});
+    const auto [info, first_use] = declared.try_emplace(
+        tensor.storage_key, StorageInfo{tensor.dtype, tensor.storage_elements});
     if (info->second.dtype != tensor.dtype || info->second.elements != tensor.storage_elements) {
       throw Error(where + " declares storage " + printable(tensor.storage_key) +
                   " with another type or size than an earlier tensor");

@@ -1,9 +1,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "ufb/error.h"
 #include "ufb/io/safetensors.h"

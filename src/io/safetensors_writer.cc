@@ -3,9 +3,8 @@
 
 #include <cerrno>
 #include <cstring>
-#include <set>
-
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "ufb/error.h"
 #include "ufb/io/safetensors.h"
@@ -17,9 +16,10 @@ namespace {
 class TemporaryFile {
  public:
   explicit TemporaryFile(const std::filesystem::path& destination) : destination_(destination) {
-    std::string pattern =
-        (destination.parent_path() / ("." + destination.filename().string() + ".tmp-XXXXXX"))
-            .string();
+    std::string name = destination.filename().string();
+    name.insert(0, 1, '.');  // hidden, and built in place: GCC 12 warns falsely on "." + name
+    name += ".tmp-XXXXXX";
+    std::string pattern = (destination.parent_path() / name).string();
     fd_ = ::mkostemp(pattern.data(), O_CLOEXEC);
     if (fd_ < 0) fail("cannot create a temporary file beside it");
     path_ = pattern;

@@ -13,31 +13,73 @@
 namespace ufb::io {
 namespace {
 
+// The opcodes torch.save uses for a state dict, the only ones interpreted.
+enum class Op : std::uint8_t {
+  kProto = 0x80,
+  kStop = '.',
+  kMark = '(',
+  kEmptyTuple = ')',
+  kEmptyDict = '}',
+  kNone = 'N',
+  kNewTrue = 0x88,
+  kNewFalse = 0x89,
+  kBinInt = 'J',
+  kBinInt1 = 'K',
+  kBinInt2 = 'M',
+  kLong1 = 0x8a,
+  kBinUnicode = 'X',
+  kTuple = 't',
+  kTuple1 = 0x85,
+  kTuple2 = 0x86,
+  kTuple3 = 0x87,
+  kSetItem = 's',
+  kSetItems = 'u',
+  kBinPut = 'q',
+  kLongBinPut = 'r',
+  kBinGet = 'h',
+  kLongBinGet = 'j',
+  kGlobal = 'c',
+  kBinPersId = 'Q',
+  kReduce = 'R',
+  kBuild = 'b',
+};
+
 // Every opcode of pickle protocols 0-5, so that a refusal can name what it refused.
 constexpr std::array<std::pair<std::uint8_t, std::string_view>, 68> kOpcodeNames = {{
-    {0x28, "MARK"},        {0x29, "EMPTY_TUPLE"},     {0x2e, "STOP"},
-    {0x30, "POP"},         {0x31, "POP_MARK"},        {0x32, "DUP"},
-    {0x42, "BINBYTES"},    {0x43, "SHORT_BINBYTES"},  {0x46, "FLOAT"},
-    {0x47, "BINFLOAT"},    {0x49, "INT"},             {0x4a, "BININT"},
-    {0x4b, "BININT1"},     {0x4c, "LONG"},            {0x4d, "BININT2"},
-    {0x4e, "NONE"},        {0x50, "PERSID"},          {0x51, "BINPERSID"},
-    {0x52, "REDUCE"},      {0x53, "STRING"},          {0x54, "BINSTRING"},
-    {0x55, "SHORT_BINSTRING"}, {0x56, "UNICODE"},     {0x58, "BINUNICODE"},
-    {0x5d, "EMPTY_LIST"},  {0x61, "APPEND"},          {0x62, "BUILD"},
-    {0x63, "GLOBAL"},      {0x64, "DICT"},            {0x65, "APPENDS"},
-    {0x67, "GET"},         {0x68, "BINGET"},          {0x69, "INST"},
-    {0x6a, "LONG_BINGET"}, {0x6c, "LIST"},            {0x6f, "OBJ"},
-    {0x70, "PUT"},         {0x71, "BINPUT"},          {0x72, "LONG_BINPUT"},
-    {0x73, "SETITEM"},     {0x74, "TUPLE"},           {0x75, "SETITEMS"},
-    {0x7d, "EMPTY_DICT"},  {0x80, "PROTO"},           {0x81, "NEWOBJ"},
-    {0x82, "EXT1"},        {0x83, "EXT2"},            {0x84, "EXT4"},
-    {0x85, "TUPLE1"},      {0x86, "TUPLE2"},          {0x87, "TUPLE3"},
-    {0x88, "NEWTRUE"},     {0x89, "NEWFALSE"},        {0x8a, "LONG1"},
-    {0x8b, "LONG4"},       {0x8c, "SHORT_BINUNICODE"}, {0x8d, "BINUNICODE8"},
-    {0x8e, "BINBYTES8"},   {0x8f, "EMPTY_SET"},       {0x90, "ADDITEMS"},
-    {0x91, "FROZENSET"},   {0x92, "NEWOBJ_EX"},       {0x93, "STACK_GLOBAL"},
-    {0x94, "MEMOIZE"},     {0x95, "FRAME"},           {0x96, "BYTEARRAY8"},
-    {0x97, "NEXT_BUFFER"}, {0x98, "READONLY_BUFFER"},
+    {0x28, "MARK"},         {0x29, "EMPTY_TUPLE"},
+    {0x2e, "STOP"},         {0x30, "POP"},
+    {0x31, "POP_MARK"},     {0x32, "DUP"},
+    {0x42, "BINBYTES"},     {0x43, "SHORT_BINBYTES"},
+    {0x46, "FLOAT"},        {0x47, "BINFLOAT"},
+    {0x49, "INT"},          {0x4a, "BININT"},
+    {0x4b, "BININT1"},      {0x4c, "LONG"},
+    {0x4d, "BININT2"},      {0x4e, "NONE"},
+    {0x50, "PERSID"},       {0x51, "BINPERSID"},
+    {0x52, "REDUCE"},       {0x53, "STRING"},
+    {0x54, "BINSTRING"},    {0x55, "SHORT_BINSTRING"},
+    {0x56, "UNICODE"},      {0x58, "BINUNICODE"},
+    {0x5d, "EMPTY_LIST"},   {0x61, "APPEND"},
+    {0x62, "BUILD"},        {0x63, "GLOBAL"},
+    {0x64, "DICT"},         {0x65, "APPENDS"},
+    {0x67, "GET"},          {0x68, "BINGET"},
+    {0x69, "INST"},         {0x6a, "LONG_BINGET"},
+    {0x6c, "LIST"},         {0x6f, "OBJ"},
+    {0x70, "PUT"},          {0x71, "BINPUT"},
+    {0x72, "LONG_BINPUT"},  {0x73, "SETITEM"},
+    {0x74, "TUPLE"},        {0x75, "SETITEMS"},
+    {0x7d, "EMPTY_DICT"},   {0x80, "PROTO"},
+    {0x81, "NEWOBJ"},       {0x82, "EXT1"},
+    {0x83, "EXT2"},         {0x84, "EXT4"},
+    {0x85, "TUPLE1"},       {0x86, "TUPLE2"},
+    {0x87, "TUPLE3"},       {0x88, "NEWTRUE"},
+    {0x89, "NEWFALSE"},     {0x8a, "LONG1"},
+    {0x8b, "LONG4"},        {0x8c, "SHORT_BINUNICODE"},
+    {0x8d, "BINUNICODE8"},  {0x8e, "BINBYTES8"},
+    {0x8f, "EMPTY_SET"},    {0x90, "ADDITEMS"},
+    {0x91, "FROZENSET"},    {0x92, "NEWOBJ_EX"},
+    {0x93, "STACK_GLOBAL"}, {0x94, "MEMOIZE"},
+    {0x95, "FRAME"},        {0x96, "BYTEARRAY8"},
+    {0x97, "NEXT_BUFFER"},  {0x98, "READONLY_BUFFER"},
 }};
 
 std::string opcode_name(std::uint8_t code) {
@@ -70,8 +112,17 @@ constexpr std::array<KnownGlobal, 7> kKnownGlobals = {{
     {"torch", "LongStorage", Callable::kStorage, DType::kI64},
 }};
 
-enum class Kind : std::uint8_t { kNone, kBool, kInt, kString, kTuple, kDict, kGlobal, kStorage,
-                                 kTensor };
+enum class Kind : std::uint8_t {
+  kNone,
+  kBool,
+  kInt,
+  kString,
+  kTuple,
+  kDict,
+  kGlobal,
+  kStorage,
+  kTensor
+};
 
 // Objects live in one arena and refer to each other by index, so that memo sharing and even
 // cycles a hostile file may build cost nothing and leak nothing.
@@ -101,7 +152,7 @@ class Unpickler {
     while (true) {
       opcode_at_ = position_;
       const std::uint8_t code = read_u8();
-      if (code == 0x2e) break;  // STOP
+      if (static_cast<Op>(code) == Op::kStop) break;
       execute(code);
     }
     if (stack_.size() != 1 || !marks_.empty()) fail("does not end with exactly one object");
@@ -109,16 +160,14 @@ class Unpickler {
   }
 
  private:
-  [[noreturn]] void fail(const std::string& what) const {
-    throw Error(source_ + ": " + what);
-  }
+  [[noreturn]] void fail(const std::string& what) const { throw Error(source_ + ": " + what); }
   [[noreturn]] void fail_at(const std::string& what) const {
     fail("at byte " + std::to_string(opcode_at_) + ", " + what);
   }
 
   void execute(std::uint8_t code) {
-    switch (code) {
-      case 0x80: {  // PROTO
+    switch (static_cast<Op>(code)) {
+      case Op::kProto: {
         const std::uint8_t protocol = read_u8();
         if (protocol != 2) {
           fail_at("pickle protocol " + std::to_string(protocol) +
@@ -126,41 +175,41 @@ class Unpickler {
         }
         return;
       }
-      case 0x28: marks_.push_back(stack_.size()); return;                           // MARK
-      case 0x29: push(make(Kind::kTuple)); return;                                  // EMPTY_TUPLE
-      case 0x7d: push(make(Kind::kDict)); return;                                   // EMPTY_DICT
-      case 0x4e: push(make(Kind::kNone)); return;                                   // NONE
-      case 0x88: push(make_int(Kind::kBool, 1)); return;                            // NEWTRUE
-      case 0x89: push(make_int(Kind::kBool, 0)); return;                            // NEWFALSE
-      case 0x4b: push(make_int(Kind::kInt, read_u8())); return;                     // BININT1
-      case 0x4d: push(make_int(Kind::kInt, read_unsigned(2))); return;              // BININT2
-      case 0x4a:                                                                     // BININT
+      case Op::kMark: marks_.push_back(stack_.size()); return;
+      case Op::kEmptyTuple: push(make(Kind::kTuple)); return;
+      case Op::kEmptyDict: push(make(Kind::kDict)); return;
+      case Op::kNone: push(make(Kind::kNone)); return;
+      case Op::kNewTrue: push(make_int(Kind::kBool, 1)); return;
+      case Op::kNewFalse: push(make_int(Kind::kBool, 0)); return;
+      case Op::kBinInt1: push(make_int(Kind::kInt, read_u8())); return;
+      case Op::kBinInt2: push(make_int(Kind::kInt, read_unsigned(2))); return;
+      case Op::kBinInt:
         push(make_int(Kind::kInt, static_cast<std::int32_t>(read_unsigned(4))));
         return;
-      case 0x8a: push(make_int(Kind::kInt, read_long1())); return;                  // LONG1
-      case 0x58: push_string(read_unsigned(4)); return;                             // BINUNICODE
-      case 0x74: push_tuple(pop_mark()); return;                                    // TUPLE
-      case 0x85: push_tuple(pop_top(1)); return;                                    // TUPLE1
-      case 0x86: push_tuple(pop_top(2)); return;                                    // TUPLE2
-      case 0x87: push_tuple(pop_top(3)); return;                                    // TUPLE3
-      case 0x73: set_items(pop_top(2)); return;                                     // SETITEM
-      case 0x75: set_items(pop_mark()); return;                                     // SETITEMS
-      case 0x71: memoize(read_u8()); return;                                        // BINPUT
-      case 0x72: memoize(read_unsigned(4)); return;                                 // LONG_BINPUT
-      case 0x68: push(recall(read_u8())); return;                                   // BINGET
-      case 0x6a: push(recall(read_unsigned(4))); return;                            // LONG_BINGET
-      case 0x63: push(global()); return;                                            // GLOBAL
-      case 0x51: push(persistent_storage(pop())); return;                           // BINPERSID
-      case 0x52: {                                                                   // REDUCE
+      case Op::kLong1: push(make_int(Kind::kInt, read_long1())); return;
+      case Op::kBinUnicode: push_string(read_unsigned(4)); return;
+      case Op::kTuple: push_tuple(pop_mark()); return;
+      case Op::kTuple1: push_tuple(pop_top(1)); return;
+      case Op::kTuple2: push_tuple(pop_top(2)); return;
+      case Op::kTuple3: push_tuple(pop_top(3)); return;
+      case Op::kSetItem: set_items(pop_top(2)); return;
+      case Op::kSetItems: set_items(pop_mark()); return;
+      case Op::kBinPut: memoize(read_u8()); return;
+      case Op::kLongBinPut: memoize(read_unsigned(4)); return;
+      case Op::kBinGet: push(recall(read_u8())); return;
+      case Op::kLongBinGet: push(recall(read_unsigned(4))); return;
+      case Op::kGlobal: push(global()); return;
+      case Op::kBinPersId: push(persistent_storage(pop())); return;
+      case Op::kReduce: {
         const ObjectId args = pop();
         push(reduce(pop(), args));
         return;
       }
-      case 0x62: build(); return;                                                   // BUILD
-      default:
-        fail_at("opcode " + opcode_name(code) +
-                " is not allowed (a torch.save state dict never contains it)");
+      case Op::kBuild: build(); return;
+      case Op::kStop: break;  // handled by run()
     }
+    fail_at("opcode " + opcode_name(code) +
+            " is not allowed (a torch.save state dict never contains it)");
   }
 
   // --- reading the byte stream
@@ -313,7 +362,8 @@ class Unpickler {
 
   std::vector<std::int64_t> expect_int_tuple(ObjectId id, const char* what) const {
     std::vector<std::int64_t> values;
-    for (ObjectId item : expect(id, Kind::kTuple, what).items) values.push_back(expect_int(item, what));
+    for (ObjectId item : expect(id, Kind::kTuple, what).items)
+      values.push_back(expect_int(item, what));
     return values;
   }
 
@@ -362,8 +412,7 @@ class Unpickler {
         }
         expect(args[0], Kind::kTensor, "a tensor for _rebuild_parameter");
         return args[0];
-      case Callable::kStorage:
-        break;
+      case Callable::kStorage: break;
     }
     fail_at("a storage type is called directly");
   }

@@ -4,7 +4,6 @@
 
 #include <cstring>
 #include <functional>
-
 #include <nlohmann/json.hpp>
 
 #include "io/io_test_util.h"
@@ -36,8 +35,9 @@ void expect_same_values(const Checkpoint& a, const Checkpoint& b) {
 Checkpoint load_both_and_compare(const std::string& model) {
   Checkpoint from_directory(fixture(model));
   EXPECT_TRUE(from_directory.weights_source().ends_with("model.safetensors"));
-  const Checkpoint from_bin(read_model_config(fixture(model + "/config.json")),
-                            std::make_unique<PytorchBinFile>(fixture(model + "/pytorch_model.bin")));
+  const Checkpoint from_bin(
+      read_model_config(fixture(model + "/config.json")),
+      std::make_unique<PytorchBinFile>(fixture(model + "/pytorch_model.bin")));
   expect_same_values(from_directory, from_bin);
   return from_directory;
 }
@@ -112,20 +112,22 @@ void remove_tensor(std::vector<RawTensor>& tensors, const std::string& name) {
 
 TEST(CheckpointErrors, MissingTensor) {
   ModelDirectory model("fff_mlm");
-  model.edit_tensors([](auto& tensors) { remove_tensor(tensors, "encoder.layers.1.ffn.linear_in.bias"); });
-  EXPECT_EQ(model.error(), model.weights() + ": 1 tensor(s) that config.json implies are missing: "
-                                             "encoder.layers.1.ffn.linear_in.bias");
+  model.edit_tensors(
+      [](auto& tensors) { remove_tensor(tensors, "encoder.layers.1.ffn.linear_in.bias"); });
+  EXPECT_EQ(model.error(), model.weights() +
+                               ": 1 tensor(s) that config.json implies are missing: "
+                               "encoder.layers.1.ffn.linear_in.bias");
 }
 
 TEST(CheckpointErrors, ManyMissingTensorsStayOnOneLine) {
   ModelDirectory model("fff_mlm");
   model.edit_config([](json& config) { config["arch"]["num_transformer_layers"] = 4; });
-  EXPECT_EQ(model.error(),
-            model.weights() + ": 20 tensor(s) that config.json implies are missing: "
-                              "encoder.layers.2.norm1.weight, encoder.layers.2.norm1.bias, "
-                              "encoder.layers.2.norm2.weight, encoder.layers.2.norm2.bias, "
-                              "encoder.layers.2.attn.self_attention.query_key_value.weight and "
-                              "15 more");
+  EXPECT_EQ(model.error(), model.weights() +
+                               ": 20 tensor(s) that config.json implies are missing: "
+                               "encoder.layers.2.norm1.weight, encoder.layers.2.norm1.bias, "
+                               "encoder.layers.2.norm2.weight, encoder.layers.2.norm2.bias, "
+                               "encoder.layers.2.attn.self_attention.query_key_value.weight and "
+                               "15 more");
 }
 
 TEST(CheckpointErrors, UnexpectedTensor) {
@@ -135,15 +137,17 @@ TEST(CheckpointErrors, UnexpectedTensor) {
     extra.name = "encoder.layers.0.ffn.dense_in.weight";
     tensors.push_back(extra);
   });
-  EXPECT_EQ(model.error(), model.weights() + ": 1 tensor(s) that config.json does not describe: "
-                                             "encoder.layers.0.ffn.dense_in.weight");
+  EXPECT_EQ(model.error(), model.weights() +
+                               ": 1 tensor(s) that config.json does not describe: "
+                               "encoder.layers.0.ffn.dense_in.weight");
 }
 
 TEST(CheckpointErrors, ShapeMismatchAgainstConfig) {
   ModelDirectory model("fff_mlm");
   model.edit_config([](json& config) { config["arch"]["intermed_depth"] = 3; });
-  EXPECT_EQ(model.error(), model.weights() + ": tensor encoder.layers.0.ffn.linear_in.weight has "
-                                             "shape [14,8], config implies [30,8]");
+  EXPECT_EQ(model.error(), model.weights() +
+                               ": tensor encoder.layers.0.ffn.linear_in.weight has "
+                               "shape [14,8], config implies [30,8]");
 }
 
 TEST(CheckpointErrors, WrongDtype) {
@@ -157,17 +161,18 @@ TEST(CheckpointErrors, WrongDtype) {
       }
     }
   });
-  EXPECT_EQ(model.error(), model.weights() + ": tensor "
-                                             "encoder.layers.0.attn.self_attention.norm_factor "
-                                             "has dtype I32, expected F32, F16 or BF16");
+  EXPECT_EQ(model.error(), model.weights() +
+                               ": tensor "
+                               "encoder.layers.0.attn.self_attention.norm_factor "
+                               "has dtype I32, expected F32, F16 or BF16");
 }
 
 TEST(CheckpointErrors, LabelCountDisagreesWithConfig) {
   ModelDirectory model("fff_cls");
   model.edit_config([](json& config) { config["arch"]["num_labels"] = 2; });
-  EXPECT_EQ(model.error(),
-            model.weights() + ": tensor head.weight has 3 labels, config.json gives "
-                              "arch.num_labels 2");
+  EXPECT_EQ(model.error(), model.weights() +
+                               ": tensor head.weight has 3 labels, config.json gives "
+                               "arch.num_labels 2");
 }
 
 TEST(CheckpointErrors, UnsupportedConfigValue) {

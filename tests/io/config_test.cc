@@ -107,7 +107,8 @@ TEST(ModelConfig, RefusesUnsupportedValuesNamingKeyAndValue) {
        "config.json: arch.attention.skip_output_projection is true, only false is supported"},
       {"/arch/attention/type", "pytorch",
        "config.json: arch.attention.type is \"pytorch\", only \"self-attention\" is supported"},
-      {"/arch/norm", "RMSNorm", "config.json: arch.norm is \"RMSNorm\", only \"LayerNorm\" is supported"},
+      {"/arch/norm", "RMSNorm",
+       "config.json: arch.norm is \"RMSNorm\", only \"LayerNorm\" is supported"},
       {"/arch/norm_scheme", "post",
        "config.json: arch.norm_scheme is \"post\", only \"pre\" is supported"},
       {"/arch/nonlin", "GELUglu",
@@ -141,30 +142,22 @@ TEST(ModelConfig, RefusesUnsupportedValuesNamingKeyAndValue) {
 
 TEST(ModelConfig, RefusesMissingAndMistypedKeys) {
   expect_refused({
-      {"/arch/hidden_size", kRemoved,
-       "config.json: arch.hidden_size is missing"},
-      {"/arch/intermed_depth", kRemoved,
-       "config.json: arch.intermed_depth is missing"},
-      {"/arch/embedding/vocab_size", kRemoved,
-       "config.json: arch.embedding.vocab_size is missing"},
-      {"/arch/attention", kRemoved,
-       "config.json: arch.attention is missing"},
-      {"/arch", kRemoved,
-       "config.json: arch is missing"},
+      {"/arch/hidden_size", kRemoved, "config.json: arch.hidden_size is missing"},
+      {"/arch/intermed_depth", kRemoved, "config.json: arch.intermed_depth is missing"},
+      {"/arch/embedding/vocab_size", kRemoved, "config.json: arch.embedding.vocab_size is missing"},
+      {"/arch/attention", kRemoved, "config.json: arch.attention is missing"},
+      {"/arch", kRemoved, "config.json: arch is missing"},
       {"/arch/hidden_size", "768",
        "config.json: arch.hidden_size is \"768\", expected an integer from 1 to 2147483648"},
       {"/arch/hidden_size", 0,
        "config.json: arch.hidden_size is 0, expected an integer from 1 to 2147483648"},
       {"/arch/intermed_depth", 40,
        "config.json: arch.intermed_depth is 40, expected an integer from 0 to 29"},
-      {"/arch/tie_weights", 1,
-       "config.json: arch.tie_weights is 1, expected true or false"},
+      {"/arch/tie_weights", 1, "config.json: arch.tie_weights is 1, expected true or false"},
       {"/arch/norm_eps", "tiny",
        "config.json: arch.norm_eps is \"tiny\", expected a positive number"},
-      {"/arch/norm_eps", -1.0,
-       "config.json: arch.norm_eps is -1.0, expected a positive number"},
-      {"/arch/embedding", 5,
-       "config.json: arch.embedding is 5, expected an object"},
+      {"/arch/norm_eps", -1.0, "config.json: arch.norm_eps is -1.0, expected a positive number"},
+      {"/arch/embedding", 5, "config.json: arch.embedding is 5, expected an object"},
       {"/arch/embedding/embedding_dim", 16,
        "config.json: arch.embedding.embedding_dim is 16, expected an integer from 8 to 8"},
       {"/arch/embedding/pad_token_id", 30,
@@ -202,18 +195,17 @@ TEST(TensorTable, FffMaskedLm) {
   EXPECT_EQ(table[1].shape, (std::vector<std::int64_t>{1}));
   const std::vector<std::string> all = names(table);
   const std::vector<std::string> layer1(all.begin() + 14, all.begin() + 24);
-  EXPECT_EQ(layer1, (std::vector<std::string>{
-                        "encoder.layers.1.norm1.weight", "encoder.layers.1.norm1.bias",
-                        "encoder.layers.1.norm2.weight", "encoder.layers.1.norm2.bias",
-                        "encoder.layers.1.attn.self_attention.query_key_value.weight",
-                        "encoder.layers.1.attn.self_attention.norm_factor",
-                        "encoder.layers.1.attn.dense.weight",
-                        "encoder.layers.1.ffn.linear_in.weight",
-                        "encoder.layers.1.ffn.linear_in.bias",
-                        "encoder.layers.1.ffn.linear_out.weight"}));
+  EXPECT_EQ(layer1,
+            (std::vector<std::string>{
+                "encoder.layers.1.norm1.weight", "encoder.layers.1.norm1.bias",
+                "encoder.layers.1.norm2.weight", "encoder.layers.1.norm2.bias",
+                "encoder.layers.1.attn.self_attention.query_key_value.weight",
+                "encoder.layers.1.attn.self_attention.norm_factor",
+                "encoder.layers.1.attn.dense.weight", "encoder.layers.1.ffn.linear_in.weight",
+                "encoder.layers.1.ffn.linear_in.bias", "encoder.layers.1.ffn.linear_out.weight"}));
   EXPECT_EQ(table[18].shape, (std::vector<std::int64_t>{24, 8}));  // query_key_value
-  EXPECT_TRUE(table[19].shape.empty());                             // norm_factor
-  EXPECT_EQ(table[21].shape, (std::vector<std::int64_t>{14, 8}));   // linear_in.weight: T·M = 2·7
+  EXPECT_TRUE(table[19].shape.empty());                            // norm_factor
+  EXPECT_EQ(table[21].shape, (std::vector<std::int64_t>{14, 8}));  // linear_in.weight: T·M = 2·7
   EXPECT_EQ(table[22].shape, (std::vector<std::int64_t>{14}));
   EXPECT_EQ(table[23].shape, (std::vector<std::int64_t>{8, 14}));
   EXPECT_EQ(table.back().name, "decoder.weight");

@@ -1,5 +1,6 @@
 #include "io/io_test_util.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 #include <zip.h>
 
@@ -7,8 +8,6 @@
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
-
-#include <gtest/gtest.h>
 
 #include "ufb/error.h"
 
@@ -27,7 +26,8 @@ std::vector<std::byte> read_bytes(const std::filesystem::path& path) {
 
 void write_bytes(const std::filesystem::path& path, const std::vector<std::byte>& bytes) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  file.write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
   if (!file) throw std::runtime_error("test cannot write " + path.string());
 }
 

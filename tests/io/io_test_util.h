@@ -39,7 +39,6 @@ std::string error_message(const std::function<void()>& action);
 using ZipRecords = std::vector<std::pair<std::string, std::vector<std::byte>>>;
 ZipRecords read_zip(const std::filesystem::path& path);
 // Writes records uncompressed, as torch.save does, unless `compress` is set.
-void write_zip(const std::filesystem::path& path, const ZipRecords& records,
-               bool compress = false);
+void write_zip(const std::filesystem::path& path, const ZipRecords& records, bool compress = false);
 
 }  // namespace ufb::io::testing

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-
 #include <nlohmann/json.hpp>
 
 #include "io/io_test_util.h"
@@ -87,9 +86,9 @@ TEST_F(SafetensorsErrors, TruncatedAtSeveralPoints) {
   EXPECT_EQ(cut(5), "file is 5 bytes, too short for the 8-byte header length");
   EXPECT_EQ(cut(8), "header length " + std::to_string(header_bytes) +
                         " exceeds the 0 bytes after the length field");
-  EXPECT_EQ(cut(8 + header_bytes / 2),
-            "header length " + std::to_string(header_bytes) + " exceeds the " +
-                std::to_string(header_bytes / 2) + " bytes after the length field");
+  EXPECT_EQ(cut(8 + header_bytes / 2), "header length " + std::to_string(header_bytes) +
+                                           " exceeds the " + std::to_string(header_bytes / 2) +
+                                           " bytes after the length field");
   EXPECT_NE(cut(8 + header_bytes).find("outside the 0-byte data section"), std::string::npos);
   EXPECT_NE(cut(good.size() - 1)
                 .find("outside the " + std::to_string(data_bytes - 1) + "-byte data section"),
@@ -112,21 +111,26 @@ TEST_F(SafetensorsErrors, BadJson) {
   EXPECT_EQ(error_for("{\"a\": {\"dtype\": \"F32\", \"shape\": [0]}}", 0),
             "tensor a has no \"data_offsets\" in the header");
   EXPECT_EQ(error_for(R"({"a": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]},
-                          "a": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}})", 0),
+                          "a": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0]}})",
+                      0),
             "header names tensor a twice");
   EXPECT_EQ(error_for(R"({"__metadata__": {"k": 1}})", 0), "__metadata__ entry k is not a string");
 }
 
 TEST_F(SafetensorsErrors, BadOffsets) {
   const std::string a = R"("a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]})";
-  EXPECT_EQ(error_for("{" + a + R"(, "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})", 12),
-            "tensor b (bytes 4..12) overlaps tensor a");
-  EXPECT_EQ(error_for("{" + a + "}", 4), "tensor a has data_offsets [0,8] outside the 4-byte data section");
+  EXPECT_EQ(
+      error_for("{" + a + R"(, "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})", 12),
+      "tensor b (bytes 4..12) overlaps tensor a");
+  EXPECT_EQ(error_for("{" + a + "}", 4),
+            "tensor a has data_offsets [0,8] outside the 4-byte data section");
   EXPECT_EQ(error_for(R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 0]}})", 8),
             "tensor a has data_offsets [8,0] outside the 8-byte data section");
-  EXPECT_EQ(error_for("{" + a + R"(, "b": {"dtype": "F32", "shape": [2], "data_offsets": [12, 20]}})", 20),
-            "tensor b starts at data byte 12, expected 8 (tensors must follow each other without "
-            "gaps)");
+  EXPECT_EQ(
+      error_for("{" + a + R"(, "b": {"dtype": "F32", "shape": [2], "data_offsets": [12, 20]}})",
+                20),
+      "tensor b starts at data byte 12, expected 8 (tensors must follow each other without "
+      "gaps)");
   EXPECT_EQ(error_for("{" + a + "}", 12), "data section is 12 bytes but its tensors end at 8");
   EXPECT_EQ(error_for(R"({"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 8]}})", 8),
             "tensor a has 8 bytes of data, but shape [3] of F32 needs 12");
@@ -142,7 +146,8 @@ TEST_F(SafetensorsErrors, BadShapesAndDtypes) {
   EXPECT_EQ(error_for(R"({"a": {"dtype": "F32", "shape": [-2], "data_offsets": [0, 8]}})", 8),
             "tensor a has shape [-2], expected non-negative integers");
   EXPECT_EQ(error_for(R"({"a": {"dtype": "F32", "shape": [1099511627776, 1099511627776],
-                               "data_offsets": [0, 8]}})", 8),
+                               "data_offsets": [0, 8]}})",
+                      8),
             "tensor a has shape [1099511627776,1099511627776], whose size overflows 64 bits");
   EXPECT_EQ(error_for(R"({"a\n": {"dtype": "F32", "shape": 2, "data_offsets": [0, 8]}})", 8),
             "tensor a\\x0a has a shape that is not a list");
@@ -216,7 +221,8 @@ TEST(Safetensors, WriterRefusesInconsistentTensors) {
   const std::filesystem::path path = dir / "w.safetensors";
   const std::vector<float> values = {1, 2, 3};
   const auto bytes = std::as_bytes(std::span(values));
-  const std::vector<RawTensor> twice = {{"a", DType::kF32, {3}, bytes}, {"a", DType::kF32, {3}, bytes}};
+  const std::vector<RawTensor> twice = {{"a", DType::kF32, {3}, bytes},
+                                        {"a", DType::kF32, {3}, bytes}};
   EXPECT_EQ(error_message([&] { write_safetensors(path, twice); }),
             path.string() + ": tensor a is given twice");
   const std::vector<RawTensor> short_data = {{"a", DType::kF32, {4}, bytes}};

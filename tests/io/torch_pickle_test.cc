@@ -23,7 +23,8 @@ std::string error_for(const std::string& pickle) {
 }
 
 TEST(TorchPickle, ReadsTorchSaveStateDict) {
-  const testing::ZipRecords records = testing::read_zip(testing::fixture("fff_mlm/pytorch_model.bin"));
+  const testing::ZipRecords records =
+      testing::read_zip(testing::fixture("fff_mlm/pytorch_model.bin"));
   ASSERT_EQ(records[0].first, "pytorch_model/data.pkl");
   const std::vector<PickledTensor> tensors = read_state_dict_pickle(records[0].second, "data.pkl");
   ASSERT_EQ(tensors.size(), 27u);
@@ -58,8 +59,10 @@ TEST(TorchPickle, RefusesOsSystemWithoutRunningIt) {
   const testing::TempDir dir;
   const std::filesystem::path marker = dir / "pwned";
   // What `pickle.dumps` makes of a __reduce__ returning (os.system, ("touch <marker>",)).
-  const std::string exploit = "\x80\x02" "cos\nsystem\nq\x00"s +
-                              pickle_string("touch " + marker.string()) + "\x85R.";
+  const std::string exploit =
+      "\x80\x02"
+      "cos\nsystem\nq\x00"s +
+      pickle_string("touch " + marker.string()) + "\x85R.";
   EXPECT_EQ(error_for(exploit),
             "data.pkl: at byte 2, global os.system is not allowed (only tensors and their "
             "storages may be loaded)");
@@ -67,7 +70,8 @@ TEST(TorchPickle, RefusesOsSystemWithoutRunningIt) {
   EXPECT_EQ(error_for(pickle_state_dict({{"w", "cbuiltins\neval\n"}})),
             "data.pkl: at byte 10, global builtins.eval is not allowed (only tensors and their "
             "storages may be loaded)");
-  EXPECT_EQ(error_for("\x80\x02" "ctorch._utils\n_rebuild_tensor\n."),
+  EXPECT_EQ(error_for("\x80\x02"
+                      "ctorch._utils\n_rebuild_tensor\n."),
             "data.pkl: at byte 2, global torch._utils._rebuild_tensor is not allowed (only "
             "tensors and their storages may be loaded)");
 }
@@ -90,7 +94,8 @@ TEST(TorchPickle, RefusesOpcodesOutsideTheStateDictSubset) {
 TEST(TorchPickle, RefusesMalformedStreams) {
   EXPECT_EQ(error_for(""), "data.pkl: is empty");
   EXPECT_EQ(error_for("\x80\x02}"), "data.pkl: ends at byte 3, before its STOP opcode");
-  EXPECT_EQ(error_for("\x80\x02X\xff\x00\x00\x00" "ab."s),
+  EXPECT_EQ(error_for("\x80\x02X\xff\x00\x00\x00"
+                      "ab."s),
             "data.pkl: at byte 2, a string of 255 bytes runs past the end");
   EXPECT_EQ(error_for(std::string("\x80\x02s.", 4)), "data.pkl: at byte 2, the stack is empty");
   EXPECT_EQ(error_for("\x80\x02}(K\x01u."), "data.pkl: at byte 6, a dict key has no value");
@@ -100,7 +105,8 @@ TEST(TorchPickle, RefusesMalformedStreams) {
   EXPECT_EQ(error_for("\x80\x02K\x01}b."),
             "data.pkl: at byte 5, BUILD is applied to something other than a dict");
   EXPECT_EQ(error_for("\x80\x02K\x01K\x02."), "data.pkl: does not end with exactly one object");
-  EXPECT_EQ(error_for("\x80\x02K\x01."), "data.pkl: does not hold a dict of tensors (a state dict)");
+  EXPECT_EQ(error_for("\x80\x02K\x01."),
+            "data.pkl: does not hold a dict of tensors (a state dict)");
   EXPECT_EQ(error_for(pickle_state_dict({{"step", "K\x05"}})),
             "data.pkl: has state dict entry step that is not a tensor");
   EXPECT_EQ(error_for("\x80\x02\x8a\x09" + std::string(9, '\x01') + "."),
@@ -113,9 +119,14 @@ TEST(TorchPickle, RefusesMalformedStreams) {
   EXPECT_EQ(error_for(pickle_state_dict({{"w", pickle_tensor(bad_storage)}})),
             "data.pkl: at byte 57, global torch.IntStorage is not allowed (only tensors and their "
             "storages may be loaded)");
-  EXPECT_EQ(error_for("\x80\x02" "ctorch._utils\n_rebuild_tensor_v2\n" "(K\x01t" "R."),
+  EXPECT_EQ(error_for("\x80\x02"
+                      "ctorch._utils\n_rebuild_tensor_v2\n"
+                      "(K\x01t"
+                      "R."),
             "data.pkl: at byte 39, _rebuild_tensor_v2 gets 1 arguments, expected 6 or 7");
-  EXPECT_EQ(error_for("\x80\x02" "ctorch\nFloatStorage\n" + pickle_string("x") + "\x85Q."),
+  EXPECT_EQ(error_for("\x80\x02"
+                      "ctorch\nFloatStorage\n" +
+                      pickle_string("x") + "\x85Q."),
             "data.pkl: at byte 29, a persistent id is not ('storage', type, key, location, size)");
 }
 
@@ -123,9 +134,8 @@ TEST(TorchPickle, EveryTruncationOfARealPickleIsAnError) {
   const testing::ZipRecords records = testing::read_zip(testing::fixture("views/views.bin"));
   const std::vector<std::byte>& pickle = records[0].second;
   for (std::size_t size = 0; size < pickle.size(); ++size) {
-    const std::string message = error_message([&] {
-      read_state_dict_pickle(std::span(pickle).first(size), "data.pkl");
-    });
+    const std::string message =
+        error_message([&] { read_state_dict_pickle(std::span(pickle).first(size), "data.pkl"); });
     EXPECT_EQ(message.rfind("data.pkl: ", 0), 0u) << size << ": " << message;
   }
 }
