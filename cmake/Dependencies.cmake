@@ -24,3 +24,11 @@ add_library(ufb_openblas INTERFACE)
 target_link_libraries(ufb_openblas INTERFACE ${UFB_OPENBLAS_LIBRARY})
 target_include_directories(ufb_openblas INTERFACE ${UFB_CBLAS_INCLUDE_DIR})
 message(STATUS "OpenBLAS: ${UFB_OPENBLAS_LIBRARY} (headers ${UFB_CBLAS_INCLUDE_DIR})")
+
+# libzip: Debian's libzip-dev ships a CMake package that also imports the zipcmp/zipmerge/ziptool
+# programs and fails when those (separate) packages are absent, so we find the library directly.
+find_path(UFB_LIBZIP_INCLUDE_DIR zip.h REQUIRED)
+find_library(UFB_LIBZIP_LIBRARY NAMES zip REQUIRED)
+add_library(ufb_libzip INTERFACE)
+target_link_libraries(ufb_libzip INTERFACE ${UFB_LIBZIP_LIBRARY})
+target_include_directories(ufb_libzip INTERFACE ${UFB_LIBZIP_INCLUDE_DIR})

@@ -1,0 +1,124 @@
+#include "ufb/io/checkpoint.h"
+
+#include <algorithm>
+#include <array>
+#include <set>
+#include <unordered_map>
+
+#include "ufb/error.h"
+#include "ufb/io/pytorch_bin.h"
+#include "ufb/io/safetensors.h"
+
+namespace ufb::io {
+namespace {
+
+constexpr std::string_view kWordEmbedding = "encoder.embedding.word_embedding.weight";
+constexpr std::string_view kDecoder = "decoder.weight";
+constexpr std::string_view kClassifierWeight = "head.weight";
+// Buffers a state dict may hold that carry no weights: learned position embeddings register
+// their position indices as a persistent int64 buffer.
+constexpr std::array<std::string_view, 1> kHarmlessExtras = {
+    "encoder.embedding.pos_embedding.position_ids"};
+
+std::unique_ptr<TensorArchive> open_weights(const std::filesystem::path& model_dir) {
+  const std::filesystem::path safetensors = model_dir / "model.safetensors";
+  if (std::filesystem::exists(safetensors)) return std::make_unique<SafetensorsFile>(safetensors);
+  const std::filesystem::path bin = model_dir / "pytorch_model.bin";
+  if (std::filesystem::exists(bin)) return std::make_unique<PytorchBinFile>(bin);
+  throw Error(model_dir.string() + ": has neither model.safetensors nor pytorch_model.bin");
+}
+
+// "a, b, c and 4 more": keeps the message one readable line.
+std::string list_names(const std::vector<std::string>& names) {
+  constexpr std::size_t kShown = 5;
+  std::string text;
+  for (std::size_t i = 0; i < names.size() && i < kShown; ++i) {
+    if (i > 0) text += ", ";
+    text += printable(names[i]);
+  }
+  if (names.size() > kShown) text += " and " + std::to_string(names.size() - kShown) + " more";
+  return text;
+}
+
+}  // namespace
+
+Checkpoint::Checkpoint(const std::filesystem::path& model_dir)
+    : Checkpoint(read_model_config(model_dir / "config.json"), open_weights(model_dir)) {}
+
+Checkpoint::Checkpoint(ModelConfig config, std::unique_ptr<TensorArchive> weights)
+    : config_(std::move(config)), weights_(std::move(weights)) {
+  const std::string& source = weights_->source_name();
+  std::unordered_map<std::string_view, const RawTensor*> stored;
+  for (const RawTensor& tensor : weights_->tensors()) stored.emplace(tensor.name, &tensor);
+
+  if (const auto head = stored.find(kClassifierWeight); head != stored.end()) {
+    head_ = ModelHead::kClassification;
+    const std::vector<std::int64_t>& shape = head->second->shape;
+    if (shape.size() != 2) {
+      throw Error(source + ": tensor head.weight has shape " + format_shape(shape) +
+                  ", expected [num_labels,head_dim]");
+    }
+    num_labels_ = shape[0];
+    if (config_.num_labels && *config_.num_labels != num_labels_) {
+      throw Error(source + ": tensor head.weight has " + std::to_string(num_labels_) +
+                  " labels, config.json gives arch.num_labels " +
+                  std::to_string(*config_.num_labels));
+    }
+  }
+  const std::vector<ExpectedTensor> expected = expected_tensors(config_, head_, num_labels_);
+
+  if (head_ == ModelHead::kMaskedLm && config_.tie_weights) {
+    const bool has_embedding = stored.contains(kWordEmbedding);
+    const bool has_decoder = stored.contains(kDecoder);
+    if (has_embedding && !has_decoder) stored.emplace(kDecoder, stored.at(kWordEmbedding));
+    if (has_decoder && !has_embedding) stored.emplace(kWordEmbedding, stored.at(kDecoder));
+  }
+
+  std::vector<std::string> missing;
+  std::set<std::string_view> expected_names;
+  for (const ExpectedTensor& tensor : expected) {
+    expected_names.insert(tensor.name);
+    if (!stored.contains(tensor.name)) missing.push_back(tensor.name);
+  }
+  if (!missing.empty()) {
+    throw Error(source + ": " + std::to_string(missing.size()) +
+                " tensor(s) that config.json implies are missing: " + list_names(missing));
+  }
+  std::vector<std::string> unexpected;
+  for (const RawTensor& tensor : weights_->tensors()) {
+    if (expected_names.contains(tensor.name)) continue;
+    if (std::find(kHarmlessExtras.begin(), kHarmlessExtras.end(), tensor.name) !=
+        kHarmlessExtras.end()) {
+      ignored_.push_back(tensor.name);
+    } else {
+      unexpected.push_back(tensor.name);
+    }
+  }
+  if (!unexpected.empty()) {
+    throw Error(source + ": " + std::to_string(unexpected.size()) +
+                " tensor(s) that config.json does not describe: " + list_names(unexpected));
+  }
+
+  for (const ExpectedTensor& tensor : expected) {
+    const RawTensor& raw = *stored.at(tensor.name);
+    if (raw.shape != tensor.shape) {
+      throw Error(source + ": tensor " + tensor.name + " has shape " + format_shape(raw.shape) +
+                  ", config implies " + format_shape(tensor.shape));
+    }
+    std::vector<float> storage;
+    const std::span<const float> values = as_float32(raw, storage, source);
+    if (!storage.empty()) widened_.push_back(std::move(storage));  // the buffer does not move
+    index_.emplace(tensor.name, tensors_.size());
+    tensors_.push_back(TensorView{tensor.name, tensor.shape, values});
+  }
+}
+
+const TensorView& Checkpoint::tensor(std::string_view name) const {
+  const auto found = index_.find(name);
+  if (found == index_.end()) {
+    throw Error(weights_->source_name() + ": the model has no tensor " + printable(name));
+  }
+  return tensors_[found->second];
+}
+
+}  // namespace ufb::io
