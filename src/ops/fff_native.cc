@@ -46,8 +46,9 @@ HWY_INLINE hn::Vec<FloatTag> LoadActivations(FloatTag d, const float* x, int64_t
   return hn::MaskedLoad(hn::FirstN(d, static_cast<size_t>(hidden - h)), d, x + h);
 }
 
-HWY_INLINE void PrefetchRow(const float* row, int64_t count) {
-  for (int64_t i = 0; i < count; i += 64 / sizeof(float)) hwy::Prefetch(row + i);
+template <typename T>
+HWY_INLINE void PrefetchRow(const T* row, int64_t count) {
+  for (int64_t i = 0; i < count; i += 64 / sizeof(T)) hwy::Prefetch(row + i);
 }
 
 // The tokens one routing call works on, and where their paths are recorded.
