@@ -10,6 +10,7 @@
 
 #include "cuda/cublas_handles.h"
 #include "cuda/cublaslt_gemm.h"
+#include "cuda/dense_padding.h"
 #include "cuda/dense_ff_cuda_variants.h"
 #include "cuda/elementwise.h"
 #include "cuda/weight_upload.h"
@@ -27,14 +28,20 @@ class CublasLtDenseFfCuda final : public DenseFfCudaKernel {
   static constexpr bool kBf16 = std::is_same_v<W, uint16_t>;
 
   explicit CublasLtDenseFfCuda(const DenseFfWeights& weights)
+      : CublasLtDenseFfCuda(weights, pad_width(weights, kWidthMultiple)) {}
+
+ private:
+  static constexpr int64_t kWidthMultiple = 8;  // 16 bytes of bf16
+
+  CublasLtDenseFfCuda(const DenseFfWeights& weights, const PaddedDenseWeights& padded)
       : DenseFfCudaKernel(weights.shape, kBf16 ? WeightType::bf16 : WeightType::f32),
-        w_in_(upload_weights<W>(weights.w_in)),
-        b_in_(weights.b_in),
-        w_out_(upload_weights<W>(weights.w_out)),
+        width_(padded.width),
+        w_in_(upload_weights<W>(padded.w_in)),
+        b_in_(std::span<const float>(padded.b_in)),
+        w_out_(upload_weights<W>(padded.w_out)),
         b_out_(weights.b_out),
         workspace_(kWorkspaceBytes) {}
 
- private:
   struct Plans {
     cuda::LtGemm in;
     cuda::LtGemm out;
@@ -46,7 +53,7 @@ class CublasLtDenseFfCuda final : public DenseFfCudaKernel {
     const cudaDataType_t storage = kBf16 ? CUDA_R_16BF : CUDA_R_32F;
     const cublasComputeType_t compute = kBf16 ? CUBLAS_COMPUTE_32F : CUBLAS_COMPUTE_32F_FAST_TF32;
     const int64_t hidden = shape().hidden;
-    const int64_t width = shape().width;
+    const int64_t width = width_;
     auto plans = std::make_unique<Plans>(Plans{
         cuda::LtGemm(lt_.get(), {width, batch, hidden, storage, storage, compute}, kWorkspaceBytes),
         cuda::LtGemm(lt_.get(), {hidden, batch, width, storage, CUDA_R_32F, compute}, kWorkspaceBytes)});
@@ -60,7 +67,7 @@ class CublasLtDenseFfCuda final : public DenseFfCudaKernel {
                   "' needs 16-byte aligned input and output device arrays");
     }
     const Plans& plans = plans_for(batch);
-    activations_.reserve(batch * shape().width);
+    activations_.reserve(batch * width_);
     const void* input = x;
     if constexpr (kBf16) {
       input_bf16_.reserve(batch * shape().hidden);
@@ -68,7 +75,7 @@ class CublasLtDenseFfCuda final : public DenseFfCudaKernel {
       input = input_bf16_.data();
     }
     plans.in.run(lt_.get(), w_in_.data(), input, 0.0f, activations_.data(), workspace_.get(), kWorkspaceBytes, stream);
-    bias_gelu_inplace(activations_.data(), batch, shape().width, b_in_.size() ? b_in_.data() : nullptr, stream);
+    bias_gelu_inplace(activations_.data(), batch, width_, b_in_.size() ? b_in_.data() : nullptr, stream);
     float beta = 0.0f;
     if (b_out_.size()) {
       broadcast_rows(b_out_.data(), batch, shape().hidden, y, stream);
@@ -77,6 +84,7 @@ class CublasLtDenseFfCuda final : public DenseFfCudaKernel {
     plans.out.run(lt_.get(), w_out_.data(), activations_.data(), beta, y, workspace_.get(), kWorkspaceBytes, stream);
   }
 
+  int64_t width_;  // padded
   cuda::DeviceBuffer<W> w_in_;
   cuda::DeviceBuffer<float> b_in_;
   cuda::DeviceBuffer<W> w_out_;
@@ -86,7 +94,7 @@ class CublasLtDenseFfCuda final : public DenseFfCudaKernel {
   // Per batch size: the matmul algorithms, chosen once (the heuristic query costs more than a
   // small matmul). Scratch grown to the largest batch seen.
   mutable std::map<int64_t, std::unique_ptr<Plans>> plans_;
-  mutable cuda::DeviceBuffer<W> activations_;  // [batch, width]
+  mutable cuda::DeviceBuffer<W> activations_;  // [batch, padded width]
   mutable cuda::DeviceBuffer<uint16_t> input_bf16_;
 };
 

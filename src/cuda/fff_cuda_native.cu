@@ -8,6 +8,7 @@
 // x and y are read and written with streaming cache hints so they do not evict the weights,
 // which at UltraFastBERT's size (25 MB f32, 12.6 MB bf16) stay resident in the GPU's L2.
 #include <algorithm>
+#include <cstdlib>
 #include <vector>
 
 #include "cuda/cuda_check.h"
@@ -41,7 +42,31 @@ struct NativeFffArgs {
   bool vector_io;  // hidden % 4 == 0 and x, y 16-byte aligned
 };
 
-template <int kChunks, typename W>
+// Asks L1 for the `elements` weights from `begin`, the lanes taking turns by 128-byte line.
+template <typename W>
+__device__ __forceinline__ void prefetch_to_l1(const W* begin, int64_t elements, int lane) {
+  const char* bytes = reinterpret_cast<const char*>(begin);
+  const int64_t size = elements * static_cast<int64_t>(sizeof(W));
+  for (int64_t offset = int64_t{lane} * 128; offset < size; offset += kWarpSize * 128) {
+    asm volatile("prefetch.global.L1 [%0];" ::"l"(bytes + offset));
+  }
+}
+
+// Pulls into L1 the node blocks of all descendants of `node` (within its tree) `distance`
+// levels down: 2^distance blocks, adjacent in heap order.
+template <typename W>
+__device__ __forceinline__ void prefetch_descendants(const NativeFffArgs<W>& args, int64_t first_neuron,
+                                                     int64_t node, int distance, int lane) {
+  const int64_t first = ((node + 1) << distance) - 1;
+  prefetch_to_l1(args.blocks + (first_neuron + first) * 2 * args.row_stride,
+                 (int64_t{2} << distance) * args.row_stride, lane);
+}
+
+// kPrefetchAhead > 0: while a level's rows are in flight, also pull into L1 the node blocks of
+// every node the token may visit kPrefetchAhead levels later, so those levels wait on L1
+// instead of L2. It multiplies the L2 traffic (2^kPrefetchAhead blocks per level instead of
+// one), which pays only while the GPU is latency bound, i.e. at small batches.
+template <int kChunks, int kPrefetchAhead, typename W>
 __global__ void __launch_bounds__(kWarpsPerBlock * kWarpSize) native_fff_registers(NativeFffArgs<W> args) {
   const int lane = static_cast<int>(threadIdx.x) % kWarpSize;
   const int64_t token = int64_t{blockIdx.x} * kWarpsPerBlock + threadIdx.x / kWarpSize;
@@ -77,6 +102,16 @@ __global__ void __launch_bounds__(kWarpsPerBlock * kWarpSize) native_fff_registe
       for (int c = 0; c < kChunks; ++c) w[c] = device::load4(in_row + c * kChunkElements + lane * 4);
 #pragma unroll
       for (int c = 0; c < kChunks; ++c) o[c] = device::load4(out_row + c * kChunkElements + lane * 4);
+      if constexpr (kPrefetchAhead > 0) {
+        if (level == 0) {  // the levels the steady state below does not reach in time
+          for (int distance = 1; distance < kPrefetchAhead && distance <= args.depth; ++distance) {
+            prefetch_descendants(args, tree * args.nodes_per_tree, node, distance, lane);
+          }
+        }
+        if (level + kPrefetchAhead <= args.depth) {
+          prefetch_descendants(args, tree * args.nodes_per_tree, node, kPrefetchAhead, lane);
+        }
+      }
       const float bias = __ldg(args.b_in + neuron);
       float partial[2] = {0.0f, 0.0f};
 #pragma unroll
@@ -173,19 +208,50 @@ class NativeFffCuda final : public FffCudaKernel {
     const NativeFffArgs<W> args{blocks_.data(), b_in_.data(), x, y, leaves, batch, s.hidden, row_stride_,
                                 s.trees, s.nodes_per_tree(), s.depth, aligned && s.hidden % 4 == 0};
     const auto grid = static_cast<unsigned>((batch + kWarpsPerBlock - 1) / kWarpsPerBlock);
-    constexpr unsigned kThreads = kWarpsPerBlock * kWarpSize;
-    switch (row_stride_ / kChunkElements) {
-      case 1: native_fff_registers<1, W><<<grid, kThreads, 0, stream>>>(args); break;
-      case 2: native_fff_registers<2, W><<<grid, kThreads, 0, stream>>>(args); break;
-      case 3: native_fff_registers<3, W><<<grid, kThreads, 0, stream>>>(args); break;
-      case 4: native_fff_registers<4, W><<<grid, kThreads, 0, stream>>>(args); break;
-      case 5: native_fff_registers<5, W><<<grid, kThreads, 0, stream>>>(args); break;
-      case 6: native_fff_registers<6, W><<<grid, kThreads, 0, stream>>>(args); break;
-      case 7: native_fff_registers<7, W><<<grid, kThreads, 0, stream>>>(args); break;
-      case kMaxRegisterChunks: native_fff_registers<kMaxRegisterChunks, W><<<grid, kThreads, 0, stream>>>(args); break;
-      default: native_fff_any_hidden<W><<<grid, kThreads, 0, stream>>>(args); break;
+    const int chunks = static_cast<int>(row_stride_ / kChunkElements);
+    if (chunks > kMaxRegisterChunks) {
+      native_fff_any_hidden<W><<<grid, kWarpsPerBlock * kWarpSize, 0, stream>>>(args);
+    } else if (batch <= prefetch_max_batch()) {
+      if (prefetch_ahead() == 1) {
+        launch_registers<1>(chunks, grid, args, stream);
+      } else {
+        launch_registers<2>(chunks, grid, args, stream);
+      }
+    } else {
+      launch_registers<0>(chunks, grid, args, stream);
     }
     UFB_CUDA_CHECK_LAUNCH("native FFF kernel");
+  }
+
+  static int64_t prefetch_max_batch() {
+    static const int64_t value = [] {
+      const char* text = std::getenv("UFB_NATIVE_PREFETCH_MAX_BATCH");
+      return text ? std::atoll(text) : int64_t{512};
+    }();
+    return value;
+  }
+
+  static int prefetch_ahead() {
+    static const int value = [] {
+      const char* text = std::getenv("UFB_NATIVE_PREFETCH_AHEAD");
+      return text ? std::atoi(text) : 2;
+    }();
+    return value;
+  }
+
+  template <int kPrefetch>
+  static void launch_registers(int chunks, unsigned grid, const NativeFffArgs<W>& args, cudaStream_t stream) {
+    constexpr unsigned kThreads = kWarpsPerBlock * kWarpSize;
+    switch (chunks) {
+      case 1: native_fff_registers<1, kPrefetch, W><<<grid, kThreads, 0, stream>>>(args); break;
+      case 2: native_fff_registers<2, kPrefetch, W><<<grid, kThreads, 0, stream>>>(args); break;
+      case 3: native_fff_registers<3, kPrefetch, W><<<grid, kThreads, 0, stream>>>(args); break;
+      case 4: native_fff_registers<4, kPrefetch, W><<<grid, kThreads, 0, stream>>>(args); break;
+      case 5: native_fff_registers<5, kPrefetch, W><<<grid, kThreads, 0, stream>>>(args); break;
+      case 6: native_fff_registers<6, kPrefetch, W><<<grid, kThreads, 0, stream>>>(args); break;
+      case 7: native_fff_registers<7, kPrefetch, W><<<grid, kThreads, 0, stream>>>(args); break;
+      default: native_fff_registers<kMaxRegisterChunks, kPrefetch, W><<<grid, kThreads, 0, stream>>>(args); break;
+    }
   }
 
   int64_t row_stride_;
