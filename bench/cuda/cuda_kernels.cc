@@ -7,6 +7,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -159,16 +160,18 @@ double dense_tolerance(ops::DenseFfCudaImpl impl) {
   }
 }
 
+// "NVRM version: NVIDIA UNIX x86_64 Kernel Module for x86_64  580.159.04  Release Build ..."
 std::string driver_version() {
   std::ifstream file("/proc/driver/nvidia/version");
   std::string line;
   std::getline(file, line);
   const size_t module = line.find("Kernel Module");
   if (module == std::string::npos) return "unknown";
-  std::istringstream words(line.substr(module + 13));
-  std::string version;
-  words >> version;
-  return version;
+  std::istringstream words(line.substr(module));
+  for (std::string word; words >> word;) {
+    if (std::isdigit(static_cast<unsigned char>(word.front())) && word.find('.') != std::string::npos) return word;
+  }
+  return "unknown";
 }
 
 std::string cuda_version(int version) { return std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10); }

@@ -101,8 +101,8 @@ class CublasLtDenseFfCuda final : public DenseFfCudaKernel {
 }  // namespace
 
 std::unique_ptr<DenseFfCudaKernel> make_cublaslt_dense_ff_cuda(DenseFfCudaImpl impl, const DenseFfWeights& weights) {
-  if (impl == DenseFfCudaImpl::cublaslt_bf16) return std::make_unique<CublasLtDenseFfCuda<uint16_t>>(weights);
-  return std::make_unique<CublasLtDenseFfCuda<float>>(weights);
+  const WeightType weight_type = impl == DenseFfCudaImpl::cublaslt_bf16 ? WeightType::bf16 : WeightType::f32;
+  return make_for_weight_type<DenseFfCudaKernel, CublasLtDenseFfCuda>(weight_type, weights);
 }
 
 }  // namespace ufb::ops

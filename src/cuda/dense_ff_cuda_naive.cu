@@ -50,8 +50,7 @@ class NaiveDenseFfCuda final : public DenseFfCudaKernel {
 }  // namespace
 
 std::unique_ptr<DenseFfCudaKernel> make_naive_dense_ff_cuda(const DenseFfWeights& weights, WeightType weight_type) {
-  if (weight_type == WeightType::bf16) return std::make_unique<NaiveDenseFfCuda<uint16_t>>(weights, weight_type);
-  return std::make_unique<NaiveDenseFfCuda<float>>(weights, weight_type);
+  return make_for_weight_type<DenseFfCudaKernel, NaiveDenseFfCuda>(weight_type, weights, weight_type);
 }
 
 }  // namespace ufb::ops

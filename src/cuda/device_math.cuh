@@ -14,6 +14,11 @@ __device__ __forceinline__ float gelu(float x) {
   return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
 }
 
+// The routing rule of MODEL.md §1: strictly positive goes right (2n+2), zero or less left.
+__device__ __forceinline__ int64_t child(int64_t node, float logit) {
+  return logit > 0.0f ? 2 * node + 2 : 2 * node + 1;
+}
+
 __device__ __forceinline__ float widen(float value) { return value; }
 __device__ __forceinline__ float widen(uint16_t bf16_bits) {
   return __uint_as_float(static_cast<uint32_t>(bf16_bits) << 16);

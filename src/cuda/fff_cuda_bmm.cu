@@ -45,7 +45,7 @@ __global__ void route_level(const float* dots, const float* b_in, int32_t* curre
   const int64_t first = i % trees * nodes_per_tree;
   const int64_t node = neuron - first;
   if (level < depth) {
-    current[i] = static_cast<int32_t>(first + (logit > 0.0f ? 2 * node + 2 : 2 * node + 1));
+    current[i] = static_cast<int32_t>(first + device::child(node, logit));
   } else if (leaves) {
     leaves[i] = static_cast<int32_t>(node);
   }
@@ -114,8 +114,7 @@ class BmmFffCuda final : public FffCudaKernel {
 }  // namespace
 
 std::unique_ptr<FffCudaKernel> make_bmm_fff_cuda(const FffWeights& weights, WeightType weight_type) {
-  if (weight_type == WeightType::bf16) return std::make_unique<BmmFffCuda<uint16_t>>(weights, weight_type);
-  return std::make_unique<BmmFffCuda<float>>(weights, weight_type);
+  return make_for_weight_type<FffCudaKernel, BmmFffCuda>(weight_type, weights, weight_type);
 }
 
 }  // namespace ufb::ops

@@ -33,7 +33,7 @@ __global__ void __launch_bounds__(device::kNaiveThreads)
       const int64_t neuron = tree * args.nodes_per_tree + node;
       const float logit = device::naive_neuron(x, w_in + neuron * args.hidden, args.b_in[neuron],
                                                w_out + neuron, neurons, args.hidden, y, scratch);
-      if (level < args.depth) node = logit > 0.0f ? 2 * node + 2 : 2 * node + 1;
+      if (level < args.depth) node = device::child(node, logit);
     }
     if (args.leaves && threadIdx.x == 0) {
       args.leaves[token * args.trees + tree] = static_cast<int32_t>(node);
@@ -67,8 +67,7 @@ class NaiveFffCuda final : public FffCudaKernel {
 }  // namespace
 
 std::unique_ptr<FffCudaKernel> make_naive_fff_cuda(const FffWeights& weights, WeightType weight_type) {
-  if (weight_type == WeightType::bf16) return std::make_unique<NaiveFffCuda<uint16_t>>(weights, weight_type);
-  return std::make_unique<NaiveFffCuda<float>>(weights, weight_type);
+  return make_for_weight_type<FffCudaKernel, NaiveFffCuda>(weight_type, weights, weight_type);
 }
 
 }  // namespace ufb::ops

@@ -42,6 +42,8 @@ struct NativeFffArgs {
   int64_t nodes_per_tree;
   int depth;
   bool vector_io;  // hidden % 4 == 0 and x, y 16-byte aligned
+
+  __device__ const W* node_block(int64_t neuron) const { return blocks + neuron * 2 * row_stride; }
 };
 
 // Asks L1 for the `elements` weights from `begin`, the lanes taking turns by 128-byte line.
@@ -87,7 +89,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * kWarpSize) native_fff_registe
     int64_t node = 0;
     for (int level = 0; level <= args.depth; ++level) {
       const int64_t neuron = tree * args.nodes_per_tree + node;
-      const W* in_row = args.blocks + neuron * 2 * args.row_stride;
+      const W* in_row = args.node_block(neuron);
       const W* out_row = in_row + args.row_stride;
       float4 w[kChunks];
       float4 o[kChunks];
@@ -96,7 +98,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * kWarpSize) native_fff_registe
 #pragma unroll
       for (int c = 0; c < kChunks; ++c) o[c] = device::load4(out_row + c * kChunkElements + lane * 4);
       if (kPrefetchChildren && level < args.depth) {
-        prefetch_to_l1(args.blocks + (neuron + node + 1) * 2 * args.row_stride, 4 * args.row_stride, lane);
+        prefetch_to_l1(args.node_block(neuron + node + 1), 4 * args.row_stride, lane);  // 2n+1, 2n+2
       }
       const float bias = __ldg(args.b_in + neuron);
       float partial[2] = {0.0f, 0.0f};
@@ -116,7 +118,7 @@ __global__ void __launch_bounds__(kWarpsPerBlock * kWarpSize) native_fff_registe
         yr[c][2] = fmaf(activation, o[c].z, yr[c][2]);
         yr[c][3] = fmaf(activation, o[c].w, yr[c][3]);
       }
-      if (level < args.depth) node = logit > 0.0f ? 2 * node + 2 : 2 * node + 1;
+      if (level < args.depth) node = device::child(node, logit);
     }
     if (args.leaves && lane == 0) args.leaves[token * args.trees + tree] = static_cast<int32_t>(node);
   }
@@ -149,14 +151,14 @@ __global__ void __launch_bounds__(kWarpsPerBlock * kWarpSize) native_fff_any_hid
     int64_t node = 0;
     for (int level = 0; level <= args.depth; ++level) {
       const int64_t neuron = tree * args.nodes_per_tree + node;
-      const W* in_row = args.blocks + neuron * 2 * args.row_stride;
+      const W* in_row = args.node_block(neuron);
       const W* out_row = in_row + args.row_stride;
       float partial = 0.0f;
       for (int64_t h = lane; h < args.hidden; h += kWarpSize) partial = fmaf(x[h], device::widen(in_row[h]), partial);
       const float logit = device::warp_sum(partial) + __ldg(args.b_in + neuron);
       const float activation = device::gelu(logit);
       for (int64_t h = lane; h < args.hidden; h += kWarpSize) y[h] = fmaf(activation, device::widen(out_row[h]), y[h]);
-      if (level < args.depth) node = logit > 0.0f ? 2 * node + 2 : 2 * node + 1;
+      if (level < args.depth) node = device::child(node, logit);
     }
     if (args.leaves && lane == 0) args.leaves[token * args.trees + tree] = static_cast<int32_t>(node);
   }
@@ -228,8 +230,7 @@ class NativeFffCuda final : public FffCudaKernel {
 }  // namespace
 
 std::unique_ptr<FffCudaKernel> make_native_fff_cuda(const FffWeights& weights, WeightType weight_type) {
-  if (weight_type == WeightType::bf16) return std::make_unique<NativeFffCuda<uint16_t>>(weights, weight_type);
-  return std::make_unique<NativeFffCuda<float>>(weights, weight_type);
+  return make_for_weight_type<FffCudaKernel, NativeFffCuda>(weight_type, weights, weight_type);
 }
 
 }  // namespace ufb::ops

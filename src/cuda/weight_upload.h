@@ -4,6 +4,7 @@
 // (float, or bf16 bits as uint16_t) and upload.
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <type_traits>
 #include <vector>
@@ -38,6 +39,13 @@ cuda::DeviceBuffer<W> upload_transposed(std::span<const float> values, int64_t r
     for (int64_t c = 0; c < cols; ++c) converted[c * rows + r] = to_device_weight<W>(values[r * cols + c]);
   }
   return cuda::DeviceBuffer<W>(std::span<const W>(converted));
+}
+
+// Kernel<float> or Kernel<uint16_t> (bf16 bits), as `weight_type` asks, as a Base.
+template <typename Base, template <typename> class Kernel, typename... Args>
+std::unique_ptr<Base> make_for_weight_type(WeightType weight_type, const Args&... args) {
+  if (weight_type == WeightType::bf16) return std::make_unique<Kernel<uint16_t>>(args...);
+  return std::make_unique<Kernel<float>>(args...);
 }
 
 }  // namespace ufb::ops
