@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "ufb/error.h"
+#include "ufb/ops/compare.h"
 #include "ufb/ops/synthetic.h"
 #include "ufb/threads.h"
 
@@ -43,15 +44,6 @@ TokenPool make_pool(int64_t batch, int64_t hidden, bool identical_tokens, std::m
   return pool;
 }
 
-double relative_error(std::span<const float> actual, std::span<const float> expected) {
-  double difference = 0, scale = 1e-30;
-  for (size_t i = 0; i < expected.size(); ++i) {
-    difference = std::max(difference, std::abs(double{actual[i]} - expected[i]));
-    scale = std::max(scale, std::abs(double{expected[i]}));
-  }
-  return difference / scale;
-}
-
 std::string describe(const KernelResult& row) {
   std::ostringstream text;
   text << row.op << " " << row.impl << " " << row.dtype << " width " << row.width << " batch "
@@ -69,9 +61,7 @@ class KernelBench {
   KernelBench(const KernelBenchOptions& options, std::ostream& progress)
       : options_(options), progress_(progress), rng_(options.seed) {
     fff_layer_ = ops::random_fff_layer({options.hidden, options.depth, options.trees}, rng_);
-    fff_layer_bf16_ = fff_layer_;
-    ops::round_to_bf16(fff_layer_bf16_.w_in);
-    ops::round_to_bf16(fff_layer_bf16_.w_out);
+    fff_layer_bf16_ = ops::rounded_to_bf16(fff_layer_);
     for (int64_t width : options.dense_widths) {
       dense_layers_.push_back(ops::random_dense_ff_layer({options.hidden, width}, false, rng_));
     }
@@ -143,7 +133,7 @@ class KernelBench {
     kernel.forward(pool.first_slice(), pool.batch, y, leaves);
     const int64_t wrong_paths = std::inner_product(leaves.begin(), leaves.end(), reference.leaves.begin(), int64_t{0},
                                                    std::plus<>(), std::not_equal_to<>());
-    const double error = relative_error(y, reference.y);
+    const double error = ops::relative_error(y, reference.y);
     if (wrong_paths > 0 || error > kCheckTolerance) {
       return fail(row, std::to_string(wrong_paths) + " paths differ, relative error " + std::to_string(error));
     }
@@ -162,7 +152,7 @@ class KernelBench {
     std::vector<float> expected(checked * pool.hidden);
     ops::make_dense_ff_kernel(ops::DenseFfImpl::reference, layer.view())
         ->forward(pool.first_slice().first(expected.size()), checked, expected);
-    const double error = relative_error(std::span(y).first(expected.size()), expected);
+    const double error = ops::relative_error(std::span(y).first(expected.size()), expected);
     if (error > kCheckTolerance) return fail(row, "relative error " + std::to_string(error));
     time_case(row, pool, [&](const float* x, float* out) { kernel->forward({x, y.size()}, pool.batch, {out, y.size()}); });
   }

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "ops/test_helpers.h"
+#include "ufb/ops/compare.h"
 #include "ufb/ops/synthetic.h"
 #include "ufb/error.h"
 #include "ufb/ops/gelu.h"
@@ -41,9 +41,9 @@ TEST_P(DenseFfVariants, EveryVariantMatchesTheReference) {
     std::vector<float> actual(x.size(), -7.0f);
     const auto kernel = make_dense_ff_kernel(impl, layer.view());
     kernel->forward(x, c.batch, actual);
-    EXPECT_LE(testing::relative_error(actual, expected), kTolerance);
+    EXPECT_LE(relative_error(actual, expected), kTolerance);
     kernel->forward(x, c.batch, actual);  // a second call reuses prepared state
-    EXPECT_LE(testing::relative_error(actual, expected), kTolerance);
+    EXPECT_LE(relative_error(actual, expected), kTolerance);
   }
 }
 

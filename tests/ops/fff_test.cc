@@ -6,7 +6,7 @@
 #include <map>
 #include <tuple>
 
-#include "ops/test_helpers.h"
+#include "ufb/ops/compare.h"
 #include "ufb/ops/synthetic.h"
 #include "ufb/error.h"
 #include "ufb/ops/gelu.h"
@@ -64,29 +64,27 @@ TEST_P(FffVariants, EveryVariantMatchesTheReference) {
   const FffCase& c = GetParam();
   const FffLayer& layer = cached_layer({c.hidden, c.depth, c.trees});
   std::mt19937 rng(static_cast<unsigned>(c.batch));
-  const std::vector<float> x = testing::tokens_with_routing_margin(layer.view(), c.batch, kRoutingMargin, rng);
+  const std::vector<float> x = tokens_with_routing_margin(layer.view(), c.batch, kRoutingMargin, rng);
   const Outputs expected = run(FffImpl::reference, layer.view(), x, c.batch);
   for (FffImpl impl : all_fff_impls()) {
     SCOPED_TRACE(std::string(to_string(impl)));
     const Outputs actual = run(impl, layer.view(), x, c.batch);
     EXPECT_EQ(actual.leaves, expected.leaves);
-    EXPECT_LE(testing::relative_error(actual.y, expected.y), kTolerance);
+    EXPECT_LE(relative_error(actual.y, expected.y), kTolerance);
   }
 }
 
 TEST_P(FffVariants, Bf16NativeMatchesTheReferenceOnRoundedWeights) {
   const FffCase& c = GetParam();
-  FffLayer rounded = cached_layer({c.hidden, c.depth, c.trees});
-  round_to_bf16(rounded.w_in);
-  round_to_bf16(rounded.w_out);
+  const FffLayer rounded = rounded_to_bf16(cached_layer({c.hidden, c.depth, c.trees}));
   std::mt19937 rng(static_cast<unsigned>(c.batch + 1));
-  const std::vector<float> x = testing::tokens_with_routing_margin(rounded.view(), c.batch, kRoutingMargin, rng);
+  const std::vector<float> x = tokens_with_routing_margin(rounded.view(), c.batch, kRoutingMargin, rng);
   const Outputs expected = run(FffImpl::reference, rounded.view(), x, c.batch);
   // The kernel rounds the unrounded weights itself: the result must equal the rounded reference.
   const Outputs actual = run(FffImpl::native, cached_layer({c.hidden, c.depth, c.trees}).view(), x,
                              c.batch, WeightType::bf16);
   EXPECT_EQ(actual.leaves, expected.leaves);
-  EXPECT_LE(testing::relative_error(actual.y, expected.y), kTolerance);
+  EXPECT_LE(relative_error(actual.y, expected.y), kTolerance);
 }
 
 std::vector<FffCase> awkward_cases() {

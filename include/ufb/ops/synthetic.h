@@ -32,4 +32,15 @@ DenseFfLayer random_dense_ff_layer(DenseFfShape shape, bool with_biases, std::mt
 // [batch, hidden] values drawn from N(0, 1).
 std::vector<float> random_tokens(int64_t batch, int64_t hidden, std::mt19937& rng);
 
+// Tokens like random_tokens(), except that the first `checked` of them (all when negative) are
+// redrawn until no logit on their reference paths lies within `margin` of 0: float rounding in a
+// correct variant then cannot change a branch, so routing must equal the reference's exactly.
+std::vector<float> tokens_with_routing_margin(const FffWeights& weights, int64_t batch, float margin,
+                                              std::mt19937& rng, int64_t checked = -1);
+
+// The same layer with W_in and W_out rounded to bf16 (biases stay float32, as kernels keep
+// them): the reference that a kernel storing bf16 weights must match.
+FffLayer rounded_to_bf16(const FffLayer& layer);
+DenseFfLayer rounded_to_bf16(const DenseFfLayer& layer);
+
 }  // namespace ufb::ops

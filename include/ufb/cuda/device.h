@@ -1,0 +1,28 @@
+#pragma once
+
+// The CUDA device the backend runs on (always the current device, normally device 0).
+
+#include <cstdint>
+#include <string>
+
+namespace ufb::cuda {
+
+// Number of CUDA devices; 0 when there is no driver or no GPU. Never throws.
+int device_count();
+
+struct DeviceInfo {
+  std::string name;
+  int compute_capability = 0;  // major·10 + minor, e.g. 90 for an H100
+  int multiprocessors = 0;
+  int64_t l2_cache_bytes = 0;
+  int64_t memory_bytes = 0;
+  int runtime_version = 0;  // CUDA runtime this program was built with, e.g. 13000
+  int driver_version = 0;   // newest CUDA version the driver supports, e.g. 13000
+};
+
+DeviceInfo current_device_info();  // throws ufb::Error without a usable device
+
+// Waits for all queued device work; throws ufb::Error for an error it reports.
+void synchronize();
+
+}  // namespace ufb::cuda

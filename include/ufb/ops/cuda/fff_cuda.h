@@ -1,0 +1,71 @@
+#pragma once
+
+// FFF layers on a CUDA GPU (built with -DUFB_CUDA=ON; see docs/cuda.md). Same semantics as
+// ufb/ops/fff.h (MODEL.md §1), and every variant is tested against FffImpl::reference.
+//
+// Unlike the CPU kernels, a CUDA kernel copies the weights to the device when it is made (in
+// its own layout and weight type), so the host arrays need not outlive it. Activations and
+// accumulation are float32; bf16 weights are widened to float32 as they are read.
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "ufb/ops/fff.h"
+#include "ufb/ops/weight_type.h"
+
+struct CUstream_st;  // cudaStream_t is CUstream_st*; this header needs no CUDA headers
+
+namespace ufb::ops {
+
+enum class FffCudaImpl {
+  naive,   // one thread block per token walking the tree, checkpoint layout
+  bmm,     // per level: gather the visited W_in rows, cuBLAS strided-batched gemv; then the same
+           // for the visited W_out columns (the gather + bmm form of PyTorch code)
+  native,  // ours: one warp per token, input and output kept in registers across all levels,
+           // W_in row and W_out column of a node adjacent in memory, one launch per layer
+};
+
+std::string_view to_string(FffCudaImpl impl);  // "cuda_naive", "cuda_bmm", "cuda_native"
+FffCudaImpl parse_fff_cuda_impl(std::string_view name);  // throws ufb::Error listing the names
+std::span<const FffCudaImpl> all_fff_cuda_impls();
+
+class FffCudaKernel {
+ public:
+  FffCudaKernel(const FffShape& shape, WeightType weight_type);
+  virtual ~FffCudaKernel() = default;
+  FffCudaKernel(const FffCudaKernel&) = delete;
+  FffCudaKernel& operator=(const FffCudaKernel&) = delete;
+
+  // Host arrays, as FffKernel::forward: copies x to the device, runs, copies y (and leaves)
+  // back and waits. Convenient for tests and one-off calls; it allocates device memory per call.
+  void forward(std::span<const float> x, int64_t batch, std::span<float> y,
+               std::span<int32_t> leaves = {}) const;
+
+  // Device arrays on the current device: x [batch, hidden], y [batch, hidden] (overwritten),
+  // leaves [batch, trees] or nullptr. Queued on `stream` (nullptr: the default stream) and
+  // returns without waiting. A kernel keeps scratch memory between calls, so one kernel object
+  // must not run on two streams (or two host threads) at once.
+  void forward_device(const float* x, int64_t batch, float* y, int32_t* leaves = nullptr,
+                      CUstream_st* stream = nullptr) const;
+
+  const FffShape& shape() const { return shape_; }
+  WeightType weight_type() const { return weight_type_; }
+
+ protected:
+  // Called with a batch >= 1 and non-null x and y.
+  virtual void run(const float* x, int64_t batch, float* y, int32_t* leaves,
+                   CUstream_st* stream) const = 0;
+
+ private:
+  FffShape shape_;
+  WeightType weight_type_;
+};
+
+// Validates the weights (ufb::Error naming the mismatch) and uploads them; throws ufb::Error
+// when no CUDA device is usable.
+std::unique_ptr<FffCudaKernel> make_fff_cuda_kernel(FffCudaImpl impl, const FffWeights& weights,
+                                                    WeightType weight_type = WeightType::f32);
+
+}  // namespace ufb::ops

@@ -1,0 +1,36 @@
+#include "ufb/cuda/device.h"
+
+#include "cuda/cuda_check.h"
+#include "ufb/error.h"
+
+namespace ufb::cuda {
+
+int device_count() {
+  int count = 0;
+  if (cudaGetDeviceCount(&count) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  return count;
+}
+
+DeviceInfo current_device_info() {
+  if (device_count() == 0) throw Error("no CUDA device found (is the NVIDIA driver loaded?)");
+  int device = 0;
+  UFB_CUDA_CHECK(cudaGetDevice(&device));
+  cudaDeviceProp properties{};
+  UFB_CUDA_CHECK(cudaGetDeviceProperties(&properties, device));
+  DeviceInfo info;
+  info.name = properties.name;
+  info.compute_capability = properties.major * 10 + properties.minor;
+  info.multiprocessors = properties.multiProcessorCount;
+  info.l2_cache_bytes = properties.l2CacheSize;
+  info.memory_bytes = static_cast<int64_t>(properties.totalGlobalMem);
+  UFB_CUDA_CHECK(cudaRuntimeGetVersion(&info.runtime_version));
+  UFB_CUDA_CHECK(cudaDriverGetVersion(&info.driver_version));
+  return info;
+}
+
+void synchronize() { UFB_CUDA_CHECK(cudaDeviceSynchronize()); }
+
+}  // namespace ufb::cuda

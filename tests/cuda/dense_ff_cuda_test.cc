@@ -1,0 +1,90 @@
+// Every CUDA dense FF variant against the CPU reference, within a tolerance relative to the
+// output's scale that follows from its arithmetic (float32, TF32, bf16).
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "ufb/ops/compare.h"
+#include "ufb/ops/synthetic.h"
+#include "ufb/error.h"
+#include "ufb/ops/cuda/dense_ff_cuda.h"
+
+namespace ufb::ops {
+namespace {
+
+struct DenseCase {
+  int64_t hidden;
+  int64_t width;
+  bool biases;
+};
+
+std::string case_name(const testing::TestParamInfo<DenseCase>& info) {
+  std::string name = "h";  // appended piece by piece: GCC 12 warns wrongly on "h" + std::string
+  name += std::to_string(info.param.hidden) + "_w" + std::to_string(info.param.width);
+  if (info.param.biases) name += "_bias";
+  return name;
+}
+
+double tolerance(DenseFfCudaImpl impl) {
+  switch (impl) {
+    case DenseFfCudaImpl::naive:
+    case DenseFfCudaImpl::cublas_sgemm: return 3e-5;
+    case DenseFfCudaImpl::cublaslt_tf32: return 5e-3;  // 10-bit mantissas
+    case DenseFfCudaImpl::cublaslt_bf16: return 3e-2;  // input and activations rounded to bf16 too
+  }
+  return 0.0;
+}
+
+class DenseFfCudaTest : public testing::TestWithParam<DenseCase> {};
+
+TEST_P(DenseFfCudaTest, MatchesReference) {
+  const DenseCase c = GetParam();
+  std::mt19937 rng(99 + static_cast<unsigned>(c.hidden + c.width));
+  const ops::DenseFfLayer layer = ops::random_dense_ff_layer({c.hidden, c.width}, c.biases, rng);
+  for (const WeightType weight_type : {WeightType::f32, WeightType::bf16}) {
+    const ops::DenseFfLayer expected_layer = weight_type == WeightType::bf16 ? ops::rounded_to_bf16(layer) : layer;
+    const auto reference = make_dense_ff_kernel(DenseFfImpl::reference, expected_layer.view());
+    for (const int64_t batch : {1, 5, 1000}) {
+      const std::vector<float> x = ops::random_tokens(batch, c.hidden, rng);
+      std::vector<float> expected(x.size());
+      reference->forward(x, batch, expected);
+      for (const DenseFfCudaImpl impl : all_dense_ff_cuda_impls()) {
+        if (!supports(impl, weight_type)) continue;
+        SCOPED_TRACE(std::string(to_string(impl)) + " " + std::string(to_string(weight_type)) + " batch " +
+                     std::to_string(batch));
+        const auto kernel = make_dense_ff_cuda_kernel(impl, layer.view(), weight_type);
+        std::vector<float> y(x.size(), NAN);
+        kernel->forward(x, batch, y);
+        EXPECT_LE(ops::relative_error(y, expected), tolerance(impl));
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, DenseFfCudaTest,
+                         testing::Values(DenseCase{1, 1, false}, DenseCase{7, 33, true}, DenseCase{100, 257, true},
+                                         DenseCase{768, 3072, false}),
+                         case_name);
+
+TEST(DenseFfCudaErrors, NamesTheProblem) {
+  std::mt19937 rng(3);
+  const ops::DenseFfLayer layer = ops::random_dense_ff_layer({8, 16}, false, rng);
+  try {
+    make_dense_ff_cuda_kernel(DenseFfCudaImpl::cublas_sgemm, layer.view(), WeightType::bf16);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& error) {
+    EXPECT_STREQ(error.what(), "CUDA dense FF implementation 'cublas_sgemm' does not take bf16 weights");
+  }
+  try {
+    parse_dense_ff_cuda_impl("cudnn");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& error) {
+    EXPECT_STREQ(error.what(),
+                 "unknown CUDA dense FF implementation 'cudnn' (expected cuda_naive, cublas_sgemm, "
+                 "cublaslt_tf32 or cublaslt_bf16)");
+  }
+}
+
+}  // namespace
+}  // namespace ufb::ops

@@ -1,0 +1,103 @@
+// Every CUDA FFF variant against the CPU reference: same leaf per token and tree, outputs
+// within a tolerance relative to the output's scale. bf16 variants against the reference run
+// on the bf16-rounded weights.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "ufb/ops/compare.h"
+#include "ufb/ops/synthetic.h"
+#include "ufb/error.h"
+#include "ufb/ops/cuda/fff_cuda.h"
+
+namespace ufb::ops {
+namespace {
+
+constexpr float kLogitMargin = 1e-3f;
+constexpr double kTolerance = 2e-5;  // of max |reference output|
+
+struct FffCase {
+  int64_t hidden;
+  int depth;
+  int64_t trees;
+};
+
+std::string case_name(const testing::TestParamInfo<FffCase>& info) {
+  std::string name = "h";  // appended piece by piece: GCC 12 warns wrongly on "h" + std::string
+  name += std::to_string(info.param.hidden) + "_d" + std::to_string(info.param.depth);
+  name += "_t" + std::to_string(info.param.trees);
+  return name;
+}
+
+class FffCudaTest : public testing::TestWithParam<FffCase> {};
+
+TEST_P(FffCudaTest, MatchesReference) {
+  const FffCase c = GetParam();
+  std::mt19937 rng(1234 + static_cast<unsigned>(c.hidden * 100 + c.depth * 10 + c.trees));
+  const ops::FffLayer layer = ops::random_fff_layer({c.hidden, c.depth, c.trees}, rng);
+  for (const WeightType weight_type : {WeightType::f32, WeightType::bf16}) {
+    const ops::FffLayer expected_layer = weight_type == WeightType::bf16 ? ops::rounded_to_bf16(layer) : layer;
+    const auto reference = make_fff_kernel(FffImpl::reference, expected_layer.view());
+    std::vector<std::unique_ptr<FffCudaKernel>> kernels;
+    for (const FffCudaImpl impl : all_fff_cuda_impls()) {
+      kernels.push_back(make_fff_cuda_kernel(impl, layer.view(), weight_type));  // rounds by itself
+    }
+    for (const int64_t batch : {1, 5, 1000}) {
+      const std::vector<float> x = ops::tokens_with_routing_margin(expected_layer.view(), batch, kLogitMargin, rng, batch);
+      std::vector<float> expected(x.size());
+      std::vector<int32_t> expected_leaves(batch * c.trees);
+      reference->forward(x, batch, expected, expected_leaves);
+      for (const auto& kernel : kernels) {
+        const FffCudaImpl impl = all_fff_cuda_impls()[&kernel - kernels.data()];
+        SCOPED_TRACE(std::string(to_string(impl)) + " " + std::string(to_string(weight_type)) + " batch " +
+                     std::to_string(batch));
+        std::vector<float> y(x.size(), NAN);
+        std::vector<int32_t> leaves(expected_leaves.size(), -1);
+        kernel->forward(x, batch, y, leaves);
+        ASSERT_EQ(leaves, expected_leaves);
+        EXPECT_LE(ops::relative_error(y, expected), kTolerance);
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, FffCudaTest,
+                         testing::Values(FffCase{1, 0, 1}, FffCase{1, 1, 3}, FffCase{1, 11, 1}, FffCase{7, 0, 3},
+                                         FffCase{7, 1, 1}, FffCase{7, 11, 3}, FffCase{100, 0, 1},
+                                         FffCase{100, 1, 3}, FffCase{100, 11, 1}, FffCase{768, 0, 3},
+                                         FffCase{768, 1, 1}, FffCase{768, 11, 1}, FffCase{768, 11, 3},
+                                         FffCase{1500, 3, 2}),  // beyond the register-resident sizes
+                         case_name);
+
+template <typename Function>
+std::string error_of(Function&& function) {
+  try {
+    function();
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "(no error)";
+}
+
+TEST(FffCudaErrors, NamesTheProblem) {
+  std::mt19937 rng(7);
+  const ops::FffLayer layer = ops::random_fff_layer({7, 1, 1}, rng);
+  FffWeights bad = layer.view();
+  bad.w_in = bad.w_in.first(20);
+  EXPECT_EQ(error_of([&] { make_fff_cuda_kernel(FffCudaImpl::native, bad); }),
+            "FFF w_in has 20 values, the shape implies 21");
+  const auto kernel = make_fff_cuda_kernel(FffCudaImpl::native, layer.view());
+  std::vector<float> x(13), y(14);
+  EXPECT_EQ(error_of([&] { kernel->forward(x, 2, y); }), "CUDA FFF input has 13 values, the shape implies 14");
+  EXPECT_EQ(error_of([&] { kernel->forward_device(nullptr, 2, nullptr); }),
+            "CUDA FFF input is a null device pointer");
+  EXPECT_EQ(error_of([&] { kernel->forward_device(nullptr, -1, nullptr); }),
+            "CUDA FFF batch must be in 0..2147483647, got -1");
+  EXPECT_EQ(error_of([] { parse_fff_cuda_impl("cuda_fast"); }),
+            "unknown CUDA FFF implementation 'cuda_fast' (expected cuda_naive, cuda_bmm or cuda_native)");
+  EXPECT_EQ(parse_fff_cuda_impl("cuda_bmm"), FffCudaImpl::bmm);
+}
+
+}  // namespace
+}  // namespace ufb::ops
