@@ -54,8 +54,9 @@ AddedVocabulary::AddedVocabulary(std::vector<AddedToken> tokens, const Normalize
     matcher.patterns.push_back({std::move(pattern), i});
   }
   for (Matcher* matcher : {&raw_, &normalized_}) {
-    std::stable_sort(matcher->patterns.begin(), matcher->patterns.end(),
-                     [](const Pattern& a, const Pattern& b) { return a.text.size() > b.text.size(); });
+    std::stable_sort(
+        matcher->patterns.begin(), matcher->patterns.end(),
+        [](const Pattern& a, const Pattern& b) { return a.text.size() > b.text.size(); });
   }
 }
 
@@ -92,7 +93,8 @@ void AddedVocabulary::split(std::string_view text, const Matcher& matcher,
     search = end;
     const AddedToken& token = tokens_[match->token_index];
     if (token.single_word) {
-      const bool word_before = begin > 0 && unicode::is_word(last_code_point(text.substr(0, begin)));
+      const bool word_before =
+          begin > 0 && unicode::is_word(last_code_point(text.substr(0, begin)));
       size_t after = end;
       const bool word_after =
           end < text.size() && unicode::is_word(unicode::next_code_point(text, after));

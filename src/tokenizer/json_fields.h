@@ -3,10 +3,9 @@
 // Typed access to the fields of a tokenizer.json with errors that name the file and the key
 // path ("tokenizer.json: normalizer.normalizers[2].type: ...").
 
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 

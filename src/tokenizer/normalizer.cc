@@ -74,7 +74,8 @@ class UnicodeNormalizer final : public Normalizer {
 class Lowercase final : public Normalizer {
  public:
   void normalize(std::string& text) const override {
-    rewrite_code_points(text, [](char32_t c, std::string& out) { unicode::append_lowercase(out, c); });
+    rewrite_code_points(text,
+                        [](char32_t c, std::string& out) { unicode::append_lowercase(out, c); });
   }
 };
 
@@ -155,7 +156,8 @@ class ReplaceRegex final : public Normalizer {
     std::string out;
     auto copied = wide.cbegin();
     bool matched = false;
-    for (std::wsregex_iterator match(wide.begin(), wide.end(), regex_), end; match != end; ++match) {
+    for (std::wsregex_iterator match(wide.begin(), wide.end(), regex_), end; match != end;
+         ++match) {
       matched = true;
       append_utf8(out, copied, (*match)[0].first);
       out.append(content_);
@@ -173,7 +175,8 @@ class ReplaceRegex final : public Normalizer {
     std::wstring wide;
     wide.reserve(text.size());
     size_t pos = 0;
-    while (pos < text.size()) wide.push_back(static_cast<wchar_t>(unicode::next_code_point(text, pos)));
+    while (pos < text.size())
+      wide.push_back(static_cast<wchar_t>(unicode::next_code_point(text, pos)));
     return wide;
   }
 

@@ -14,7 +14,8 @@ using json_fields::Where;
 
 const json& array_member(const json& object, std::string_view name, const Where& where) {
   const json& array = json_fields::required(object, name, where);
-  if (!array.is_array()) where.key(name).fail("is a " + std::string(array.type_name()) + " (expected an array)");
+  if (!array.is_array())
+    where.key(name).fail("is a " + std::string(array.type_name()) + " (expected an array)");
   return array;
 }
 
@@ -35,7 +36,8 @@ std::unique_ptr<Normalizer> parse_replace(const json& object, const Where& where
       regex_where.fail(error.what());
     }
   }
-  pattern_where.fail("has neither String nor Regex (expected {\"String\": ...} or {\"Regex\": ...})");
+  pattern_where.fail(
+      "has neither String nor Regex (expected {\"String\": ...} or {\"Regex\": ...})");
 }
 
 SplitBehavior parse_behavior(const json& object, const Where& where) {
@@ -45,9 +47,10 @@ SplitBehavior parse_behavior(const json& object, const Where& where) {
   if (name == "MergedWithPrevious") return SplitBehavior::kMergedWithPrevious;
   if (name == "MergedWithNext") return SplitBehavior::kMergedWithNext;
   if (name == "Contiguous") return SplitBehavior::kContiguous;
-  where.key("behavior").fail("unknown split behavior \"" + name +
-                             "\" (expected Removed, Isolated, MergedWithPrevious, "
-                             "MergedWithNext or Contiguous)");
+  where.key("behavior")
+      .fail("unknown split behavior \"" + name +
+            "\" (expected Removed, Isolated, MergedWithPrevious, "
+            "MergedWithNext or Contiguous)");
 }
 
 }  // namespace
@@ -57,7 +60,8 @@ std::unique_ptr<Normalizer> parse_normalizer(const json& object, const Where& wh
   if (type == "BertNormalizer") {
     BertNormalizerOptions options;
     options.clean_text = json_fields::bool_or(object, "clean_text", true, where);
-    options.handle_chinese_chars = json_fields::bool_or(object, "handle_chinese_chars", true, where);
+    options.handle_chinese_chars =
+        json_fields::bool_or(object, "handle_chinese_chars", true, where);
     if (const json* strip = json_fields::optional(object, "strip_accents", where)) {
       options.strip_accents = json_fields::bool_at(*strip, where.key("strip_accents"));
     }
@@ -83,7 +87,8 @@ std::unique_ptr<Normalizer> parse_normalizer(const json& object, const Where& wh
     return make_strip(json_fields::bool_or(object, "strip_left", true, where),
                       json_fields::bool_or(object, "strip_right", true, where));
   }
-  if (type == "Prepend") return make_prepend(json_fields::required_string(object, "prepend", where));
+  if (type == "Prepend")
+    return make_prepend(json_fields::required_string(object, "prepend", where));
   where.key("type").fail("unknown normalizer type \"" + type +
                          "\" (expected BertNormalizer, Sequence, Replace, NFD, NFC, NFKD, NFKC, "
                          "Lowercase, StripAccents, Strip or Prepend)");

@@ -13,9 +13,7 @@ bool has_kind(const std::vector<TemplatePiece>& pieces, TemplatePiece::Kind kind
                      [kind](const TemplatePiece& piece) { return piece.kind == kind; });
 }
 
-TemplatePiece sequence(TemplatePiece::Kind kind, int32_t type_id) {
-  return {kind, "", type_id};
-}
+TemplatePiece sequence(TemplatePiece::Kind kind, int32_t type_id) { return {kind, "", type_id}; }
 
 TemplatePiece special_piece(const std::string& name, int32_t type_id) {
   return {TemplatePiece::Kind::kSpecialToken, name, type_id};
@@ -26,7 +24,9 @@ TemplatePiece special_piece(const std::string& name, int32_t type_id) {
 PostProcessor::PostProcessor(std::vector<TemplatePiece> single, std::vector<TemplatePiece> pair,
                              std::vector<TemplateSpecialToken> special_tokens,
                              std::string_view source)
-    : single_(std::move(single)), pair_(std::move(pair)), special_tokens_(std::move(special_tokens)) {
+    : single_(std::move(single)),
+      pair_(std::move(pair)),
+      special_tokens_(std::move(special_tokens)) {
   const std::string where(source);
   for (const TemplateSpecialToken& token : special_tokens_) {
     if (token.ids.size() != token.tokens.size()) {
@@ -39,9 +39,9 @@ PostProcessor::PostProcessor(std::vector<TemplatePiece> single, std::vector<Temp
     const char* name = pieces == &single_ ? "single" : "pair";
     for (const TemplatePiece& piece : *pieces) {
       if (piece.kind != TemplatePiece::Kind::kSpecialToken) continue;
-      const bool defined =
-          std::any_of(special_tokens_.begin(), special_tokens_.end(),
-                      [&](const TemplateSpecialToken& token) { return token.name == piece.special_token; });
+      const bool defined = std::any_of(
+          special_tokens_.begin(), special_tokens_.end(),
+          [&](const TemplateSpecialToken& token) { return token.name == piece.special_token; });
       if (!defined) {
         throw Error(where + ": " + name + " template uses special token \"" + piece.special_token +
                     "\" (expected one defined in special_tokens)");
@@ -84,7 +84,8 @@ const TemplateSpecialToken& PostProcessor::special(const std::string& name) cons
 size_t PostProcessor::count_added(const std::vector<TemplatePiece>& pieces) const {
   size_t count = 0;
   for (const TemplatePiece& piece : pieces) {
-    if (piece.kind == TemplatePiece::Kind::kSpecialToken) count += special(piece.special_token).ids.size();
+    if (piece.kind == TemplatePiece::Kind::kSpecialToken)
+      count += special(piece.special_token).ids.size();
   }
   return count;
 }
@@ -100,7 +101,8 @@ Encoding PostProcessor::apply(const Encoding& a, const Encoding* b) const {
   for (const TemplatePiece& piece : b != nullptr ? pair_ : single_) {
     if (piece.kind == TemplatePiece::Kind::kSpecialToken) {
       const TemplateSpecialToken& token = special(piece.special_token);
-      for (size_t i = 0; i < token.ids.size(); ++i) append(token.ids[i], token.tokens[i], piece.type_id);
+      for (size_t i = 0; i < token.ids.size(); ++i)
+        append(token.ids[i], token.tokens[i], piece.type_id);
       continue;
     }
     const Encoding& text = piece.kind == TemplatePiece::Kind::kSequenceA ? a : *b;

@@ -89,8 +89,9 @@ class WhitespacePreTokenizer final : public PreTokenizer {
   void split(std::string_view text, std::vector<std::string_view>& words) const override {
     enum class Kind { kWord, kSpace, kOther };
     const auto kind_of = [](char32_t c) {
-      return unicode::is_word(c) ? Kind::kWord
-                                 : unicode::is_whitespace(c) ? Kind::kSpace : Kind::kOther;
+      return unicode::is_word(c)         ? Kind::kWord
+             : unicode::is_whitespace(c) ? Kind::kSpace
+                                         : Kind::kOther;
     };
     size_t pos = 0;
     while (pos < text.size()) {

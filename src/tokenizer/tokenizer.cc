@@ -27,8 +27,9 @@ std::string role_of(std::string_view content) {
     content = content.substr(1, content.size() - 2);
   }
   std::string role(content);
-  std::transform(role.begin(), role.end(), role.begin(),
-                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
+  std::transform(role.begin(), role.end(), role.begin(), [](unsigned char c) {
+    return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  });
   return role;
 }
 
@@ -72,7 +73,8 @@ Tokenizer Tokenizer::from_vocab_file(const std::filesystem::path& path) {
   const auto cls = model.token_to_id("[CLS]");
   const auto sep = model.token_to_id("[SEP]");
   if (!cls || !sep) {
-    throw Error(path.string() + ": [CLS] or [SEP] is not in the vocabulary (expected BERT's "
+    throw Error(path.string() +
+                ": [CLS] or [SEP] is not in the vocabulary (expected BERT's "
                 "special tokens in a vocab.txt)");
   }
   parts.post_processor = PostProcessor::bert("[CLS]", *cls, "[SEP]", *sep);
@@ -161,7 +163,8 @@ void pad_batch(std::vector<Encoding>& encodings, const std::optional<PaddingOpti
 std::vector<Encoding> Tokenizer::encode_batch(std::span<const std::string_view> texts) const {
   std::vector<Encoding> encodings;
   encodings.reserve(texts.size());
-  for (const std::string_view text : texts) encodings.push_back(finish(encode_text(text, "tokenizer input"), nullptr));
+  for (const std::string_view text : texts)
+    encodings.push_back(finish(encode_text(text, "tokenizer input"), nullptr));
   pad_batch(encodings, padding_);
   return encodings;
 }
@@ -172,7 +175,8 @@ std::vector<Encoding> Tokenizer::encode_pair_batch(
   encodings.reserve(pairs.size());
   for (const auto& [first, second] : pairs) {
     Encoding second_encoding = encode_text(second, "tokenizer input (second text)");
-    encodings.push_back(finish(encode_text(first, "tokenizer input (first text)"), &second_encoding));
+    encodings.push_back(
+        finish(encode_text(first, "tokenizer input (first text)"), &second_encoding));
   }
   pad_batch(encodings, padding_);
   return encodings;
@@ -182,7 +186,9 @@ void Tokenizer::set_truncation(std::optional<TruncationOptions> options) {
   truncation_ = std::move(options);
 }
 
-void Tokenizer::set_padding(std::optional<PaddingOptions> options) { padding_ = std::move(options); }
+void Tokenizer::set_padding(std::optional<PaddingOptions> options) {
+  padding_ = std::move(options);
+}
 
 std::optional<int32_t> Tokenizer::token_to_id(std::string_view token) const {
   if (const auto id = added_vocabulary_.token_to_id(token)) return id;
@@ -206,8 +212,9 @@ std::optional<int32_t> Tokenizer::mask_token_id() const { return special_token_n
 int32_t Tokenizer::pad_token_id() const {
   if (padding_) return padding_->pad_id;
   if (const auto id = special_token_named("pad")) return *id;
-  throw Error("tokenizer: no padding token (expected a padding section or a special token "
-              "such as [PAD] or <pad>)");
+  throw Error(
+      "tokenizer: no padding token (expected a padding section or a special token "
+      "such as [PAD] or <pad>)");
 }
 
 size_t Tokenizer::vocab_size() const {

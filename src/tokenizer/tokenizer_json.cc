@@ -29,8 +29,8 @@ WordPiece parse_model(const json& object, const Where& where, std::string_view s
   options.unk_token = json_fields::string_or(object, "unk_token", options.unk_token, where);
   options.continuing_subword_prefix = json_fields::string_or(
       object, "continuing_subword_prefix", options.continuing_subword_prefix, where);
-  options.max_input_chars_per_word = json_fields::size_or(
-      object, "max_input_chars_per_word", options.max_input_chars_per_word, where);
+  options.max_input_chars_per_word = json_fields::size_or(object, "max_input_chars_per_word",
+                                                          options.max_input_chars_per_word, where);
 
   const json& vocab_object = json_fields::required(object, "vocab", where);
   const Where vocab_where = where.key("vocab");
@@ -47,7 +47,8 @@ WordPiece parse_model(const json& object, const Where& where, std::string_view s
 }
 
 std::vector<AddedToken> parse_added_tokens(const json& array, const Where& where) {
-  if (!array.is_array()) where.fail("is a " + std::string(array.type_name()) + " (expected an array)");
+  if (!array.is_array())
+    where.fail("is a " + std::string(array.type_name()) + " (expected an array)");
   std::vector<AddedToken> tokens;
   for (size_t i = 0; i < array.size(); ++i) {
     const Where item = where.index(i);
@@ -66,7 +67,8 @@ std::vector<AddedToken> parse_added_tokens(const json& array, const Where& where
 }
 
 std::vector<TemplatePiece> parse_template(const json& array, const Where& where) {
-  if (!array.is_array()) where.fail("is a " + std::string(array.type_name()) + " (expected an array)");
+  if (!array.is_array())
+    where.fail("is a " + std::string(array.type_name()) + " (expected an array)");
   std::vector<TemplatePiece> pieces;
   for (size_t i = 0; i < array.size(); ++i) {
     const Where item = where.index(i);
@@ -76,12 +78,14 @@ std::vector<TemplatePiece> parse_template(const json& array, const Where& where)
       const std::string id = json_fields::required_string(*sequence, "id", at);
       if (id != "A" && id != "B") at.key("id").fail("is \"" + id + "\" (expected A or B)");
       piece.kind = id == "A" ? TemplatePiece::Kind::kSequenceA : TemplatePiece::Kind::kSequenceB;
-      piece.type_id = json_fields::id_at(json_fields::required(*sequence, "type_id", at), at.key("type_id"));
+      piece.type_id =
+          json_fields::id_at(json_fields::required(*sequence, "type_id", at), at.key("type_id"));
     } else if (const json* special = json_fields::optional(array[i], "SpecialToken", item)) {
       const Where at = item.key("SpecialToken");
       piece.kind = TemplatePiece::Kind::kSpecialToken;
       piece.special_token = json_fields::required_string(*special, "id", at);
-      piece.type_id = json_fields::id_at(json_fields::required(*special, "type_id", at), at.key("type_id"));
+      piece.type_id =
+          json_fields::id_at(json_fields::required(*special, "type_id", at), at.key("type_id"));
     } else {
       item.fail("has neither Sequence nor SpecialToken (expected one of them)");
     }
@@ -95,7 +99,8 @@ PostProcessor parse_template_processing(const json& object, const Where& where,
   std::vector<TemplateSpecialToken> special_tokens;
   const json& specials = json_fields::required(object, "special_tokens", where);
   const Where specials_where = where.key("special_tokens");
-  if (!specials.is_object()) specials_where.fail("is not an object (expected name -> {ids, tokens})");
+  if (!specials.is_object())
+    specials_where.fail("is not an object (expected name -> {ids, tokens})");
   for (const auto& [name, value] : specials.items()) {
     const Where at = specials_where.key(name);
     TemplateSpecialToken token;
@@ -103,24 +108,30 @@ PostProcessor parse_template_processing(const json& object, const Where& where,
     const json& ids = json_fields::required(value, "ids", at);
     const json& tokens = json_fields::required(value, "tokens", at);
     if (!ids.is_array() || !tokens.is_array()) at.fail("ids and tokens must be arrays");
-    for (size_t i = 0; i < ids.size(); ++i) token.ids.push_back(json_fields::id_at(ids[i], at.key("ids").index(i)));
-    for (size_t i = 0; i < tokens.size(); ++i) token.tokens.push_back(json_fields::string_at(tokens[i], at.key("tokens").index(i)));
+    for (size_t i = 0; i < ids.size(); ++i)
+      token.ids.push_back(json_fields::id_at(ids[i], at.key("ids").index(i)));
+    for (size_t i = 0; i < tokens.size(); ++i)
+      token.tokens.push_back(json_fields::string_at(tokens[i], at.key("tokens").index(i)));
     special_tokens.push_back(std::move(token));
   }
-  return PostProcessor(parse_template(json_fields::required(object, "single", where), where.key("single")),
-                       parse_template(json_fields::required(object, "pair", where), where.key("pair")),
-                       std::move(special_tokens), std::string(source) + ": " + "post_processor");
+  return PostProcessor(
+      parse_template(json_fields::required(object, "single", where), where.key("single")),
+      parse_template(json_fields::required(object, "pair", where), where.key("pair")),
+      std::move(special_tokens), std::string(source) + ": " + "post_processor");
 }
 
-PostProcessor parse_post_processor(const json& object, const Where& where, std::string_view source) {
+PostProcessor parse_post_processor(const json& object, const Where& where,
+                                   std::string_view source) {
   const std::string type = json_fields::required_string(object, "type", where);
   if (type == "TemplateProcessing") return parse_template_processing(object, where, source);
   if (type == "BertProcessing") {
     const auto token_and_id = [&](std::string_view name) {
       const json& pair = json_fields::required(object, name, where);
       const Where at = where.key(name);
-      if (!pair.is_array() || pair.size() != 2) at.fail("is " + pair.dump() + " (expected [token, id])");
-      return std::make_pair(json_fields::string_at(pair[0], at.index(0)), json_fields::id_at(pair[1], at.index(1)));
+      if (!pair.is_array() || pair.size() != 2)
+        at.fail("is " + pair.dump() + " (expected [token, id])");
+      return std::make_pair(json_fields::string_at(pair[0], at.index(0)),
+                            json_fields::id_at(pair[1], at.index(1)));
     };
     const auto [cls, cls_id] = token_and_id("cls");
     const auto [sep, sep_id] = token_and_id("sep");
@@ -139,7 +150,8 @@ Side parse_side(const json& object, const Where& where) {
 
 TruncationOptions parse_truncation(const json& object, const Where& where) {
   TruncationOptions options;
-  options.max_length = json_fields::size_at(json_fields::required(object, "max_length", where), where.key("max_length"));
+  options.max_length = json_fields::size_at(json_fields::required(object, "max_length", where),
+                                            where.key("max_length"));
   const std::string strategy = json_fields::string_or(object, "strategy", "LongestFirst", where);
   if (strategy == "LongestFirst") {
     options.strategy = TruncationStrategy::kLongestFirst;
@@ -148,7 +160,8 @@ TruncationOptions parse_truncation(const json& object, const Where& where) {
   } else if (strategy == "OnlySecond") {
     options.strategy = TruncationStrategy::kOnlySecond;
   } else {
-    where.key("strategy").fail("is \"" + strategy + "\" (expected LongestFirst, OnlyFirst or OnlySecond)");
+    where.key("strategy")
+        .fail("is \"" + strategy + "\" (expected LongestFirst, OnlyFirst or OnlySecond)");
   }
   options.direction = parse_side(object, where);
   return options;
@@ -166,7 +179,8 @@ PaddingOptions parse_padding(const json& object, const Where& where) {
   }
   options.direction = parse_side(object, where);
   options.pad_to_multiple_of = json_fields::size_or(object, "pad_to_multiple_of", 0, where);
-  if (const json* id = json_fields::optional(object, "pad_id", where)) options.pad_id = json_fields::id_at(*id, where.key("pad_id"));
+  if (const json* id = json_fields::optional(object, "pad_id", where))
+    options.pad_id = json_fields::id_at(*id, where.key("pad_id"));
   if (const json* id = json_fields::optional(object, "pad_type_id", where)) {
     options.pad_type_id = json_fields::id_at(*id, where.key("pad_type_id"));
   }
@@ -184,7 +198,8 @@ TokenizerParts parse_tokenizer_json(std::string_view text, std::string_view sour
     throw Error(std::string(source) + ": invalid JSON (" + error.what() + ")");
   }
   const Where top(source, "");
-  if (!root.is_object()) top.fail("is a " + std::string(root.type_name()) + " (expected a tokenizer object)");
+  if (!root.is_object())
+    top.fail("is a " + std::string(root.type_name()) + " (expected a tokenizer object)");
 
   TokenizerParts parts;
   parts.model = parse_model(json_fields::required(root, "model", top), top.key("model"), source);

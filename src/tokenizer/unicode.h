@@ -31,8 +31,8 @@ inline char32_t next_code_point(std::string_view text, size_t& pos) {
     return c;
   }
   if (lead < 0xF0) {
-    const char32_t c = (char32_t{lead & 0x0Fu} << 12) | ((byte(pos + 1) & 0x3Fu) << 6) |
-                       (byte(pos + 2) & 0x3Fu);
+    const char32_t c =
+        (char32_t{lead & 0x0Fu} << 12) | ((byte(pos + 1) & 0x3Fu) << 6) | (byte(pos + 2) & 0x3Fu);
     pos += 3;
     return c;
   }

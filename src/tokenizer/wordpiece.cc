@@ -33,8 +33,8 @@ WordPiece::WordPiece(std::vector<std::pair<std::string, int32_t>> vocab, WordPie
       taken.resize(index + 1);
     }
     if (taken[index]) {
-      throw Error(std::string(source) + ": tokens \"" + tokens_by_id_[index] + "\" and \"" +
-                  token + "\" share id " + std::to_string(id) + " (expected distinct ids)");
+      throw Error(std::string(source) + ": tokens \"" + tokens_by_id_[index] + "\" and \"" + token +
+                  "\" share id " + std::to_string(id) + " (expected distinct ids)");
     }
     taken[index] = true;
     tokens_by_id_[index] = token;

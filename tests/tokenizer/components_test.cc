@@ -41,7 +41,8 @@ TEST(NormalizerTest, ReplaceRegexRejectsABadPattern) {
     make_replace_regex("(unclosed", "");
     FAIL() << "expected ufb::Error";
   } catch (const Error& error) {
-    EXPECT_NE(std::string(error.what()).find("regex \"(unclosed\" does not compile"), std::string::npos)
+    EXPECT_NE(std::string(error.what()).find("regex \"(unclosed\" does not compile"),
+              std::string::npos)
         << error.what();
   }
 }
@@ -78,7 +79,8 @@ TEST(NormalizerTest, UnicodeFormsComposeAndDecompose) {
 
 TEST(PreTokenizerTest, PunctuationBehaviors) {
   const std::string_view text = "!a!!b, c?";
-  EXPECT_EQ(words(*make_punctuation_pre_tokenizer(SplitBehavior::kRemoved), text), (Words{"a", "b", " c"}));
+  EXPECT_EQ(words(*make_punctuation_pre_tokenizer(SplitBehavior::kRemoved), text),
+            (Words{"a", "b", " c"}));
   EXPECT_EQ(words(*make_punctuation_pre_tokenizer(SplitBehavior::kIsolated), text),
             (Words{"!", "a", "!", "!", "b", ",", " c", "?"}));
   EXPECT_EQ(words(*make_punctuation_pre_tokenizer(SplitBehavior::kMergedWithPrevious), text),
@@ -112,7 +114,8 @@ WordPiece small_wordpiece(WordPieceOptions options) {
 }
 
 TEST(WordPieceTest, SegmentsGreedilyWithTheConfiguredPrefix) {
-  const WordPiece model = small_wordpiece({.unk_token = "[UNK]", .continuing_subword_prefix = "@@"});
+  const WordPiece model =
+      small_wordpiece({.unk_token = "[UNK]", .continuing_subword_prefix = "@@"});
   Encoding out;
   model.tokenize("unaffable", out);
   EXPECT_EQ(out.ids, (std::vector<int32_t>{1, 2, 3}));
@@ -120,7 +123,8 @@ TEST(WordPieceTest, SegmentsGreedilyWithTheConfiguredPrefix) {
 }
 
 TEST(WordPieceTest, AWordWithoutSegmentationIsOneUnknown) {
-  const WordPiece model = small_wordpiece({.unk_token = "[UNK]", .continuing_subword_prefix = "@@"});
+  const WordPiece model =
+      small_wordpiece({.unk_token = "[UNK]", .continuing_subword_prefix = "@@"});
   Encoding out;
   model.tokenize("unaffablex", out);
   EXPECT_EQ(out.ids, (std::vector<int32_t>{0}));

@@ -2,10 +2,10 @@
 // masks where recorded) must equal what Hugging Face tokenizers produced.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -33,12 +33,14 @@ const json& inputs() {
 }
 
 struct GoldenTokenizer {
-  std::string name;             // test name
-  std::string golden;           // goldens_<golden>.json
-  std::filesystem::path path;   // what Tokenizer::from_file reads
+  std::string name;            // test name
+  std::string golden;          // goldens_<golden>.json
+  std::filesystem::path path;  // what Tokenizer::from_file reads
 };
 
-std::ostream& operator<<(std::ostream& out, const GoldenTokenizer& golden) { return out << golden.name; }
+std::ostream& operator<<(std::ostream& out, const GoldenTokenizer& golden) {
+  return out << golden.name;
+}
 
 std::vector<int32_t> ints(const json& array) { return array.get<std::vector<int32_t>>(); }
 
@@ -57,7 +59,9 @@ std::string describe(const Tokenizer& tokenizer, const std::vector<int32_t>& ids
 
 class GoldenTest : public testing::TestWithParam<GoldenTokenizer> {
  protected:
-  void SetUp() override { golden_ = read_json(kGoldenDir / ("goldens_" + GetParam().golden + ".json")); }
+  void SetUp() override {
+    golden_ = read_json(kGoldenDir / ("goldens_" + GetParam().golden + ".json"));
+  }
   Tokenizer load() const { return Tokenizer::from_file(GetParam().path); }
   json golden_;
 };
@@ -72,8 +76,9 @@ TEST_P(GoldenTest, EncodesEveryInputLikeHuggingFace) {
     const std::vector<int32_t> expected = ints(result["ids"]);
     EXPECT_EQ(encoding.ids, expected) << "ours:     " << describe(tokenizer, encoding.ids)
                                       << "\nexpected: " << describe(tokenizer, expected);
-    const std::vector<int32_t> type_ids =
-        result.contains("type_ids") ? ints(result["type_ids"]) : std::vector<int32_t>(expected.size(), 0);
+    const std::vector<int32_t> type_ids = result.contains("type_ids")
+                                              ? ints(result["type_ids"])
+                                              : std::vector<int32_t>(expected.size(), 0);
     EXPECT_EQ(encoding.type_ids, type_ids);
     if (result.contains("tokens")) {
       EXPECT_EQ(encoding.tokens, result["tokens"].get<std::vector<std::string>>());
@@ -128,8 +133,9 @@ TEST_P(GoldenTest, TruncatesAndPadsLikeHuggingFace) {
       const std::vector<int32_t> expected = ints(result["ids"]);
       EXPECT_EQ(encoding.ids, expected) << "ours:     " << describe(tokenizer, encoding.ids)
                                         << "\nexpected: " << describe(tokenizer, expected);
-      EXPECT_EQ(encoding.type_ids, result.contains("type_ids") ? ints(result["type_ids"])
-                                                               : std::vector<int32_t>(expected.size(), 0));
+      EXPECT_EQ(encoding.type_ids, result.contains("type_ids")
+                                       ? ints(result["type_ids"])
+                                       : std::vector<int32_t>(expected.size(), 0));
       EXPECT_EQ(encoding.attention_mask, result.contains("attention_mask")
                                              ? ints(result["attention_mask"])
                                              : std::vector<int32_t>(expected.size(), 1));
@@ -169,13 +175,14 @@ TEST_P(GoldenTest, PadsABatchToItsLongest) {
 
 INSTANTIATE_TEST_SUITE_P(
     Tokenizers, GoldenTest,
-    testing::Values(GoldenTokenizer{"BertTokenizerJson", "bert_base_uncased", kBertDir / "tokenizer.json"},
-                    GoldenTokenizer{"BertVocabTxt", "bert_base_uncased", kBertDir / "vocab.txt"},
-                    GoldenTokenizer{"UltraFastBertStyle", "ultrafastbert_style",
-                                    kGoldenDir / "ultrafastbert_style" / "tokenizer.json"},
-                    GoldenTokenizer{"MixedPipeline", "mixed_pipeline", kGoldenDir / "mixed_pipeline"},
-                    GoldenTokenizer{"PunctuationPipeline", "punctuation_pipeline",
-                                    kGoldenDir / "punctuation_pipeline" / "tokenizer.json"}),
+    testing::Values(
+        GoldenTokenizer{"BertTokenizerJson", "bert_base_uncased", kBertDir / "tokenizer.json"},
+        GoldenTokenizer{"BertVocabTxt", "bert_base_uncased", kBertDir / "vocab.txt"},
+        GoldenTokenizer{"UltraFastBertStyle", "ultrafastbert_style",
+                        kGoldenDir / "ultrafastbert_style" / "tokenizer.json"},
+        GoldenTokenizer{"MixedPipeline", "mixed_pipeline", kGoldenDir / "mixed_pipeline"},
+        GoldenTokenizer{"PunctuationPipeline", "punctuation_pipeline",
+                        kGoldenDir / "punctuation_pipeline" / "tokenizer.json"}),
     [](const testing::TestParamInfo<GoldenTokenizer>& info) { return info.param.name; });
 
 }  // namespace

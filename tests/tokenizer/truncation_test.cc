@@ -2,10 +2,10 @@
 // settings a tokenizer.json carries, and the special-token accessors.
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -19,8 +19,9 @@ using Ids = std::vector<int32_t>;
 
 const std::filesystem::path kBertDir =
     std::filesystem::path(UFB_SHARED_DATA_DIR) / "vocab" / "bert-base-uncased";
-const std::filesystem::path kUltraFastBertStyle =
-    std::filesystem::path(UFB_TEST_DATA_DIR) / "tokenizer" / "ultrafastbert_style" / "tokenizer.json";
+const std::filesystem::path kUltraFastBertStyle = std::filesystem::path(UFB_TEST_DATA_DIR) /
+                                                  "tokenizer" / "ultrafastbert_style" /
+                                                  "tokenizer.json";
 
 Tokenizer load_bert() { return Tokenizer::from_file(kBertDir); }
 
@@ -85,7 +86,8 @@ TEST(TokenizerTruncationTest, CountsSpecialTokensAndSaysItTruncated) {
   Tokenizer tokenizer = load_bert();
   tokenizer.set_truncation(TruncationOptions{.max_length = 5});
   const Encoding encoding = tokenizer.encode("hello world hello world hello world");
-  EXPECT_EQ(encoding.tokens, (std::vector<std::string>{"[CLS]", "hello", "world", "hello", "[SEP]"}));
+  EXPECT_EQ(encoding.tokens,
+            (std::vector<std::string>{"[CLS]", "hello", "world", "hello", "[SEP]"}));
   EXPECT_TRUE(encoding.truncated);
   EXPECT_FALSE(tokenizer.encode("hello world").truncated);
 
@@ -103,8 +105,9 @@ TEST(TokenizerTruncationTest, RefusesWhenAskedToBeStrict) {
     tokenizer.encode("hello world hello world");
     FAIL() << "expected ufb::Error";
   } catch (const Error& error) {
-    EXPECT_STREQ(error.what(), "tokenizer: the input has 4 tokens but only 3 fit in max_length 5 "
-                               "(truncation is set to refuse)");
+    EXPECT_STREQ(error.what(),
+                 "tokenizer: the input has 4 tokens but only 3 fit in max_length 5 "
+                 "(truncation is set to refuse)");
   }
 }
 
@@ -116,8 +119,9 @@ TEST(TokenizerTruncationTest, RefusesAMaxLengthBelowTheSpecialTokens) {
     tokenizer.encode_pair("hello", "world");
     FAIL() << "expected ufb::Error";
   } catch (const Error& error) {
-    EXPECT_STREQ(error.what(), "tokenizer: truncation max_length 2 leaves no room for the 3 special "
-                               "tokens of the template (expected at least 3)");
+    EXPECT_STREQ(error.what(),
+                 "tokenizer: truncation max_length 2 leaves no room for the 3 special "
+                 "tokens of the template (expected at least 3)");
   }
 }
 
@@ -130,7 +134,8 @@ TEST(TokenizerPaddingTest, PadsToAFixedLengthOnEitherSide) {
   EXPECT_EQ(encoding.type_ids, (Ids{0, 0, 0, 0, 1, 1}));
   EXPECT_EQ(encoding.tokens.back(), "[PAD]");
 
-  tokenizer.set_padding(PaddingOptions{.length = 7, .pad_to_multiple_of = 4, .direction = Side::kLeft});
+  tokenizer.set_padding(
+      PaddingOptions{.length = 7, .pad_to_multiple_of = 4, .direction = Side::kLeft});
   encoding = tokenizer.encode("hello world hello");
   EXPECT_EQ(encoding.ids, (Ids{0, 0, 0, 101, 7592, 2088, 7592, 102}));
   EXPECT_EQ(encoding.attention_mask, (Ids{0, 0, 0, 1, 1, 1, 1, 1}));
@@ -144,12 +149,18 @@ TEST(TokenizerPaddingTest, NeverCutsALongerEncoding) {
 
 TEST(TokenizerPaddingTest, ReadsTruncationAndPaddingFromTheFile) {
   nlohmann::json object = nlohmann::json::parse(std::ifstream(kUltraFastBertStyle));
-  object["truncation"] = {{"direction", "Left"}, {"max_length", 4}, {"strategy", "LongestFirst"}, {"stride", 0}};
-  object["padding"] = {{"strategy", {{"Fixed", 6}}}, {"direction", "Right"}, {"pad_to_multiple_of", nullptr},
-                       {"pad_id", 0}, {"pad_type_id", 0}, {"pad_token", "<pad>"}};
+  object["truncation"] = {
+      {"direction", "Left"}, {"max_length", 4}, {"strategy", "LongestFirst"}, {"stride", 0}};
+  object["padding"] = {{"strategy", {{"Fixed", 6}}},
+                       {"direction", "Right"},
+                       {"pad_to_multiple_of", nullptr},
+                       {"pad_id", 0},
+                       {"pad_type_id", 0},
+                       {"pad_token", "<pad>"}};
   const Tokenizer tokenizer = Tokenizer::from_json(object.dump(), "ultrafastbert_style");
   const Encoding encoding = tokenizer.encode("one two three four five");
-  EXPECT_EQ(encoding.tokens, (std::vector<std::string>{"three", "four", "five", "<sep>", "<pad>", "<pad>"}));
+  EXPECT_EQ(encoding.tokens,
+            (std::vector<std::string>{"three", "four", "five", "<sep>", "<pad>", "<pad>"}));
   EXPECT_TRUE(encoding.truncated);
   EXPECT_EQ(tokenizer.truncation()->max_length, 4u);
   EXPECT_EQ(tokenizer.padding()->length, 6u);
@@ -178,7 +189,8 @@ TEST(TokenizerAccessorsTest, UltraFastBertStyleSpecialTokensComeFromTheFile) {
 
 TEST(TokenizerAccessorsTest, PadTokenIdNeedsAPadToken) {
   const Tokenizer tokenizer = Tokenizer::from_json(R"({"model": {"type": "WordPiece",
-      "vocab": {"[UNK]": 0, "a": 1}}})", "tiny.json");
+      "vocab": {"[UNK]": 0, "a": 1}}})",
+                                                   "tiny.json");
   EXPECT_EQ(tokenizer.mask_token_id(), std::nullopt);
   EXPECT_THROW(tokenizer.pad_token_id(), Error);
   EXPECT_EQ(tokenizer.encode_pair("a", "a").type_ids, (Ids{0, 1}));  // no post-processor

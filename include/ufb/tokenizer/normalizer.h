@@ -19,9 +19,9 @@ class Normalizer {
 };
 
 struct BertNormalizerOptions {
-  bool clean_text = true;            // drop control characters, map whitespace to ' '
-  bool handle_chinese_chars = true;  // surround CJK ideographs with spaces
-  std::optional<bool> strip_accents; // unset: follows `lowercase`
+  bool clean_text = true;             // drop control characters, map whitespace to ' '
+  bool handle_chinese_chars = true;   // surround CJK ideographs with spaces
+  std::optional<bool> strip_accents;  // unset: follows `lowercase`
   bool lowercase = true;
 };
 

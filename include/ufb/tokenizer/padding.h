@@ -12,8 +12,8 @@
 namespace ufb::tokenizer {
 
 struct PaddingOptions {
-  std::optional<size_t> length;  // fixed length; unset: the longest encoding of the batch
-  size_t pad_to_multiple_of = 0; // 0: no rounding
+  std::optional<size_t> length;   // fixed length; unset: the longest encoding of the batch
+  size_t pad_to_multiple_of = 0;  // 0: no rounding
   Side direction = Side::kRight;
   int32_t pad_id = 0;
   int32_t pad_type_id = 0;
