@@ -29,6 +29,11 @@ const json* optional(const json& object, std::string_view name, const Where& whe
   return &*it;
 }
 
+const json& array_at(const json& value, const Where& where) {
+  if (!value.is_array()) where.fail("is a " + type_name(value) + " (expected an array)");
+  return value;
+}
+
 std::string string_at(const json& value, const Where& where) {
   if (!value.is_string()) where.fail("is a " + type_name(value) + " (expected a string)");
   return value.get<std::string>();

@@ -34,6 +34,7 @@ const json& required(const json& object, std::string_view name, const Where& whe
 // The member, or nullptr when it is missing or null.
 const json* optional(const json& object, std::string_view name, const Where& where);
 
+const json& array_at(const json& value, const Where& where);
 std::string string_at(const json& value, const Where& where);
 bool bool_at(const json& value, const Where& where);
 // A non-negative integer.

@@ -1,6 +1,14 @@
 #include "ufb/tokenizer/normalizer.h"
 
+// GCC 12 with -fsanitize reports -Wmaybe-uninitialized inside libstdc++'s regex compiler.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <regex>
+#pragma GCC diagnostic pop
+#else
+#include <regex>
+#endif
 #include <utility>
 
 #include "tokenizer/unicode.h"

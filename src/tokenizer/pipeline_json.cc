@@ -12,11 +12,16 @@ namespace {
 using json_fields::json;
 using json_fields::Where;
 
-const json& array_member(const json& object, std::string_view name, const Where& where) {
-  const json& array = json_fields::required(object, name, where);
-  if (!array.is_array())
-    where.key(name).fail("is a " + std::string(array.type_name()) + " (expected an array)");
-  return array;
+// Parses every element of the array `object[name]` with `parse` (a Sequence's members).
+template <typename Parse>
+auto parse_members(const json& object, std::string_view name, const Where& where, Parse parse) {
+  const Where array_where = where.key(name);
+  const json& array =
+      json_fields::array_at(json_fields::required(object, name, where), array_where);
+  std::vector<decltype(parse(array, array_where))> members;
+  for (size_t i = 0; i < array.size(); ++i)
+    members.push_back(parse(array[i], array_where.index(i)));
+  return members;
 }
 
 std::unique_ptr<Normalizer> parse_replace(const json& object, const Where& where) {
@@ -69,12 +74,7 @@ std::unique_ptr<Normalizer> parse_normalizer(const json& object, const Where& wh
     return make_bert_normalizer(options);
   }
   if (type == "Sequence") {
-    const json& items = array_member(object, "normalizers", where);
-    std::vector<std::unique_ptr<Normalizer>> normalizers;
-    for (size_t i = 0; i < items.size(); ++i) {
-      normalizers.push_back(parse_normalizer(items[i], where.key("normalizers").index(i)));
-    }
-    return make_normalizer_sequence(std::move(normalizers));
+    return make_normalizer_sequence(parse_members(object, "normalizers", where, parse_normalizer));
   }
   if (type == "Replace") return parse_replace(object, where);
   if (type == "NFD") return make_unicode_normalizer(NormalForm::kNFD);
@@ -101,12 +101,8 @@ std::unique_ptr<PreTokenizer> parse_pre_tokenizer(const json& object, const Wher
   if (type == "WhitespaceSplit") return make_whitespace_split_pre_tokenizer();
   if (type == "Punctuation") return make_punctuation_pre_tokenizer(parse_behavior(object, where));
   if (type == "Sequence") {
-    const json& items = array_member(object, "pretokenizers", where);
-    std::vector<std::unique_ptr<PreTokenizer>> pre_tokenizers;
-    for (size_t i = 0; i < items.size(); ++i) {
-      pre_tokenizers.push_back(parse_pre_tokenizer(items[i], where.key("pretokenizers").index(i)));
-    }
-    return make_pre_tokenizer_sequence(std::move(pre_tokenizers));
+    return make_pre_tokenizer_sequence(
+        parse_members(object, "pretokenizers", where, parse_pre_tokenizer));
   }
   where.key("type").fail("unknown pre-tokenizer type \"" + type +
                          "\" (expected BertPreTokenizer, Whitespace, WhitespaceSplit, "

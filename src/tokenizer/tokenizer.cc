@@ -33,13 +33,17 @@ std::string role_of(std::string_view content) {
   return role;
 }
 
+WordPiece take_model(std::optional<WordPiece>& model) {
+  if (!model) throw Error("tokenizer: no model (expected a WordPiece model)");
+  return std::move(*model);
+}
+
 }  // namespace
 
 Tokenizer::Tokenizer(TokenizerParts parts)
     : normalizer_(std::move(parts.normalizer)),
       pre_tokenizer_(std::move(parts.pre_tokenizer)),
-      model_(parts.model ? std::move(*parts.model)
-                         : throw Error("tokenizer: no model (expected a WordPiece model)")),
+      model_(take_model(parts.model)),
       added_vocabulary_(std::move(parts.added_tokens), normalizer_.get()),
       post_processor_(parts.post_processor ? std::move(*parts.post_processor)
                                            : PostProcessor::plain()),
@@ -121,6 +125,12 @@ Encoding Tokenizer::encode_text(std::string_view text, std::string_view what) co
   return out;
 }
 
+Encoding Tokenizer::encode_unpadded(std::string_view first, const std::string_view* second) const {
+  if (second == nullptr) return finish(encode_text(first, "tokenizer input"), nullptr);
+  Encoding second_encoding = encode_text(*second, "tokenizer input (second text)");
+  return finish(encode_text(first, "tokenizer input (first text)"), &second_encoding);
+}
+
 Encoding Tokenizer::finish(Encoding first, Encoding* second) const {
   if (truncation_) {
     const size_t added = post_processor_.added_tokens(second != nullptr);
@@ -135,37 +145,28 @@ Encoding Tokenizer::finish(Encoding first, Encoding* second) const {
   return post_processor_.apply(first, second);
 }
 
+void Tokenizer::pad_batch(std::vector<Encoding>& encodings) const {
+  if (!padding_) return;
+  size_t longest = 0;
+  for (const Encoding& encoding : encodings) longest = std::max(longest, encoding.size());
+  const size_t length = padded_length(longest, *padding_);
+  for (Encoding& encoding : encodings) pad(encoding, length, *padding_);
+}
+
 Encoding Tokenizer::encode(std::string_view text) const {
-  Encoding encoding = finish(encode_text(text, "tokenizer input"), nullptr);
-  if (padding_) pad(encoding, padded_length(encoding.size(), *padding_), *padding_);
-  return encoding;
+  return std::move(encode_batch({&text, 1}).front());
 }
 
 Encoding Tokenizer::encode_pair(std::string_view first, std::string_view second) const {
-  Encoding second_encoding = encode_text(second, "tokenizer input (second text)");
-  Encoding encoding = finish(encode_text(first, "tokenizer input (first text)"), &second_encoding);
-  if (padding_) pad(encoding, padded_length(encoding.size(), *padding_), *padding_);
-  return encoding;
+  const std::pair<std::string_view, std::string_view> pair{first, second};
+  return std::move(encode_pair_batch({&pair, 1}).front());
 }
-
-namespace {
-
-void pad_batch(std::vector<Encoding>& encodings, const std::optional<PaddingOptions>& padding) {
-  if (!padding) return;
-  size_t longest = 0;
-  for (const Encoding& encoding : encodings) longest = std::max(longest, encoding.size());
-  const size_t length = padded_length(longest, *padding);
-  for (Encoding& encoding : encodings) pad(encoding, length, *padding);
-}
-
-}  // namespace
 
 std::vector<Encoding> Tokenizer::encode_batch(std::span<const std::string_view> texts) const {
   std::vector<Encoding> encodings;
   encodings.reserve(texts.size());
-  for (const std::string_view text : texts)
-    encodings.push_back(finish(encode_text(text, "tokenizer input"), nullptr));
-  pad_batch(encodings, padding_);
+  for (const std::string_view text : texts) encodings.push_back(encode_unpadded(text, nullptr));
+  pad_batch(encodings);
   return encodings;
 }
 
@@ -173,12 +174,8 @@ std::vector<Encoding> Tokenizer::encode_pair_batch(
     std::span<const std::pair<std::string_view, std::string_view>> pairs) const {
   std::vector<Encoding> encodings;
   encodings.reserve(pairs.size());
-  for (const auto& [first, second] : pairs) {
-    Encoding second_encoding = encode_text(second, "tokenizer input (second text)");
-    encodings.push_back(
-        finish(encode_text(first, "tokenizer input (first text)"), &second_encoding));
-  }
-  pad_batch(encodings, padding_);
+  for (const auto& [first, second] : pairs) encodings.push_back(encode_unpadded(first, &second));
+  pad_batch(encodings);
   return encodings;
 }
 

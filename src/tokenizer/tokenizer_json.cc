@@ -46,9 +46,8 @@ WordPiece parse_model(const json& object, const Where& where, std::string_view s
   return WordPiece(std::move(vocab), std::move(options), std::string(source) + ": model.vocab");
 }
 
-std::vector<AddedToken> parse_added_tokens(const json& array, const Where& where) {
-  if (!array.is_array())
-    where.fail("is a " + std::string(array.type_name()) + " (expected an array)");
+std::vector<AddedToken> parse_added_tokens(const json& value, const Where& where) {
+  const json& array = json_fields::array_at(value, where);
   std::vector<AddedToken> tokens;
   for (size_t i = 0; i < array.size(); ++i) {
     const Where item = where.index(i);
@@ -66,9 +65,8 @@ std::vector<AddedToken> parse_added_tokens(const json& array, const Where& where
   return tokens;
 }
 
-std::vector<TemplatePiece> parse_template(const json& array, const Where& where) {
-  if (!array.is_array())
-    where.fail("is a " + std::string(array.type_name()) + " (expected an array)");
+std::vector<TemplatePiece> parse_template(const json& value, const Where& where) {
+  const json& array = json_fields::array_at(value, where);
   std::vector<TemplatePiece> pieces;
   for (size_t i = 0; i < array.size(); ++i) {
     const Where item = where.index(i);

@@ -4,10 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tokenizer/error_message.h"
 #include "ufb/error.h"
 #include "ufb/tokenizer/tokenizer.h"
 
@@ -15,23 +15,6 @@ namespace ufb::tokenizer {
 namespace {
 
 using nlohmann::json;
-
-// The message of the ufb::Error `action` throws ("" and a test failure if it throws none).
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error.what();
-  }
-  ADD_FAILURE() << "expected a ufb::Error";
-  return "";
-}
-
-#define EXPECT_ERROR_CONTAINS(statement, fragment)                                  \
-  do {                                                                              \
-    const std::string message = error_of([&] { statement; });                       \
-    EXPECT_NE(message.find(fragment), std::string::npos) << "message: " << message; \
-  } while (false)
 
 json small_tokenizer() {
   return json::parse(R"({

@@ -36,6 +36,7 @@ struct TokenizerParts {
   std::optional<PaddingOptions> padding;
 };
 
+// Immutable once configured: encode* may run on several threads at once.
 class Tokenizer {
  public:
   explicit Tokenizer(TokenizerParts parts);
@@ -75,8 +76,12 @@ class Tokenizer {
   size_t vocab_size() const;
 
  private:
+  // Model output of one text: added tokens, normalizer, pre-tokenizer, WordPiece.
   Encoding encode_text(std::string_view text, std::string_view what) const;
+  // Truncated and post-processed, not yet padded.
+  Encoding encode_unpadded(std::string_view first, const std::string_view* second) const;
   Encoding finish(Encoding first, Encoding* second) const;
+  void pad_batch(std::vector<Encoding>& encodings) const;
   std::optional<int32_t> special_token_named(std::string_view role) const;
 
   std::unique_ptr<Normalizer> normalizer_;
