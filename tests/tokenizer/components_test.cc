@@ -1,0 +1,149 @@
+// The pieces of the tokenizer on their own, with expected values taken from Hugging Face
+// tokenizers 0.23 (normalize_str / pre_tokenize_str).
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tokenizer/error_message.h"
+#include "ufb/error.h"
+#include "ufb/tokenizer/normalizer.h"
+#include "ufb/tokenizer/pre_tokenizer.h"
+#include "ufb/tokenizer/wordpiece.h"
+
+namespace ufb::tokenizer {
+namespace {
+
+std::string normalized(const Normalizer& normalizer, std::string text) {
+  normalizer.normalize(text);
+  return text;
+}
+
+std::vector<std::string> words(const PreTokenizer& pre_tokenizer, std::string_view text) {
+  std::vector<std::string_view> views;
+  pre_tokenizer.split(text, views);
+  return {views.begin(), views.end()};
+}
+
+using Words = std::vector<std::string>;
+
+TEST(NormalizerTest, ReplaceStringIsLeftToRightAndNonOverlapping) {
+  EXPECT_EQ(normalized(*make_replace_string("aa", "b"), "aaaaa"), "bba");
+}
+
+TEST(NormalizerTest, ReplaceRegexMatchesCodePoints) {
+  EXPECT_EQ(normalized(*make_replace_regex(R"(\s+)", " "), "a \t\n b"), "a b");
+  EXPECT_EQ(normalized(*make_replace_regex(R"([^\x00-\x7F]+)", ""), "naïve 😀 café"), "nave  caf");
+}
+
+TEST(NormalizerTest, ReplaceRegexRejectsABadPattern) {
+  EXPECT_ERROR_CONTAINS(make_replace_regex("(unclosed", ""),
+                        "regex \"(unclosed\" does not compile");
+}
+
+TEST(NormalizerTest, PrependLeavesAnEmptyTextEmpty) {
+  EXPECT_EQ(normalized(*make_prepend("_"), ""), "");
+  EXPECT_EQ(normalized(*make_prepend("_"), "x"), "_x");
+}
+
+TEST(NormalizerTest, StripRemovesUnicodeWhitespace) {
+  EXPECT_EQ(normalized(*make_strip(true, true), " \u3000 x y \t"), "x y");
+  EXPECT_EQ(normalized(*make_strip(false, true), "  x  "), "  x");
+  EXPECT_EQ(normalized(*make_strip(true, true), " \t "), "");
+}
+
+TEST(NormalizerTest, LowercaseFollowsRustsToLowercase) {
+  EXPECT_EQ(normalized(*make_lowercase(), "İSTANBUL ΣΑΣ"), "i\u0307stanbul σασ");
+}
+
+TEST(NormalizerTest, BertNormalizerCleansSplitsCjkAndStripsAccents) {
+  const auto bert = make_bert_normalizer({});
+  EXPECT_EQ(normalized(*bert, "Ça\tva\x01 我们\u200b!"), "ca va  我  们 !");
+  BertNormalizerOptions cased;
+  cased.lowercase = false;
+  EXPECT_EQ(normalized(*make_bert_normalizer(cased), "Ça va"), "Ça va");
+}
+
+TEST(NormalizerTest, UnicodeFormsComposeAndDecompose) {
+  EXPECT_EQ(normalized(*make_unicode_normalizer(NormalForm::kNFD), "é"), "e\u0301");
+  EXPECT_EQ(normalized(*make_unicode_normalizer(NormalForm::kNFC), "e\u0301"), "é");
+  EXPECT_EQ(normalized(*make_unicode_normalizer(NormalForm::kNFKC), "ﬁ²"), "fi2");
+  EXPECT_EQ(normalized(*make_strip_accents(), "e\u0301\u20dd"), "e");
+}
+
+TEST(PreTokenizerTest, PunctuationBehaviors) {
+  const std::string_view text = "!a!!b, c?";
+  EXPECT_EQ(words(*make_punctuation_pre_tokenizer(SplitBehavior::kRemoved), text),
+            (Words{"a", "b", " c"}));
+  EXPECT_EQ(words(*make_punctuation_pre_tokenizer(SplitBehavior::kIsolated), text),
+            (Words{"!", "a", "!", "!", "b", ",", " c", "?"}));
+  EXPECT_EQ(words(*make_punctuation_pre_tokenizer(SplitBehavior::kMergedWithPrevious), text),
+            (Words{"!", "a!", "!", "b,", " c?"}));
+  EXPECT_EQ(words(*make_punctuation_pre_tokenizer(SplitBehavior::kMergedWithNext), text),
+            (Words{"!a", "!", "!b", ", c", "?"}));
+  EXPECT_EQ(words(*make_punctuation_pre_tokenizer(SplitBehavior::kContiguous), text),
+            (Words{"!", "a", "!!", "b", ",", " c", "?"}));
+}
+
+TEST(PreTokenizerTest, WhitespaceAndBert) {
+  const std::string_view text = "Hey man!! 3.5x_y  é-ß";
+  EXPECT_EQ(words(*make_whitespace_pre_tokenizer(), text),
+            (Words{"Hey", "man", "!!", "3", ".", "5x_y", "é", "-", "ß"}));
+  EXPECT_EQ(words(*make_bert_pre_tokenizer(), text),
+            (Words{"Hey", "man", "!", "!", "3", ".", "5x", "_", "y", "é", "-", "ß"}));
+  EXPECT_EQ(words(*make_whitespace_split_pre_tokenizer(), " a\u3000b\n"), (Words{"a", "b"}));
+}
+
+TEST(PreTokenizerTest, SequenceAppliesEachStageToEveryWord) {
+  std::vector<std::unique_ptr<PreTokenizer>> stages;
+  stages.push_back(make_whitespace_split_pre_tokenizer());
+  stages.push_back(make_punctuation_pre_tokenizer(SplitBehavior::kIsolated));
+  EXPECT_EQ(words(*make_pre_tokenizer_sequence(std::move(stages)), "a,b c!"),
+            (Words{"a", ",", "b", "c", "!"}));
+}
+
+WordPiece small_wordpiece(WordPieceOptions options) {
+  return WordPiece({{"[UNK]", 0}, {"un", 1}, {"@@aff", 2}, {"@@able", 3}, {"é", 4}, {"@@é", 5}},
+                   std::move(options), "test vocab");
+}
+
+TEST(WordPieceTest, SegmentsGreedilyWithTheConfiguredPrefix) {
+  const WordPiece model =
+      small_wordpiece({.unk_token = "[UNK]", .continuing_subword_prefix = "@@"});
+  Encoding out;
+  model.tokenize("unaffable", out);
+  EXPECT_EQ(out.ids, (std::vector<int32_t>{1, 2, 3}));
+  EXPECT_EQ(out.tokens, (std::vector<std::string>{"un", "@@aff", "@@able"}));
+}
+
+TEST(WordPieceTest, AWordWithoutSegmentationIsOneUnknown) {
+  const WordPiece model =
+      small_wordpiece({.unk_token = "[UNK]", .continuing_subword_prefix = "@@"});
+  Encoding out;
+  model.tokenize("unaffablex", out);
+  EXPECT_EQ(out.ids, (std::vector<int32_t>{0}));
+}
+
+TEST(WordPieceTest, MaxInputCharsCountsCodePoints) {
+  const WordPiece model = small_wordpiece(
+      {.unk_token = "[UNK]", .continuing_subword_prefix = "@@", .max_input_chars_per_word = 3});
+  Encoding out;
+  model.tokenize("ééé", out);  // 3 code points, 6 bytes
+  EXPECT_EQ(out.ids, (std::vector<int32_t>{4, 5, 5}));
+  out = {};
+  model.tokenize("éééé", out);
+  EXPECT_EQ(out.ids, (std::vector<int32_t>{0}));
+}
+
+TEST(WordPieceTest, LooksUpBothWays) {
+  const WordPiece model = small_wordpiece({});
+  EXPECT_EQ(model.token_to_id("@@able"), 3);
+  EXPECT_EQ(model.token_to_id("missing"), std::nullopt);
+  EXPECT_EQ(model.id_to_token(4), "é");
+  EXPECT_EQ(model.id_to_token(99), "");
+  EXPECT_EQ(model.id_limit(), 6u);
+}
+
+}  // namespace
+}  // namespace ufb::tokenizer
