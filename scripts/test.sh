@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
 # Builds ufb twice, as released and under AddressSanitizer + UndefinedBehaviorSanitizer, and
-# runs the whole test suite in both builds.
+# runs the whole test suite in both builds. Where the CUDA toolkit is installed, the release
+# build also compiles and links the CUDA backend; its numeric tests run only where a GPU is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+cuda_options=()
+nvcc_path=$(command -v nvcc || true)
+if [ -z "$nvcc_path" ] && [ -x /usr/local/cuda/bin/nvcc ]; then nvcc_path=/usr/local/cuda/bin/nvcc; fi
+if [ -n "$nvcc_path" ]; then
+  echo "test.sh: CUDA toolkit found at $nvcc_path: building the CUDA backend as well"
+  cuda_options=(-DUFB_CUDA=ON "-DCMAKE_CUDA_COMPILER=$nvcc_path")
+else
+  echo "test.sh: no CUDA toolkit found: CPU build only"
+fi
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${cuda_options[@]}"
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
