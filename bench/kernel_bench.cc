@@ -44,6 +44,12 @@ TokenPool make_pool(int64_t batch, int64_t hidden, bool identical_tokens, std::m
   return pool;
 }
 
+std::string format_seconds(double seconds) {
+  std::ostringstream text;
+  text << seconds << " s";
+  return text.str();
+}
+
 std::string describe(const KernelResult& row) {
   std::ostringstream text;
   text << row.op << " " << row.impl << " " << row.dtype << " width " << row.width << " batch "
@@ -95,7 +101,7 @@ class KernelBench {
       }
     }
     const FffReferenceOutput reference = fff_reference(fff_layer_, pool);
-    note_leaf_spread(reference, batch, threads, identical_tokens);
+    note_leaf_spread(pool, threads, identical_tokens);
     for (ops::FffImpl impl : options_.fff_impls) {
       bench_fff(impl, ops::WeightType::f32, pool, threads, identical_tokens, reference);
     }
@@ -112,12 +118,19 @@ class KernelBench {
     return out;
   }
 
-  void note_leaf_spread(const FffReferenceOutput& reference, int64_t batch, int threads, bool identical) {
+  // How well the timed tokens cover the tree: the distinct leaves of tree 0 over every token the
+  // calls rotate through.
+  void note_leaf_spread(const TokenPool& pool, int threads, bool identical) {
     if (threads != report_.thread_counts.front() && !identical) return;
-    std::set<int32_t> leaves;
-    for (size_t i = 0; i < reference.leaves.size(); i += options_.trees) leaves.insert(reference.leaves[i]);
-    report_.notes.push_back("batch " + std::to_string(batch) + (identical ? " (identical tokens)" : "") +
-                            ": tokens reached " + std::to_string(leaves.size()) + " distinct leaves of tree 0");
+    const int64_t tokens = pool.slices * pool.batch;
+    std::vector<float> y(tokens * pool.hidden);
+    std::vector<int32_t> leaves(tokens * options_.trees);
+    ops::make_fff_kernel(ops::FffImpl::reference, fff_layer_.view())->forward(pool.tokens, tokens, y, leaves);
+    std::set<int32_t> distinct;
+    for (size_t i = 0; i < leaves.size(); i += options_.trees) distinct.insert(leaves[i]);
+    report_.notes.push_back("batch " + std::to_string(pool.batch) + (identical ? " (identical tokens)" : "") + ": the " +
+                            std::to_string(tokens) + " tokens timed reached " + std::to_string(distinct.size()) +
+                            " distinct leaves of tree 0 (of " + std::to_string(1 << options_.depth) + ")");
   }
 
   void bench_fff(ops::FffImpl impl, ops::WeightType dtype, const TokenPool& pool, int threads,
@@ -171,8 +184,8 @@ class KernelBench {
     const double predicted = found->second * static_cast<double>(row.batch);
     if (predicted <= options_.max_call_seconds) return false;
     report_.notes.push_back("skipped " + describe(row) + ": one call would take ~" +
-                            std::to_string(static_cast<int>(predicted + 0.5)) + " s (limit " +
-                            std::to_string(options_.max_call_seconds) + " s, --max-call-seconds)");
+                            std::to_string(static_cast<int>(predicted + 0.5)) + " s (--max-call-seconds " +
+                            format_seconds(options_.max_call_seconds) + ")");
     return true;
   }
 
