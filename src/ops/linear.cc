@@ -37,15 +37,16 @@ void linear(const LinearWeights& weights, std::span<const float> x, int64_t rows
                 " outputs for " + std::to_string(rows) + " rows");
   }
   if (rows == 0) return;
-  float beta = output == LinearOutput::accumulate ? 1.0f : 0.0f;
+  const bool accumulate = output == LinearOutput::accumulate;
   if (!weights.bias.empty()) {
+    // The bias goes into y first; then sgemm adds the product. Overwriting never reads y.
 #pragma omp parallel for schedule(static) if (rows * out > 32768)
     for (int64_t r = 0; r < rows; ++r) {
       float* row = y.data() + r * out;
-      for (int64_t c = 0; c < out; ++c) row[c] = beta * row[c] + weights.bias[c];
+      for (int64_t c = 0; c < out; ++c) row[c] = (accumulate ? row[c] : 0.0f) + weights.bias[c];
     }
-    beta = 1.0f;
   }
+  const float beta = accumulate || !weights.bias.empty() ? 1.0f : 0.0f;
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(rows),
               static_cast<blasint>(out), static_cast<blasint>(in), 1.0f, x.data(),
               static_cast<blasint>(in), weights.weight.data(), static_cast<blasint>(in), beta,

@@ -57,6 +57,28 @@ TEST_P(ModelGolden, ASequenceAloneGivesItsStatesInTheBatch) {
   expect_close(label("sequence 1 alone"), alone.values, expected, 1e-6);
 }
 
+// 30 sequences: more rows than one chunk of the dense kernel and many (sequence, head) tasks.
+TEST_P(ModelGolden, ALargeBatchGivesEachSequenceItsOwnStates) {
+  const std::vector<TokenIds> golden = goldens_.sequences();
+  std::vector<TokenIds> sequences;
+  for (int copy = 0; copy < 30; ++copy) {
+    TokenIds tokens = golden[copy % golden.size()];
+    tokens.resize(1 + copy % tokens.size());
+    sequences.push_back(tokens);
+  }
+  const HiddenStates batch = model_.encode(sequences);
+  std::vector<float> actual, expected;
+  for (size_t b = 0; b < sequences.size(); ++b) {
+    const HiddenStates alone = model_.encode(std::span(sequences).subspan(b, 1));
+    expected.insert(expected.end(), alone.values.begin(), alone.values.end());
+    for (size_t p = 0; p < sequences[b].size(); ++p) {
+      const std::span<const float> row = batch.row(static_cast<int64_t>(b), static_cast<int64_t>(p));
+      actual.insert(actual.end(), row.begin(), row.end());
+    }
+  }
+  expect_close(label("30 sequences vs each alone"), actual, expected, 1e-6);
+}
+
 TEST_P(ModelGolden, HeadOutputs) {
   const std::vector<TokenIds> sequences = goldens_.sequences();
   if (goldens_.has("mlm_logits")) {

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <random>
 
 #include "ops/test_helpers.h"
@@ -42,7 +43,7 @@ TEST(Linear, MatchesTheReferenceOnAwkwardSizes) {
           const std::vector<float> x = random_tokens(rows, in, rng);
           const LinearWeights layer{in, out, weight, bias};
           const std::vector<float> expected = reference_linear(x, rows, in, out, weight, bias);
-          std::vector<float> actual(rows * out, -7.0f);
+          std::vector<float> actual(rows * out, std::numeric_limits<float>::quiet_NaN());
           linear(layer, x, rows, actual);
           EXPECT_LE(testing::relative_error(actual, expected), 1e-6);
 

@@ -18,9 +18,10 @@ struct ModelOptions {
   ops::WeightType fff_weight_type = ops::WeightType::f32;
 };
 
-// Whether padding positions are computed. Real positions never attend to padding (its keys
-// get −10000, whose softmax weight is exactly 0 in float32), so their states are the same
-// either way; only the `avg` pooler reads padding states.
+// Whether padding positions are computed. Real positions never attend to padding: its keys get
+// −10000, and exp(−10000 + a score difference) is exactly 0 in float32 for any score
+// difference below ~9900, so real positions' states are the same either way. Only the `avg`
+// pooler reads padding states.
 enum class PaddingRows { skip, compute };
 
 // Final hidden states of a padded batch.
