@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "bench_command.h"
+#include "model_commands.h"
 #include "ufb/error.h"
 #include "ufb/system_info.h"
 
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", [] { print_version(); return std::string(); });
   app.require_subcommand(1);
   ufb::cli::add_bench_command(app);
+  ufb::cli::add_model_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

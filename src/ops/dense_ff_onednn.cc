@@ -1,6 +1,7 @@
 // Dense feedforward on oneDNN matmul: layer 1 with its bias and GELU(erf) fused as a post-op,
-// weights reordered once per batch size into the layout oneDNN picks for that shape.
+// weights reordered once into the layout oneDNN picks, one primitive per batch size.
 #include <map>
+#include <memory>
 #include <unordered_map>
 #include <vector>
 #include <mutex>
@@ -35,8 +36,33 @@ struct PreparedMatmul {
   }
 };
 
+// One weight matrix W [cols, inner] in the layouts oneDNN asked for so far. Plans for different
+// batch sizes nearly always ask for the same layout, so they share one reordered copy.
+class ReorderedWeights {
+ public:
+  ReorderedWeights(const float* weights, int64_t inner, int64_t cols) : weights_(weights), inner_(inner), cols_(cols) {}
+
+  memory in_layout(const memory::desc& layout, const dnnl::engine& engine, dnnl::stream& stream) {
+    for (const memory& copy : copies_) {
+      if (copy.get_desc() == layout) return copy;
+    }
+    // The user's W [cols, inner] is W^T [inner, cols] in column-major ("ba") order.
+    memory user_weights({{inner_, cols_}, kF32, Tag::ba}, engine, const_cast<float*>(weights_));
+    memory copy(layout, engine);
+    dnnl::reorder(user_weights, copy).execute(stream, user_weights, copy);
+    stream.wait();
+    copies_.push_back(copy);
+    return copy;
+  }
+
+ private:
+  const float* weights_;
+  int64_t inner_, cols_;
+  std::vector<memory> copies_;
+};
+
 PreparedMatmul prepare_matmul(const dnnl::engine& engine, dnnl::stream& stream, int64_t rows,
-                              int64_t inner, int64_t cols, const float* weights, const float* bias,
+                              ReorderedWeights& weights, int64_t inner, int64_t cols, const float* bias,
                               bool fuse_gelu) {
   const memory::desc src_desc({rows, inner}, kF32, Tag::ab);
   const memory::desc any_weights_desc({inner, cols}, kF32, Tag::any);
@@ -50,21 +76,17 @@ PreparedMatmul prepare_matmul(const dnnl::engine& engine, dnnl::stream& stream, 
   }
   const dnnl::matmul::primitive_desc pd(
       dnnl::matmul::desc(src_desc, any_weights_desc, bias_desc, dst_desc), attributes, engine);
-
-  // The user's W [cols, inner] is W^T [inner, cols] in column-major ("ba") order.
-  memory user_weights({{inner, cols}, kF32, Tag::ba}, engine, const_cast<float*>(weights));
-  PreparedMatmul prepared{dnnl::matmul(pd), pd.src_desc(), pd.dst_desc(),
-                          memory(pd.weights_desc(), engine), memory()};
-  dnnl::reorder(user_weights, prepared.weights).execute(stream, user_weights, prepared.weights);
-  if (bias) prepared.bias = memory(bias_desc, engine, const_cast<float*>(bias));
-  stream.wait();
-  return prepared;
+  return {dnnl::matmul(pd), pd.src_desc(), pd.dst_desc(), weights.in_layout(pd.weights_desc(), engine, stream),
+          bias ? memory(bias_desc, engine, const_cast<float*>(bias)) : memory()};
 }
 
 class OnednnDenseFf final : public DenseFfKernel {
  public:
   explicit OnednnDenseFf(const DenseFfWeights& weights)
-      : DenseFfKernel(weights), engine_(dnnl::engine::kind::cpu, 0) {}
+      : DenseFfKernel(weights),
+        engine_(dnnl::engine::kind::cpu, 0),
+        w_in_(weights.w_in.data(), weights.shape.hidden, weights.shape.width),
+        w_out_(weights.w_out.data(), weights.shape.width, weights.shape.hidden) {}
 
  private:
   struct Plan {
@@ -74,30 +96,38 @@ class OnednnDenseFf final : public DenseFfKernel {
 
   void run(const float* x, int64_t batch, float* y) const override {
     dnnl::stream stream(engine_);
-    const Plan& plan = plan_for(batch, stream);
+    const std::shared_ptr<const Plan> plan = plan_for(batch, stream);
     std::vector<float> activation(batch * shape().width);
-    plan.layer_in.execute(stream, engine_, x, activation.data());
-    plan.layer_out.execute(stream, engine_, activation.data(), y);
+    plan->layer_in.execute(stream, engine_, x, activation.data());
+    plan->layer_out.execute(stream, engine_, activation.data(), y);
     stream.wait();
   }
 
   // Primitive creation and weight reordering cost milliseconds, so they happen once per batch size.
-  const Plan& plan_for(int64_t batch, dnnl::stream& stream) const {
+  // Shared so that a plan evicted while another thread still runs it stays alive until then.
+  std::shared_ptr<const Plan> plan_for(int64_t batch, dnnl::stream& stream) const {
     std::lock_guard lock(mutex_);
     auto found = plans_.find(batch);
     if (found != plans_.end()) return found->second;
     const auto [hidden, width] = shape();
     const DenseFfWeights& w = weights();
-    Plan plan{prepare_matmul(engine_, stream, batch, hidden, width, w.w_in.data(),
-                             w.b_in.empty() ? nullptr : w.b_in.data(), true),
-              prepare_matmul(engine_, stream, batch, width, hidden, w.w_out.data(),
-                             w.b_out.empty() ? nullptr : w.b_out.data(), false)};
-    return plans_.emplace(batch, std::move(plan)).first->second;
+    if (plans_.size() == kMaxPlans) plans_.erase(plans_.begin());
+    const float* b_in = w.b_in.empty() ? nullptr : w.b_in.data();
+    const float* b_out = w.b_out.empty() ? nullptr : w.b_out.data();
+    auto plan = std::make_shared<const Plan>(prepare_matmul(engine_, stream, batch, w_in_, hidden, width, b_in, true),
+                                             prepare_matmul(engine_, stream, batch, w_out_, width, hidden, b_out, false));
+    plans_.emplace(batch, plan);
+    return plan;
   }
+
+  // Each plan holds JIT-compiled code: bound their number for callers with many batch sizes.
+  static constexpr size_t kMaxPlans = 32;
 
   dnnl::engine engine_;
   mutable std::mutex mutex_;
-  mutable std::map<int64_t, Plan> plans_;
+  mutable ReorderedWeights w_in_;
+  mutable ReorderedWeights w_out_;
+  mutable std::map<int64_t, std::shared_ptr<const Plan>> plans_;
 };
 
 }  // namespace

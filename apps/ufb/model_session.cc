@@ -1,0 +1,81 @@
+#include "model_session.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "ufb/error.h"
+#include "ufb/threads.h"
+
+namespace ufb::cli {
+namespace {
+
+tokenizer::Tokenizer load_tokenizer(const ModelFlags& flags) {
+  return tokenizer::Tokenizer::from_file(flags.tokenizer_path.empty() ? flags.model_dir : flags.tokenizer_path);
+}
+
+}  // namespace
+
+void add_model_flags(CLI::App& command, ModelFlags& flags) {
+  command.add_option("texts", flags.texts, "Input texts (or use --file)");
+  command.add_option("--model", flags.model_dir, "Model directory (config.json + model.safetensors or pytorch_model.bin)")
+      ->required()->check(CLI::ExistingDirectory);
+  command.add_option("--tokenizer", flags.tokenizer_path, "tokenizer.json or vocab.txt (default: from --model)")
+      ->check(CLI::ExistingFile);
+  command.add_option("--file", flags.file, "Read inputs from a file, one per line or JSONL (- = stdin)");
+  command.add_option("--threads", flags.threads, "Threads (0 = all cores)")->capture_default_str()->check(CLI::Range(0, 1024));
+  command.add_flag("--json", flags.json, "One JSON object per input on stdout");
+  command.add_option("--max-length", flags.max_length, "Truncate inputs to this many tokens (default: the model's limit)")
+      ->check(CLI::Range(int64_t{2}, int64_t{1} << 20));
+  command.add_flag("--strict", flags.strict, "Refuse over-long inputs instead of truncating them");
+  command.add_option("--dtype", flags.dtype, "FFF weight storage: f32 or bf16")->capture_default_str()
+      ->check(CLI::IsMember({"f32", "bf16"}));
+  command.add_option("--batch-size", flags.batch_size, "Inputs per forward pass")->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 16));
+}
+
+ModelSession::ModelSession(const ModelFlags& flags) : flags_(flags), tokenizer_(load_tokenizer(flags)) {
+  set_num_threads(flags.threads);
+  model::ModelOptions options;
+  options.fff_weight_type = ops::parse_weight_type(flags.dtype);
+  model_ = std::make_unique<model::Model>(flags.model_dir, options);
+  const int64_t limit = model_->limits().max_sequence_length;
+  if (flags.max_length > limit) {
+    throw Error("--max-length " + std::to_string(flags.max_length) + " exceeds the model's max_seq_length " +
+                std::to_string(limit));
+  }
+  tokenizer::TruncationOptions truncation;
+  truncation.max_length = static_cast<size_t>(flags.max_length > 0 ? flags.max_length : limit);
+  truncation.refuse_overlong = flags.strict;
+  tokenizer_.set_truncation(truncation);
+  tokenizer_.set_padding(std::nullopt);  // the model pads each batch itself
+}
+
+model::TokenIds ModelSession::encode(const TextInput& input, size_t index) const {
+  try {
+    const tokenizer::Encoding encoding =
+        input.is_pair() ? tokenizer_.encode_pair(input.text, input.text_pair) : tokenizer_.encode(input.text);
+    if (encoding.truncated) {
+      std::cerr << "ufb: warning: input " << index + 1 << " truncated to " << encoding.size() << " tokens\n";
+    }
+    return encoding.ids;
+  } catch (const Error& error) {
+    throw Error("input " + std::to_string(index + 1) + ": " + error.what());
+  }
+}
+
+void ModelSession::for_each_batch(std::span<const TextInput> inputs,
+                                  const std::function<void(size_t, std::span<const model::TokenIds>)>& run) const {
+  const bool show_progress = inputs.size() > static_cast<size_t>(flags_.batch_size) && isatty(STDERR_FILENO);
+  for (size_t first = 0; first < inputs.size(); first += static_cast<size_t>(flags_.batch_size)) {
+    const size_t count = std::min(inputs.size() - first, static_cast<size_t>(flags_.batch_size));
+    std::vector<model::TokenIds> batch;
+    for (size_t i = 0; i < count; ++i) batch.push_back(encode(inputs[first + i], first + i));
+    run(first, batch);
+    if (show_progress) std::cerr << "\r" << first + count << "/" << inputs.size() << " inputs" << std::flush;
+  }
+  if (show_progress) std::cerr << "\n";
+}
+
+}  // namespace ufb::cli

@@ -1,0 +1,54 @@
+#pragma once
+
+// What fill-mask, embed and classify share: flags, loading a model with its tokenizer, turning
+// inputs into token ids batch by batch, and progress on stderr.
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "text_inputs.h"
+#include "ufb/model/model.h"
+#include "ufb/tokenizer/tokenizer.h"
+
+namespace ufb::cli {
+
+struct ModelFlags {
+  std::string model_dir;
+  std::string tokenizer_path;  // empty: the model directory's tokenizer.json or vocab.txt
+  std::vector<std::string> texts;
+  std::string file;
+  int threads = 0;
+  bool json = false;
+  int64_t max_length = 0;  // 0: the model's max_seq_length
+  bool strict = false;
+  std::string dtype = "f32";
+  int64_t batch_size = 32;
+};
+
+void add_model_flags(CLI::App& command, ModelFlags& flags);
+
+class ModelSession {
+ public:
+  explicit ModelSession(const ModelFlags& flags);
+
+  const model::Model& model() const { return *model_; }
+  const tokenizer::Tokenizer& tokenizer() const { return tokenizer_; }
+
+  // Tokenizes the inputs and calls `run(first_input, token_ids)` batch by batch (at most
+  // --batch-size inputs each), reporting truncation and progress on stderr.
+  void for_each_batch(std::span<const TextInput> inputs,
+                      const std::function<void(size_t, std::span<const model::TokenIds>)>& run) const;
+
+ private:
+  model::TokenIds encode(const TextInput& input, size_t index) const;
+
+  const ModelFlags& flags_;
+  std::unique_ptr<model::Model> model_;
+  tokenizer::Tokenizer tokenizer_;
+};
+
+}  // namespace ufb::cli

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "ufb/io/checkpoint.h"
+#include "ufb/model/token_batch.h"
+#include "ufb/ops/attention.h"
+#include "ufb/ops/weight_type.h"
+
+namespace ufb::model {
+
+struct ModelOptions {
+  // Storage of the FFF layers' weights in the native kernel; bf16 halves their memory traffic
+  // (activations and sums stay float32). Dense-feedforward models accept f32 only.
+  ops::WeightType fff_weight_type = ops::WeightType::f32;
+};
+
+// Whether padding positions are computed. Real positions never attend to padding: its keys get
+// −10000, and exp(−10000 + a score difference) is exactly 0 in float32 for any score
+// difference below ~9900, so real positions' states are the same either way. Only the `avg`
+// pooler reads padding states.
+enum class PaddingRows { skip, compute };
+
+// Final hidden states of a padded batch.
+struct HiddenStates {
+  int64_t batch = 0;
+  int64_t length = 0;
+  int64_t hidden = 0;
+  std::vector<float> values;  // [batch, length, hidden]; padding rows are 0 when skipped
+  std::vector<int32_t> mask;  // [batch, length]: 1 for real tokens, 0 for padding
+
+  std::span<const float> row(int64_t sequence, int64_t position) const {
+    return std::span<const float>(values).subspan((sequence * length + position) * hidden, hidden);
+  }
+};
+
+// The crammedBERT encoder (MODEL.md §2.1–2.4): embedding, pre-LayerNorm transformer layers,
+// final LayerNorm. Holds views of the checkpoint's weights: the checkpoint must outlive it.
+class Encoder {
+ public:
+  Encoder(const io::Checkpoint& checkpoint, const ModelOptions& options);
+  ~Encoder();
+  Encoder(Encoder&&) noexcept;
+  Encoder& operator=(Encoder&&) noexcept;
+
+  HiddenStates forward(const PaddedBatch& batch, PaddingRows padding) const;
+
+ private:
+  struct Layer;
+  // A LayerNorm's parameters; empty spans where the config has no such norm.
+  struct Norm {
+    std::span<const float> weight;
+    std::span<const float> bias;
+  };
+
+  void normalize(const Norm& norm, std::span<const float> x, int64_t rows,
+                 std::span<float> y) const;
+
+  // Embeds the rows each sequence computes into x [rows, hidden] (packed, in batch order).
+  void embed(const PaddedBatch& batch, std::span<const ops::AttentionSequence> sequences,
+             std::span<float> x) const;
+
+  const io::ModelConfig* config_;
+  int64_t hidden_;
+  ops::AttentionShape attention_shape_;
+  std::span<const float> word_embedding_;
+  std::vector<float> sinusoidal_;       // empty for learned positions
+  std::span<const float> positions_;    // [max_seq_length, hidden]
+  float position_scale_ = 1.0f;
+  Norm embedding_norm_;
+  Norm final_norm_;
+  std::vector<Layer> layers_;
+};
+
+}  // namespace ufb::model

@@ -1,0 +1,89 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "ufb/io/checkpoint.h"
+#include "ufb/model/encoder.h"
+#include "ufb/model/token_batch.h"
+
+namespace ufb::model {
+
+// One candidate of fill_mask, best first.
+struct TokenPrediction {
+  int32_t token_id = 0;
+  float logit = 0.0f;
+  float probability = 0.0f;  // softmax over the whole vocabulary
+};
+
+// Per-sequence vectors [batch, width], row-major.
+struct Embeddings {
+  int64_t batch = 0;
+  int64_t width = 0;
+  std::vector<float> values;
+};
+
+enum class EmbeddingPooling {
+  mean,    // mean of the final hidden states over the sequence's real tokens
+  first,   // the final hidden state at position 0
+  pooler,  // a classification model's own pooler: tanh(pool(hidden) · W_p^T + b_p)
+};
+
+struct Classification {
+  int64_t batch = 0;
+  int64_t num_labels = 0;
+  std::vector<float> logits;         // [batch, num_labels]; with one label, the regression value
+  std::vector<float> probabilities;  // softmax of each row; empty when num_labels == 1
+};
+
+// A crammedBERT / UltraFastBERT model ready to run (MODEL.md §2). Inputs are batches of token
+// id sequences of any lengths up to max_sequence_length(); the model pads them to the longest.
+// Every call throws ufb::Error for an invalid batch (see pad_batch) or a call the model's head
+// does not support. Calls are const and may run concurrently.
+class Model {
+ public:
+  // Opens a model directory (config.json plus model.safetensors or pytorch_model.bin).
+  explicit Model(const std::filesystem::path& model_dir, const ModelOptions& options = {});
+  explicit Model(std::unique_ptr<const io::Checkpoint> checkpoint,
+                 const ModelOptions& options = {});
+
+  const io::Checkpoint& checkpoint() const { return *checkpoint_; }
+  const io::ModelConfig& config() const { return checkpoint_->config(); }
+  const TokenLimits& limits() const { return limits_; }
+
+  // Final hidden states of the padded batch. With PaddingRows::skip padding rows are left 0.
+  HiddenStates encode(std::span<const TokenIds> batch,
+                      PaddingRows padding = PaddingRows::skip) const;
+
+  // Masked-LM logits [positions.size(), vocab_size] at the given positions only.
+  std::vector<float> mlm_logits(std::span<const TokenIds> batch,
+                                std::span<const TokenPosition> positions) const;
+  // The top_k most likely tokens at each position (a mask token's, say).
+  std::vector<std::vector<TokenPrediction>> fill_mask(std::span<const TokenIds> batch,
+                                                      std::span<const TokenPosition> positions,
+                                                      int64_t top_k) const;
+
+  // One vector per sequence: hidden_size wide, or head_dim wide for EmbeddingPooling::pooler.
+  Embeddings embed(std::span<const TokenIds> batch, EmbeddingPooling pooling) const;
+
+  // Classification (or, with one label, regression) head over the pooled states. Note that the
+  // `avg` pooler averages over the padded length, padding included, as the original does: a
+  // sequence's result then depends on the longest sequence of its batch.
+  Classification classify(std::span<const TokenIds> batch) const;
+
+ private:
+  void require_head(io::ModelHead head, const char* call) const;
+  // The classification pooler's input [batch, hidden] from the model's own pooling scheme.
+  std::vector<float> pool(const PaddedBatch& batch) const;
+  // tanh(pooled · W_p^T + b_p) [batch, head_dim].
+  std::vector<float> pooler_features(const PaddedBatch& batch) const;
+
+  std::unique_ptr<const io::Checkpoint> checkpoint_;
+  TokenLimits limits_;
+  Encoder encoder_;
+};
+
+}  // namespace ufb::model

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace ufb::model {
+
+// The token ids of one input sequence, special tokens included, without padding.
+using TokenIds = std::vector<int32_t>;
+
+// What a batch of inputs must respect: the model's vocabulary and maximum length.
+struct TokenLimits {
+  int64_t vocab_size = 0;
+  int64_t max_sequence_length = 0;
+  int32_t pad_token_id = 0;
+};
+
+// A batch padded to its longest sequence (MODEL.md §2): sequence b's tokens are
+// ids[b·length … b·length + lengths[b]), the rest of its row is pad_token_id.
+struct PaddedBatch {
+  int64_t size = 0;    // B
+  int64_t length = 0;  // S: the longest sequence
+  std::vector<int32_t> ids;
+  std::vector<int64_t> lengths;
+
+  std::span<const int32_t> row(int64_t sequence) const {
+    return std::span<const int32_t>(ids).subspan(sequence * length, length);
+  }
+  // [B, S]: 1 for real tokens, 0 for padding.
+  std::vector<int32_t> attention_mask() const;
+};
+
+// Checks every sequence and pads the batch. Throws ufb::Error for an empty batch, an empty
+// sequence, a sequence longer than max_sequence_length (the caller truncates; nothing is cut
+// here) or a token id outside the vocabulary, naming the sequence and position.
+PaddedBatch pad_batch(std::span<const TokenIds> sequences, const TokenLimits& limits);
+
+// A position of one sequence of a batch.
+struct TokenPosition {
+  int64_t sequence = 0;
+  int64_t position = 0;
+};
+
+// Every position holding `token_id` (a mask token, say), in batch order.
+std::vector<TokenPosition> find_token(std::span<const TokenIds> sequences, int32_t token_id);
+
+}  // namespace ufb::model

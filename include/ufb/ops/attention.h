@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+namespace ufb::ops {
+
+struct AttentionShape {
+  int64_t heads = 0;
+  int64_t head_dim = 0;
+
+  int64_t hidden() const { return heads * head_dim; }
+};
+
+// The rows of one sequence in a packed batch: rows [first_row, first_row + rows) are its
+// positions 0 … rows−1, each both a query and a key. Keys at positions >= real_tokens are
+// padding: their scores get −10000 added, as crammedBERT's extended attention mask does.
+struct AttentionSequence {
+  int64_t first_row = 0;
+  int64_t rows = 0;
+  int64_t real_tokens = 0;
+};
+
+// The additive score of a padding key (MODEL.md §2.3).
+inline constexpr float kPaddingKeyScore = -10000.0f;
+
+// Bidirectional multi-head self-attention (MODEL.md §2.3) without the output projection.
+// qkv [total_rows, 3·hidden] holds each row's projections interleaved per head: columns
+// h·3d … h·3d+d−1 are head h's query, the next d its key, the next d its value. For every
+// sequence and head: softmax(q·k^T · score_scale + padding) · v, written to columns h·d … h·d+d−1
+// of context [total_rows, hidden]. Rows not covered by a sequence are not written.
+// Throws ufb::Error on sizes that do not fit.
+void self_attention(std::span<const float> qkv, const AttentionShape& shape, float score_scale,
+                    std::span<const AttentionSequence> sequences, std::span<float> context);
+
+}  // namespace ufb::ops

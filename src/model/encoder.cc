@@ -1,0 +1,123 @@
+#include "ufb/model/encoder.h"
+
+#include <algorithm>
+#include <string>
+
+#include "feedforward.h"
+#include "ufb/ops/embedding.h"
+#include "ufb/ops/layer_norm.h"
+#include "ufb/ops/linear.h"
+
+namespace ufb::model {
+namespace {
+
+std::span<const float> values(const io::Checkpoint& checkpoint, const std::string& name) {
+  return checkpoint.tensor(name).values;
+}
+
+// A bias-free projection of the hidden state (MODEL.md §2: no biases outside the norms).
+ops::LinearWeights projection(const io::Checkpoint& checkpoint, const std::string& name,
+                              int64_t out_features) {
+  return {checkpoint.config().hidden_size, out_features, values(checkpoint, name), {}};
+}
+
+}  // namespace
+
+struct Encoder::Layer {
+  Norm norm1;
+  Norm norm2;
+  ops::LinearWeights query_key_value;
+  float score_scale;
+  ops::LinearWeights output_projection;
+  Feedforward feedforward;
+};
+
+Encoder::Encoder(const io::Checkpoint& checkpoint, const ModelOptions& options)
+    : config_(&checkpoint.config()),
+      hidden_(config_->hidden_size),
+      attention_shape_{config_->attention.num_attention_heads,
+                       hidden_ / config_->attention.num_attention_heads},
+      word_embedding_(values(checkpoint, "encoder.embedding.word_embedding.weight")) {
+  const auto norm = [&](const std::string& prefix) {
+    return Norm{values(checkpoint, prefix + ".weight"), values(checkpoint, prefix + ".bias")};
+  };
+  if (config_->embedding.pos_embedding == io::PositionEmbedding::kScaledSinusoidal) {
+    sinusoidal_ = ops::sinusoidal_positions(config_->embedding.max_seq_length, hidden_);
+    positions_ = sinusoidal_;
+    position_scale_ = values(checkpoint, "encoder.embedding.pos_embedding.scale_factor")[0];
+  } else {
+    positions_ = values(checkpoint, "encoder.embedding.pos_embedding.embedding.weight");
+  }
+  if (config_->embedding.normalization) embedding_norm_ = norm("encoder.embedding.norm");
+  if (config_->final_norm) final_norm_ = norm("encoder.final_norm");
+  layers_.reserve(config_->num_transformer_layers);
+  for (int64_t i = 0; i < config_->num_transformer_layers; ++i) {
+    const std::string prefix = "encoder.layers." + std::to_string(i) + ".";
+    layers_.push_back(Layer{
+        norm(prefix + "norm1"), norm(prefix + "norm2"),
+        projection(checkpoint, prefix + "attn.self_attention.query_key_value.weight", 3 * hidden_),
+        values(checkpoint, prefix + "attn.self_attention.norm_factor")[0],
+        projection(checkpoint, prefix + "attn.dense.weight", hidden_),
+        Feedforward(checkpoint, prefix, options.fff_weight_type)});
+  }
+}
+
+Encoder::~Encoder() = default;
+Encoder::Encoder(Encoder&&) noexcept = default;
+Encoder& Encoder::operator=(Encoder&&) noexcept = default;
+
+void Encoder::normalize(const Norm& norm, std::span<const float> x, int64_t rows,
+                        std::span<float> y) const {
+  ops::layer_norm(x, rows, norm.weight, norm.bias, config_->norm_eps, y);
+}
+
+void Encoder::embed(const PaddedBatch& batch, std::span<const ops::AttentionSequence> sequences,
+                    std::span<float> x) const {
+  for (int64_t b = 0; b < batch.size; ++b) {
+    const ops::AttentionSequence& sequence = sequences[b];
+    ops::embed_sequence(word_embedding_, hidden_, batch.row(b).first(sequence.rows), positions_,
+                        position_scale_,
+                        x.subspan(sequence.first_row * hidden_, sequence.rows * hidden_));
+  }
+}
+
+HiddenStates Encoder::forward(const PaddedBatch& batch, PaddingRows padding) const {
+  // Activations are packed: each sequence's computed rows follow the previous sequence's.
+  std::vector<ops::AttentionSequence> sequences;
+  int64_t rows = 0;
+  for (int64_t b = 0; b < batch.size; ++b) {
+    const int64_t computed = padding == PaddingRows::compute ? batch.length : batch.lengths[b];
+    sequences.push_back({rows, computed, batch.lengths[b]});
+    rows += computed;
+  }
+
+  std::vector<float> x(rows * hidden_);
+  embed(batch, sequences, x);
+  if (!embedding_norm_.weight.empty()) normalize(embedding_norm_, x, rows, x);
+  std::vector<float> normed(x.size());
+  std::vector<float> qkv(3 * x.size());
+  std::vector<float> update(x.size());  // the attention context, then the feedforward output
+  for (const Layer& layer : layers_) {
+    normalize(layer.norm1, x, rows, normed);
+    ops::linear(layer.query_key_value, normed, rows, qkv);
+    ops::self_attention(qkv, attention_shape_, layer.score_scale, sequences, update);
+    ops::linear(layer.output_projection, update, rows, x, ops::LinearOutput::accumulate);
+    normalize(layer.norm2, x, rows, normed);
+    layer.feedforward.forward(normed, rows, update);
+#pragma omp parallel for schedule(static) if (x.size() > 65536)
+    for (size_t i = 0; i < x.size(); ++i) x[i] += update[i];
+  }
+  if (!final_norm_.weight.empty()) normalize(final_norm_, x, rows, x);
+
+  HiddenStates states{batch.size, batch.length, hidden_,
+                      std::vector<float>(batch.size * batch.length * hidden_, 0.0f),
+                      batch.attention_mask()};
+  for (int64_t b = 0; b < batch.size; ++b) {
+    const ops::AttentionSequence& sequence = sequences[b];
+    std::copy_n(x.begin() + sequence.first_row * hidden_, sequence.rows * hidden_,
+                states.values.begin() + b * batch.length * hidden_);
+  }
+  return states;
+}
+
+}  // namespace ufb::model

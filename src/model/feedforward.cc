@@ -1,0 +1,41 @@
+#include "feedforward.h"
+
+#include "ufb/error.h"
+
+namespace ufb::model {
+
+Feedforward::Feedforward(const io::Checkpoint& checkpoint, const std::string& prefix,
+                         ops::WeightType fff_weight_type) {
+  const io::ModelConfig& config = checkpoint.config();
+  const auto values = [&](const std::string& name) {
+    return checkpoint.tensor(prefix + name).values;
+  };
+  if (config.intermed_type == io::FeedforwardKind::kFastFeedforward) {
+    const ops::FffShape shape{config.hidden_size, static_cast<int>(config.intermed_depth),
+                              config.intermed_size};
+    fff_ = ops::make_fff_kernel(
+        ops::FffImpl::native,
+        {shape, values("ffn.linear_in.weight"), values("ffn.linear_in.bias"),
+         values("ffn.linear_out.weight")},
+        fff_weight_type);
+    return;
+  }
+  if (fff_weight_type != ops::WeightType::f32) {
+    throw Error("weight type " + std::string(ops::to_string(fff_weight_type)) +
+                " is available for FFF layers only; this model has arch.intermed_type \"ff\"");
+  }
+  dense_ = ops::make_dense_ff_kernel(
+      ops::DenseFfImpl::onednn,
+      {{config.hidden_size, config.intermed_size}, values("ffn.dense_in.weight"), {},
+       values("ffn.dense_out.weight"), {}});
+}
+
+void Feedforward::forward(std::span<const float> x, int64_t rows, std::span<float> y) const {
+  if (fff_) {
+    fff_->forward(x, rows, y);
+  } else {
+    dense_->forward(x, rows, y);
+  }
+}
+
+}  // namespace ufb::model

@@ -1,0 +1,31 @@
+#pragma once
+
+// The feedforward block of one encoder layer: the native FFF kernel or, for dense checkpoints,
+// the oneDNN dense kernel, over the checkpoint's weights (views; the checkpoint outlives this).
+
+#include <memory>
+#include <span>
+#include <string>
+
+#include "ufb/io/checkpoint.h"
+#include "ufb/ops/dense_ff.h"
+#include "ufb/ops/fff.h"
+#include "ufb/ops/weight_type.h"
+
+namespace ufb::model {
+
+class Feedforward {
+ public:
+  // `prefix` is the layer's state-dict prefix ("encoder.layers.3."). bf16 applies to FFF only.
+  Feedforward(const io::Checkpoint& checkpoint, const std::string& prefix,
+              ops::WeightType fff_weight_type);
+
+  // y [rows, hidden] = FF(x [rows, hidden]), overwritten.
+  void forward(std::span<const float> x, int64_t rows, std::span<float> y) const;
+
+
+  std::unique_ptr<ops::FffKernel> fff_;
+  std::unique_ptr<ops::DenseFfKernel> dense_;
+};
+
+}  // namespace ufb::model

@@ -1,0 +1,189 @@
+#include "ufb/model/model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <string>
+
+#include "ufb/error.h"
+#include "ufb/ops/linear.h"
+#include "ufb/ops/softmax.h"
+
+namespace ufb::model {
+namespace {
+
+const io::Checkpoint& require(const std::unique_ptr<const io::Checkpoint>& checkpoint) {
+  if (!checkpoint) throw Error("model: no checkpoint given");
+  return *checkpoint;
+}
+
+TokenLimits limits_of(const io::ModelConfig& config) {
+  return {config.embedding.vocab_size, config.embedding.max_seq_length,
+          static_cast<int32_t>(config.embedding.pad_token_id)};
+}
+
+// A linear layer of the heads, read from the checkpoint (`bias` may be omitted).
+ops::LinearWeights head_layer(const io::Checkpoint& checkpoint, const std::string& prefix,
+                              bool with_bias) {
+  const io::TensorView& weight = checkpoint.tensor(prefix + ".weight");
+  return {weight.shape[1], weight.shape[0], weight.values,
+          with_bias ? checkpoint.tensor(prefix + ".bias").values : std::span<const float>()};
+}
+
+// Mean of the first `count` hidden states of `sequence`, accumulated in double.
+void mean_of_rows(const HiddenStates& states, int64_t sequence, int64_t count,
+                  std::span<float> out) {
+  std::vector<double> sum(states.hidden, 0.0);
+  for (int64_t p = 0; p < count; ++p) {
+    const std::span<const float> row = states.row(sequence, p);
+    for (int64_t h = 0; h < states.hidden; ++h) sum[h] += row[h];
+  }
+  for (int64_t h = 0; h < states.hidden; ++h) {
+    out[h] = static_cast<float>(sum[h] / static_cast<double>(count));
+  }
+}
+
+void copy_row(const HiddenStates& states, int64_t sequence, std::span<float> out) {
+  const std::span<const float> row = states.row(sequence, 0);
+  std::copy(row.begin(), row.end(), out.begin());
+}
+
+}  // namespace
+
+Model::Model(const std::filesystem::path& model_dir, const ModelOptions& options)
+    : Model(std::make_unique<const io::Checkpoint>(model_dir), options) {}
+
+Model::Model(std::unique_ptr<const io::Checkpoint> checkpoint, const ModelOptions& options)
+    : checkpoint_(std::move(checkpoint)),
+      limits_(limits_of(require(checkpoint_).config())),
+      encoder_(*checkpoint_, options) {}
+
+void Model::require_head(io::ModelHead head, const char* call) const {
+  if (checkpoint_->head() == head) return;
+  const bool wants_mlm = head == io::ModelHead::kMaskedLm;
+  throw Error(std::string(call) + " needs a " +
+              (wants_mlm ? "masked-LM model (decoder.weight)" :
+                           "classification model (pooler.dense and head tensors)") +
+              ", " + checkpoint_->weights_source() + " holds a " +
+              (wants_mlm ? "classification" : "masked-LM") + " model");
+}
+
+HiddenStates Model::encode(std::span<const TokenIds> batch, PaddingRows padding) const {
+  return encoder_.forward(pad_batch(batch, limits_), padding);
+}
+
+std::vector<float> Model::mlm_logits(std::span<const TokenIds> batch,
+                                     std::span<const TokenPosition> positions) const {
+  require_head(io::ModelHead::kMaskedLm, "mlm_logits");
+  const PaddedBatch padded = pad_batch(batch, limits_);
+  for (const TokenPosition& at : positions) {
+    if (at.sequence < 0 || at.sequence >= padded.size || at.position < 0 ||
+        at.position >= padded.lengths[at.sequence]) {
+      throw Error("position " + std::to_string(at.position) + " of sequence " +
+                  std::to_string(at.sequence) + " is not a token of the batch (" +
+                  std::to_string(padded.size) + " sequences)");
+    }
+  }
+  const HiddenStates states = encoder_.forward(padded, PaddingRows::skip);
+  const auto count = static_cast<int64_t>(positions.size());
+  std::vector<float> gathered(count * states.hidden);
+  for (int64_t i = 0; i < count; ++i) {
+    const std::span<const float> row = states.row(positions[i].sequence, positions[i].position);
+    std::copy(row.begin(), row.end(), gathered.begin() + i * states.hidden);
+  }
+  const ops::LinearWeights decoder = head_layer(*checkpoint_, "decoder", false);
+  std::vector<float> logits(count * decoder.out_features);
+  ops::linear(decoder, gathered, count, logits);
+  return logits;
+}
+
+std::vector<std::vector<TokenPrediction>> Model::fill_mask(
+    std::span<const TokenIds> batch, std::span<const TokenPosition> positions,
+    int64_t top_k) const {
+  if (top_k < 1) throw Error("fill_mask: top_k must be >= 1, got " + std::to_string(top_k));
+  const std::vector<float> logits = mlm_logits(batch, positions);
+  const int64_t vocab = limits_.vocab_size;
+  const int64_t shown = std::min(top_k, vocab);
+  std::vector<std::vector<TokenPrediction>> predictions;
+  std::vector<int32_t> order(vocab);
+  for (size_t i = 0; i < positions.size(); ++i) {
+    const std::span<const float> row(logits.data() + i * vocab, vocab);
+    std::vector<float> probabilities(row.begin(), row.end());
+    ops::softmax_inplace(probabilities);
+    std::iota(order.begin(), order.end(), 0);
+    std::partial_sort(order.begin(), order.begin() + shown, order.end(),
+                      [&](int32_t a, int32_t b) { return row[a] > row[b] || (row[a] == row[b] && a < b); });
+    std::vector<TokenPrediction>& best = predictions.emplace_back();
+    for (int64_t k = 0; k < shown; ++k) {
+      best.push_back({order[k], row[order[k]], probabilities[order[k]]});
+    }
+  }
+  return predictions;
+}
+
+std::vector<float> Model::pool(const PaddedBatch& batch) const {
+  const bool average = config().classification_head.pooler == io::Pooler::kAverage;
+  const HiddenStates states =
+      encoder_.forward(batch, average ? PaddingRows::compute : PaddingRows::skip);
+  std::vector<float> pooled(batch.size * states.hidden);
+  for (int64_t b = 0; b < batch.size; ++b) {
+    const std::span<float> out(pooled.data() + b * states.hidden, states.hidden);
+    if (average) {
+      mean_of_rows(states, b, batch.length, out);  // padding included (MODEL.md §2.6)
+    } else {
+      copy_row(states, b, out);
+    }
+  }
+  return pooled;
+}
+
+std::vector<float> Model::pooler_features(const PaddedBatch& batch) const {
+  const std::vector<float> pooled = pool(batch);
+  const ops::LinearWeights dense = head_layer(*checkpoint_, "pooler.dense", true);
+  std::vector<float> features(batch.size * dense.out_features);
+  ops::linear(dense, pooled, batch.size, features);
+  for (float& value : features) value = std::tanh(value);
+  return features;
+}
+
+Embeddings Model::embed(std::span<const TokenIds> batch, EmbeddingPooling pooling) const {
+  const PaddedBatch padded = pad_batch(batch, limits_);
+  if (pooling == EmbeddingPooling::pooler) {
+    require_head(io::ModelHead::kClassification, "embed with the model's pooler");
+    std::vector<float> features = pooler_features(padded);
+    const auto width = static_cast<int64_t>(features.size()) / padded.size;
+    return {padded.size, width, std::move(features)};
+  }
+  const HiddenStates states = encoder_.forward(padded, PaddingRows::skip);
+  Embeddings embeddings{padded.size, states.hidden,
+                        std::vector<float>(padded.size * states.hidden)};
+  for (int64_t b = 0; b < padded.size; ++b) {
+    const std::span<float> out(embeddings.values.data() + b * states.hidden, states.hidden);
+    if (pooling == EmbeddingPooling::mean) {
+      mean_of_rows(states, b, padded.lengths[b], out);
+    } else {
+      copy_row(states, b, out);
+    }
+  }
+  return embeddings;
+}
+
+Classification Model::classify(std::span<const TokenIds> batch) const {
+  require_head(io::ModelHead::kClassification, "classify");
+  const PaddedBatch padded = pad_batch(batch, limits_);
+  const std::vector<float> features = pooler_features(padded);
+  const ops::LinearWeights head = head_layer(*checkpoint_, "head", true);
+  Classification result{padded.size, head.out_features,
+                        std::vector<float>(padded.size * head.out_features), {}};
+  ops::linear(head, features, padded.size, result.logits);
+  if (result.num_labels > 1) {
+    result.probabilities = result.logits;
+    for (int64_t b = 0; b < result.batch; ++b) {
+      ops::softmax_inplace(std::span<float>(result.probabilities)
+                               .subspan(b * result.num_labels, result.num_labels));
+    }
+  }
+  return result;
+}
+
+}  // namespace ufb::model

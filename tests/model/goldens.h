@@ -1,0 +1,44 @@
+#pragma once
+
+// The golden data tools/make_model_goldens.py writes: a padded batch and the outputs an
+// independent PyTorch implementation of MODEL.md §2 computed for it.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ufb/io/safetensors.h"
+#include "ufb/model/token_batch.h"
+
+namespace ufb::testing {
+
+// tests/data/model/<relative>
+std::filesystem::path model_data(const std::string& relative);
+
+class Goldens {
+ public:
+  explicit Goldens(const std::filesystem::path& file);
+
+  bool has(std::string_view name) const { return file_.find(name) != nullptr; }
+  std::vector<float> floats(std::string_view name) const;
+  std::vector<int32_t> ints(std::string_view name) const;
+
+  // The batch's sequences without their padding.
+  std::vector<model::TokenIds> sequences() const;
+  // [B, S]: 1 for real tokens, 0 for padding.
+  std::vector<int32_t> mask() const;
+  std::vector<model::TokenPosition> mlm_positions() const;
+
+ private:
+  const io::RawTensor& tensor(std::string_view name, io::DType dtype) const;
+
+  io::SafetensorsFile file_;
+};
+
+// Expects max |actual − expected| ≤ 3e-5 · max |expected| (MODEL.md §4) and prints the
+// relative error, labelled, so that a run shows how close each comparison came.
+void expect_close(const std::string& label, const std::vector<float>& actual,
+                  const std::vector<float>& expected, double tolerance = 3e-5);
+
+}  // namespace ufb::testing
