@@ -55,7 +55,7 @@ ModelSession::ModelSession(const ModelFlags& flags) : flags_(flags), tokenizer_(
 model::TokenIds ModelSession::encode(const TextInput& input, size_t index) const {
   try {
     const tokenizer::Encoding encoding =
-        input.is_pair() ? tokenizer_.encode_pair(input.text, input.text_pair) : tokenizer_.encode(input.text);
+        input.is_pair() ? tokenizer_.encode_pair(input.text, *input.text_pair) : tokenizer_.encode(input.text);
     if (encoding.truncated) {
       std::cerr << "ufb: warning: input " << index + 1 << " truncated to " << encoding.size() << " tokens\n";
     }

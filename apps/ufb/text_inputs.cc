@@ -23,7 +23,7 @@ TextInput parse_jsonl_line(const std::string& line, const std::string& location)
   if (!object.is_object() || !object.contains("text") || !object["text"].is_string()) {
     throw Error(location + ": expected an object with a string \"text\"");
   }
-  TextInput input{object["text"].get<std::string>(), ""};
+  TextInput input{object["text"].get<std::string>(), std::nullopt};
   if (object.contains("text_pair")) {
     if (!object["text_pair"].is_string()) throw Error(location + ": \"text_pair\" must be a string");
     input.text_pair = object["text_pair"].get<std::string>();
@@ -33,8 +33,15 @@ TextInput parse_jsonl_line(const std::string& line, const std::string& location)
 
 TextInput parse_plain_line(const std::string& line, bool tab_separated_pairs) {
   const size_t tab = line.find('\t');
-  if (!tab_separated_pairs || tab == std::string::npos) return {line, ""};
+  if (!tab_separated_pairs || tab == std::string::npos) return {line, std::nullopt};
   return {line.substr(0, tab), line.substr(tab + 1)};
+}
+
+// Outside *.jsonl files a line is JSON only if it clearly is: an object with a string "text".
+bool looks_like_json_input(const std::string& line) {
+  if (line.empty() || line.front() != '{') return false;
+  const nlohmann::json object = nlohmann::json::parse(line, nullptr, false);
+  return object.is_object() && object.contains("text") && object["text"].is_string();
 }
 
 }  // namespace
@@ -42,7 +49,7 @@ TextInput parse_plain_line(const std::string& line, bool tab_separated_pairs) {
 std::vector<TextInput> read_text_inputs(const std::vector<std::string>& texts, const std::string& path,
                                         bool tab_separated_pairs) {
   std::vector<TextInput> inputs;
-  for (const std::string& text : texts) inputs.push_back({text, ""});
+  for (const std::string& text : texts) inputs.push_back({text, std::nullopt});
   if (path.empty()) {
     if (inputs.empty()) throw Error("no input: give texts as arguments or --file PATH (- for stdin)");
     return inputs;
@@ -59,7 +66,8 @@ std::vector<TextInput> read_text_inputs(const std::vector<std::string>& texts, c
   for (int64_t number = 1; std::getline(stream, line); ++number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    inputs.push_back(jsonl ? parse_jsonl_line(line, where(path, number)) : parse_plain_line(line, tab_separated_pairs));
+    const bool json = jsonl || looks_like_json_input(line);
+    inputs.push_back(json ? parse_jsonl_line(line, where(path, number)) : parse_plain_line(line, tab_separated_pairs));
   }
   if (inputs.empty()) throw Error((path == "-" ? std::string("stdin") : path) + " holds no input");
   return inputs;

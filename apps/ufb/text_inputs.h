@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -8,13 +9,14 @@ namespace ufb::cli {
 // One input of fill-mask / embed / classify: a text, or a pair of texts.
 struct TextInput {
   std::string text;
-  std::string text_pair;  // empty: a single text
-  bool is_pair() const { return !text_pair.empty(); }
+  std::optional<std::string> text_pair;  // an empty second text is still a pair, as in HF
+  bool is_pair() const { return text_pair.has_value(); }
 };
 
-// Inputs from the command line's texts, or else from `path` ("-" = standard input):
-// - *.jsonl: one object per line, {"text": ..., "text_pair": ...} (text_pair optional);
-// - otherwise one input per line; with `tab_separated_pairs`, "first<TAB>second" is a pair.
+// Inputs from the command line's texts, or else from `path` ("-" = standard input), one per line:
+// - a JSON object {"text": ..., "text_pair": ...} (text_pair optional): every line of a *.jsonl
+//   file, and any other line that starts with '{' and parses as such an object;
+// - otherwise plain text; with `tab_separated_pairs`, "first<TAB>second" is a pair.
 // Empty lines are skipped. Throws ufb::Error naming the file and line for malformed input.
 std::vector<TextInput> read_text_inputs(const std::vector<std::string>& texts, const std::string& path,
                                         bool tab_separated_pairs);
