@@ -51,7 +51,7 @@ enum class FffImpl {
   masked_dense,  // the original training code: all logits, a hard path mask, two dense matmuls
   blas_l1,       // per visited node one sdot and one saxpy (the paper's "BLAS level 1" CMM)
   blas_l2,       // per level, tokens grouped by node: sgemv + sger over the group (level 2)
-  native,        // ours: interleaved tokens, prefetched children, packed node blocks, SIMD
+  native,        // ours: interleaved tokens, subtree buckets, packed node blocks, SIMD
 };
 
 std::string_view to_string(FffImpl impl);
