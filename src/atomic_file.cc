@@ -6,55 +6,54 @@
 
 #include <cerrno>
 #include <cstring>
-#include <string>
-#include <utility>
 
 #include "ufb/error.h"
 
 namespace ufb {
-namespace {
 
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
-[[noreturn]] void fail(const std::string& what, const std::filesystem::path& path) {
-  throw Error("cannot " + what + " " + path.string() + ": " + std::strerror(errno));
+AtomicFileWriter::AtomicFileWriter(const std::filesystem::path& destination) : destination_(destination) {
+  std::string name = destination.filename().string();
+  name.insert(0, 1, '.');  // hidden, and built in place: GCC 12 warns falsely on "." + name
+  name += ".tmp-XXXXXX";
+  std::string pattern = (destination.parent_path() / name).string();
+  fd_ = ::mkostemp(pattern.data(), O_CLOEXEC);
+  if (fd_ < 0) fail("cannot create a temporary file beside it");
+  temporary_path_ = pattern;
 }
 
-}  // namespace
+AtomicFileWriter::~AtomicFileWriter() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_ && !temporary_path_.empty()) ::unlink(temporary_path_.c_str());
+}
+
+void AtomicFileWriter::write(std::span<const std::byte> bytes) {
+  while (!bytes.empty()) {
+    const ssize_t written = ::write(fd_, bytes.data(), bytes.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) fail("cannot write");
+    bytes = bytes.subspan(static_cast<size_t>(written));
+  }
+}
+
+void AtomicFileWriter::commit() {
+  // mkostemp creates the file readable by its owner only; a saved file gets the usual mode.
+  if (::fchmod(fd_, 0644) != 0) fail("cannot set permissions");
+  if (::fsync(fd_) != 0) fail("cannot flush to disk");
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) fail("cannot close");
+  if (::rename(temporary_path_.c_str(), destination_.c_str()) != 0) fail("cannot rename into place");
+  committed_ = true;
+}
+
+void AtomicFileWriter::fail(const std::string& what) const {
+  throw Error(destination_.string() + ": " + what + ": " + std::strerror(errno));
+}
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view contents) {
-  std::string pattern = path.string() + ".tmp-XXXXXX";
-  FileDescriptor file(::mkstemp(pattern.data()));
-  const std::filesystem::path temporary = pattern;
-  if (file.get() < 0) fail("create a temporary file next to", path);
-  try {
-    for (size_t written = 0; written < contents.size();) {
-      const ssize_t n = ::write(file.get(), contents.data() + written, contents.size() - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) fail("write", temporary);
-      written += static_cast<size_t>(n);
-    }
-    if (::fchmod(file.get(), 0644) != 0) fail("set permissions of", temporary);
-    if (::fsync(file.get()) != 0) fail("flush", temporary);
-    if (::close(file.release()) != 0) fail("close", temporary);
-    if (::rename(temporary.c_str(), path.c_str()) != 0) fail("rename " + temporary.string() + " to", path);
-  } catch (...) {
-    ::unlink(temporary.c_str());
-    throw;
-  }
+  AtomicFileWriter file(path);
+  file.write(std::as_bytes(std::span(contents)));
+  file.commit();
 }
 
 }  // namespace ufb
