@@ -4,6 +4,7 @@
 #include <string>
 
 #include "feedforward.h"
+#include "ufb/error.h"
 #include "ufb/ops/embedding.h"
 #include "ufb/ops/layer_norm.h"
 #include "ufb/ops/linear.h"
@@ -81,7 +82,11 @@ void Encoder::embed(const PaddedBatch& batch, std::span<const ops::AttentionSequ
   }
 }
 
-HiddenStates Encoder::forward(const PaddedBatch& batch, PaddingRows padding) const {
+HiddenStates Encoder::forward(const PaddedBatch& batch, PaddingRows padding,
+                              EncoderTrace* trace) const {
+  if (trace && padding != PaddingRows::compute) {
+    throw Error("a traced forward pass computes padding rows too (PaddingRows::compute)");
+  }
   // Activations are packed: each sequence's computed rows follow the previous sequence's.
   std::vector<ops::AttentionSequence> sequences;
   int64_t rows = 0;
@@ -94,6 +99,7 @@ HiddenStates Encoder::forward(const PaddedBatch& batch, PaddingRows padding) con
   std::vector<float> x(rows * hidden_);
   embed(batch, sequences, x);
   if (!embedding_norm_.weight.empty()) normalize(embedding_norm_, x, rows, x);
+  if (trace) trace->embeddings = x;
   std::vector<float> normed(x.size());
   std::vector<float> qkv(3 * x.size());
   std::vector<float> update(x.size());  // the attention context, then the feedforward output
@@ -103,9 +109,15 @@ HiddenStates Encoder::forward(const PaddedBatch& batch, PaddingRows padding) con
     ops::self_attention(qkv, attention_shape_, layer.score_scale, sequences, update);
     ops::linear(layer.output_projection, update, rows, x, ops::LinearOutput::accumulate);
     normalize(layer.norm2, x, rows, normed);
-    layer.feedforward.forward(normed, rows, update);
+    std::span<int32_t> leaves;
+    if (trace && layer.feedforward.is_fff()) {
+      trace->fff_inputs.push_back(normed);
+      leaves = trace->fff_leaves.emplace_back(rows * layer.feedforward.trees());
+    }
+    layer.feedforward.forward(normed, rows, update, leaves);
 #pragma omp parallel for schedule(static) if (x.size() > 65536)
     for (size_t i = 0; i < x.size(); ++i) x[i] += update[i];
+    if (trace) trace->layer_outputs.push_back(x);
   }
   if (!final_norm_.weight.empty()) normalize(final_norm_, x, rows, x);
 

@@ -37,6 +37,17 @@ struct HiddenStates {
   }
 };
 
+// What a traced forward pass records besides the final states (`ufb dump` writes it out). Each
+// array covers every row of the padded batch, [B·S, ...] in batch order.
+struct EncoderTrace {
+  std::vector<float> embeddings;                  // [B·S, H], after the embedding norm
+  std::vector<std::vector<float>> layer_outputs;  // per layer [B·S, H]: the residual stream
+  // FFF models only, per layer: the tree input (norm2's output) [B·S, H] and the leaf each
+  // token reached in each tree [B·S, trees], which fixes its path.
+  std::vector<std::vector<float>> fff_inputs;
+  std::vector<std::vector<int32_t>> fff_leaves;
+};
+
 // The crammedBERT encoder (MODEL.md §2.1–2.4): embedding, pre-LayerNorm transformer layers,
 // final LayerNorm. Holds views of the checkpoint's weights: the checkpoint must outlive it.
 class Encoder {
@@ -46,7 +57,9 @@ class Encoder {
   Encoder(Encoder&&) noexcept;
   Encoder& operator=(Encoder&&) noexcept;
 
-  HiddenStates forward(const PaddedBatch& batch, PaddingRows padding) const;
+  // With a trace (which needs PaddingRows::compute) the intermediate states are recorded too.
+  HiddenStates forward(const PaddedBatch& batch, PaddingRows padding,
+                       EncoderTrace* trace = nullptr) const;
 
  private:
   struct Layer;
