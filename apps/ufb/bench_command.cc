@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "bench_model_command.h"
 #include "kernel_bench.h"
 #include "kernel_report.h"
 #include "ufb/error.h"
@@ -85,6 +86,7 @@ void add_bench_command(CLI::App& app) {
   kernels->add_flag("--quick", flags->quick, "Short run: batches 1,128,4096, 1 thread, width 4095");
   kernels->add_option("--json", flags->json_path, "Also write the results as JSON to this file");
   kernels->callback([flags, kernels] { run_bench_kernels(*flags, *kernels); });
+  add_bench_model_command(*bench);
 }
 
 }  // namespace ufb::cli

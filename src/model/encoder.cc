@@ -1,6 +1,7 @@
 #include "ufb/model/encoder.h"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 #include "feedforward.h"
@@ -22,7 +23,48 @@ ops::LinearWeights projection(const io::Checkpoint& checkpoint, const std::strin
   return {checkpoint.config().hidden_size, out_features, values(checkpoint, name), {}};
 }
 
+// Adds the time from its construction to its destruction to one stage of a profile, if any.
+class StageTimer {
+ public:
+  StageTimer(EncoderProfile* profile, EncoderProfile::Stage stage)
+      : profile_(profile), stage_(stage) {
+    if (profile_) start_ = std::chrono::steady_clock::now();
+  }
+  ~StageTimer() {
+    if (!profile_) return;
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
+    profile_->seconds[stage_] += elapsed.count();
+  }
+  StageTimer(const StageTimer&) = delete;
+  StageTimer& operator=(const StageTimer&) = delete;
+
+ private:
+  EncoderProfile* profile_;
+  EncoderProfile::Stage stage_;
+  std::chrono::steady_clock::time_point start_;
+};
+
 }  // namespace
+
+std::string_view EncoderProfile::stage_name(Stage stage) {
+  switch (stage) {
+    case kEmbedding: return "embedding";
+    case kLayerNorm: return "layer_norm";
+    case kQkvProjection: return "qkv_projection";
+    case kAttention: return "attention";
+    case kOutputProjection: return "output_projection";
+    case kFeedforward: return "feedforward";
+    case kResidual: return "residual";
+    case kStageCount: break;
+  }
+  return "?";
+}
+
+double EncoderProfile::total_seconds() const {
+  double total = 0;
+  for (const double stage : seconds) total += stage;
+  return total;
+}
 
 struct Encoder::Layer {
   Norm norm1;
@@ -83,7 +125,7 @@ void Encoder::embed(const PaddedBatch& batch, std::span<const ops::AttentionSequ
 }
 
 HiddenStates Encoder::forward(const PaddedBatch& batch, PaddingRows padding,
-                              EncoderTrace* trace) const {
+                              EncoderTrace* trace, EncoderProfile* profile) const {
   if (trace && padding != PaddingRows::compute) {
     throw Error("a traced forward pass computes padding rows too (PaddingRows::compute)");
   }
@@ -96,30 +138,61 @@ HiddenStates Encoder::forward(const PaddedBatch& batch, PaddingRows padding,
     rows += computed;
   }
 
+  using Stage = EncoderProfile::Stage;
   std::vector<float> x(rows * hidden_);
-  embed(batch, sequences, x);
-  if (!embedding_norm_.weight.empty()) normalize(embedding_norm_, x, rows, x);
+  {
+    StageTimer timer(profile, Stage::kEmbedding);
+    embed(batch, sequences, x);
+  }
+  if (!embedding_norm_.weight.empty()) {
+    StageTimer timer(profile, Stage::kLayerNorm);
+    normalize(embedding_norm_, x, rows, x);
+  }
   if (trace) trace->embeddings = x;
   std::vector<float> normed(x.size());
   std::vector<float> qkv(3 * x.size());
   std::vector<float> update(x.size());  // the attention context, then the feedforward output
   for (const Layer& layer : layers_) {
-    normalize(layer.norm1, x, rows, normed);
-    ops::linear(layer.query_key_value, normed, rows, qkv);
-    ops::self_attention(qkv, attention_shape_, layer.score_scale, sequences, update);
-    ops::linear(layer.output_projection, update, rows, x, ops::LinearOutput::accumulate);
-    normalize(layer.norm2, x, rows, normed);
+    {
+      StageTimer timer(profile, Stage::kLayerNorm);
+      normalize(layer.norm1, x, rows, normed);
+    }
+    {
+      StageTimer timer(profile, Stage::kQkvProjection);
+      ops::linear(layer.query_key_value, normed, rows, qkv);
+    }
+    {
+      StageTimer timer(profile, Stage::kAttention);
+      ops::self_attention(qkv, attention_shape_, layer.score_scale, sequences, update);
+    }
+    {
+      StageTimer timer(profile, Stage::kOutputProjection);
+      ops::linear(layer.output_projection, update, rows, x, ops::LinearOutput::accumulate);
+    }
+    {
+      StageTimer timer(profile, Stage::kLayerNorm);
+      normalize(layer.norm2, x, rows, normed);
+    }
     std::span<int32_t> leaves;
     if (trace && layer.feedforward.is_fff()) {
       trace->fff_inputs.push_back(normed);
       leaves = trace->fff_leaves.emplace_back(rows * layer.feedforward.trees());
     }
-    layer.feedforward.forward(normed, rows, update, leaves);
+    {
+      StageTimer timer(profile, Stage::kFeedforward);
+      layer.feedforward.forward(normed, rows, update, leaves);
+    }
+    {
+      StageTimer timer(profile, Stage::kResidual);
 #pragma omp parallel for schedule(static) if (x.size() > 65536)
-    for (size_t i = 0; i < x.size(); ++i) x[i] += update[i];
+      for (size_t i = 0; i < x.size(); ++i) x[i] += update[i];
+    }
     if (trace) trace->layer_outputs.push_back(x);
   }
-  if (!final_norm_.weight.empty()) normalize(final_norm_, x, rows, x);
+  if (!final_norm_.weight.empty()) {
+    StageTimer timer(profile, Stage::kLayerNorm);
+    normalize(final_norm_, x, rows, x);
+  }
 
   HiddenStates states{batch.size, batch.length, hidden_,
                       std::vector<float>(batch.size * batch.length * hidden_, 0.0f),

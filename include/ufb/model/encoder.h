@@ -1,7 +1,9 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <span>
 #include <vector>
 
@@ -48,6 +50,17 @@ struct EncoderTrace {
   std::vector<std::vector<int32_t>> fff_leaves;
 };
 
+// Wall-clock seconds an encoder spent in each stage, summed over the forward passes it was
+// given to (`ufb bench model` reports the shares).
+struct EncoderProfile {
+  enum Stage { kEmbedding, kLayerNorm, kQkvProjection, kAttention, kOutputProjection,
+               kFeedforward, kResidual, kStageCount };
+  std::array<double, kStageCount> seconds{};
+
+  static std::string_view stage_name(Stage stage);
+  double total_seconds() const;
+};
+
 // The crammedBERT encoder (MODEL.md §2.1–2.4): embedding, pre-LayerNorm transformer layers,
 // final LayerNorm. Holds views of the checkpoint's weights: the checkpoint must outlive it.
 class Encoder {
@@ -57,9 +70,10 @@ class Encoder {
   Encoder(Encoder&&) noexcept;
   Encoder& operator=(Encoder&&) noexcept;
 
-  // With a trace (which needs PaddingRows::compute) the intermediate states are recorded too.
+  // With a trace (which needs PaddingRows::compute) the intermediate states are recorded too;
+  // with a profile, the time of each stage is added to it.
   HiddenStates forward(const PaddedBatch& batch, PaddingRows padding,
-                       EncoderTrace* trace = nullptr) const;
+                       EncoderTrace* trace = nullptr, EncoderProfile* profile = nullptr) const;
 
  private:
   struct Layer;

@@ -63,6 +63,7 @@ class Model {
   const io::Checkpoint& checkpoint() const { return *checkpoint_; }
   const io::ModelConfig& config() const { return checkpoint_->config(); }
   const TokenLimits& limits() const { return limits_; }
+  const Encoder& encoder() const { return encoder_; }
 
   // Final hidden states of the padded batch. With PaddingRows::skip padding rows are left 0.
   HiddenStates encode(std::span<const TokenIds> batch,
