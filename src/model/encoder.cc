@@ -124,6 +124,60 @@ void Encoder::embed(const PaddedBatch& batch, std::span<const ops::AttentionSequ
   }
 }
 
+// The buffers one forward pass reuses across layers, all [rows, ...] in packed row order.
+struct Encoder::Activations {
+  Activations(int64_t rows, int64_t hidden)
+      : rows(rows), x(rows * hidden), normed(x.size()), qkv(3 * x.size()), update(x.size()) {}
+
+  int64_t rows;
+  std::vector<float> x;       // the residual stream
+  std::vector<float> normed;  // a norm's output
+  std::vector<float> qkv;
+  std::vector<float> update;  // the attention context, then the feedforward output
+};
+
+void Encoder::forward_layer(const Layer& layer, std::span<const ops::AttentionSequence> sequences,
+                            Activations& a, EncoderTrace* trace, EncoderProfile* profile) const {
+  using Stage = EncoderProfile::Stage;
+  {
+    StageTimer timer(profile, Stage::kLayerNorm);
+    normalize(layer.norm1, a.x, a.rows, a.normed);
+  }
+  {
+    StageTimer timer(profile, Stage::kQkvProjection);
+    ops::linear(layer.query_key_value, a.normed, a.rows, a.qkv);
+  }
+  {
+    StageTimer timer(profile, Stage::kAttention);
+    ops::self_attention(a.qkv, attention_shape_, layer.score_scale, sequences, a.update);
+  }
+  {
+    StageTimer timer(profile, Stage::kOutputProjection);
+    ops::linear(layer.output_projection, a.update, a.rows, a.x, ops::LinearOutput::accumulate);
+  }
+  {
+    StageTimer timer(profile, Stage::kLayerNorm);
+    normalize(layer.norm2, a.x, a.rows, a.normed);
+  }
+  std::span<int32_t> leaves;
+  if (trace && layer.feedforward.is_fff()) {
+    trace->fff_inputs.push_back(a.normed);
+    leaves = trace->fff_leaves.emplace_back(a.rows * layer.feedforward.trees());
+  }
+  {
+    StageTimer timer(profile, Stage::kFeedforward);
+    layer.feedforward.forward(a.normed, a.rows, a.update, leaves);
+  }
+  {
+    StageTimer timer(profile, Stage::kResidual);
+    std::vector<float>& x = a.x;
+    const std::vector<float>& update = a.update;
+#pragma omp parallel for schedule(static) if (x.size() > 65536)
+    for (size_t i = 0; i < x.size(); ++i) x[i] += update[i];
+  }
+  if (trace) trace->layer_outputs.push_back(a.x);
+}
+
 HiddenStates Encoder::forward(const PaddedBatch& batch, PaddingRows padding,
                               EncoderTrace* trace, EncoderProfile* profile) const {
   if (trace && padding != PaddingRows::compute) {
@@ -138,59 +192,20 @@ HiddenStates Encoder::forward(const PaddedBatch& batch, PaddingRows padding,
     rows += computed;
   }
 
-  using Stage = EncoderProfile::Stage;
-  std::vector<float> x(rows * hidden_);
+  Activations activations(rows, hidden_);
+  std::vector<float>& x = activations.x;
   {
-    StageTimer timer(profile, Stage::kEmbedding);
+    StageTimer timer(profile, EncoderProfile::kEmbedding);
     embed(batch, sequences, x);
   }
   if (!embedding_norm_.weight.empty()) {
-    StageTimer timer(profile, Stage::kLayerNorm);
+    StageTimer timer(profile, EncoderProfile::kLayerNorm);
     normalize(embedding_norm_, x, rows, x);
   }
   if (trace) trace->embeddings = x;
-  std::vector<float> normed(x.size());
-  std::vector<float> qkv(3 * x.size());
-  std::vector<float> update(x.size());  // the attention context, then the feedforward output
-  for (const Layer& layer : layers_) {
-    {
-      StageTimer timer(profile, Stage::kLayerNorm);
-      normalize(layer.norm1, x, rows, normed);
-    }
-    {
-      StageTimer timer(profile, Stage::kQkvProjection);
-      ops::linear(layer.query_key_value, normed, rows, qkv);
-    }
-    {
-      StageTimer timer(profile, Stage::kAttention);
-      ops::self_attention(qkv, attention_shape_, layer.score_scale, sequences, update);
-    }
-    {
-      StageTimer timer(profile, Stage::kOutputProjection);
-      ops::linear(layer.output_projection, update, rows, x, ops::LinearOutput::accumulate);
-    }
-    {
-      StageTimer timer(profile, Stage::kLayerNorm);
-      normalize(layer.norm2, x, rows, normed);
-    }
-    std::span<int32_t> leaves;
-    if (trace && layer.feedforward.is_fff()) {
-      trace->fff_inputs.push_back(normed);
-      leaves = trace->fff_leaves.emplace_back(rows * layer.feedforward.trees());
-    }
-    {
-      StageTimer timer(profile, Stage::kFeedforward);
-      layer.feedforward.forward(normed, rows, update, leaves);
-    }
-    {
-      StageTimer timer(profile, Stage::kResidual);
-#pragma omp parallel for schedule(static) if (x.size() > 65536)
-      for (size_t i = 0; i < x.size(); ++i) x[i] += update[i];
-    }
-    if (trace) trace->layer_outputs.push_back(x);
-  }
+  for (const Layer& layer : layers_) forward_layer(layer, sequences, activations, trace, profile);
   if (!final_norm_.weight.empty()) {
-    StageTimer timer(profile, Stage::kLayerNorm);
+    StageTimer timer(profile, EncoderProfile::kLayerNorm);
     normalize(final_norm_, x, rows, x);
   }
 

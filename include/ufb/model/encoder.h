@@ -77,6 +77,7 @@ class Encoder {
 
  private:
   struct Layer;
+  struct Activations;
   // A LayerNorm's parameters; empty spans where the config has no such norm.
   struct Norm {
     std::span<const float> weight;
@@ -85,6 +86,11 @@ class Encoder {
 
   void normalize(const Norm& norm, std::span<const float> x, int64_t rows,
                  std::span<float> y) const;
+
+  // One pre-LN transformer layer on the activations, in place.
+  void forward_layer(const Layer& layer, std::span<const ops::AttentionSequence> sequences,
+                     Activations& activations, EncoderTrace* trace,
+                     EncoderProfile* profile) const;
 
   // Embeds the rows each sequence computes into x [rows, hidden] (packed, in batch order).
   void embed(const PaddedBatch& batch, std::span<const ops::AttentionSequence> sequences,
