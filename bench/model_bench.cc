@@ -11,6 +11,7 @@
 #include "ufb/error.h"
 #include "ufb/model/model.h"
 #include "ufb/model/random_checkpoint.h"
+#include "ufb/ops/compare.h"
 #include "ufb/ops/weight_type.h"
 #include "ufb/threads.h"
 
@@ -67,6 +68,29 @@ std::vector<model::TokenIds> random_sequences(int64_t count, int64_t length, int
   return sequences;
 }
 
+// One sequence's final states and FFF leaves, to compare weight types on.
+struct AccuracyProbe {
+  std::vector<float> hidden;
+  std::vector<std::vector<int32_t>> leaves;
+};
+
+AccuracyProbe probe(const model::Model& model, const model::PaddedBatch& batch) {
+  model::EncoderTrace trace;
+  model::HiddenStates states = model.encoder().forward(batch, model::PaddingRows::compute, &trace);
+  return {std::move(states.values), std::move(trace.fff_leaves)};
+}
+
+double fraction_unchanged(const std::vector<std::vector<int32_t>>& a,
+                          const std::vector<std::vector<int32_t>>& b) {
+  int64_t same = 0;
+  int64_t total = 0;
+  for (size_t layer = 0; layer < a.size(); ++layer) {
+    for (size_t i = 0; i < a[layer].size(); ++i) same += a[layer][i] == b[layer][i];
+    total += static_cast<int64_t>(a[layer].size());
+  }
+  return total > 0 ? static_cast<double>(same) / static_cast<double>(total) : 1.0;
+}
+
 void time_model(const BenchModel& bench_model, const ModelBenchOptions& options,
                 ModelBenchReport& report, std::ostream& log) {
   const io::ModelConfig& config = bench_model.config;
@@ -76,12 +100,27 @@ void time_model(const BenchModel& bench_model, const ModelBenchOptions& options,
                 std::to_string(config.embedding.max_seq_length));
   }
   const bool is_fff = config.intermed_type == io::FeedforwardKind::kFastFeedforward;
+  std::optional<AccuracyProbe> float32_probe;
+  const model::TokenLimits limits{config.embedding.vocab_size, config.embedding.max_seq_length,
+                                  static_cast<int32_t>(config.embedding.pad_token_id)};
+  const model::PaddedBatch probe_batch = model::pad_batch(
+      random_sequences(1, options.sequence_length, config.embedding.vocab_size, options.seed + 1),
+      limits);
   for (const std::string& dtype : options.dtypes) {
     if (dtype != "f32" && !is_fff) continue;  // dense layers run in float32 only
     log << "preparing " << bench_model.name << " (" << dtype << ") ...\n";
     model::ModelOptions model_options;
     model_options.fff_weight_type = ops::parse_weight_type(dtype);
     const model::Model model(bench_model.open(), model_options);
+    std::optional<double> hidden_error;
+    std::optional<double> paths_unchanged;
+    if (dtype == "f32") {
+      float32_probe = probe(model, probe_batch);
+    } else if (float32_probe) {
+      const AccuracyProbe reduced = probe(model, probe_batch);
+      hidden_error = ops::relative_error(reduced.hidden, float32_probe->hidden);
+      paths_unchanged = fraction_unchanged(reduced.leaves, float32_probe->leaves);
+    }
     for (const int threads : options.threads) {
       set_num_threads(threads);
       for (const int64_t batch : options.batches) {
@@ -89,13 +128,20 @@ void time_model(const BenchModel& bench_model, const ModelBenchOptions& options,
             random_sequences(batch, options.sequence_length, config.embedding.vocab_size,
                              options.seed),
             model.limits());
-        ModelBenchResult result{bench_model.name, is_fff ? "fff" : "dense", batch,
-                                num_threads(), options.sequence_length, dtype, {}, {}};
+        ModelBenchResult result;
+        result.model = bench_model.name;
+        result.ff = is_fff ? "fff" : "dense";
+        result.batch = batch;
+        result.threads = num_threads();
+        result.sequence_length = options.sequence_length;
+        result.dtype = dtype;
         model::EncoderProfile profile;
         result.timing = time_calls(
             [&](int64_t) { model.encoder().forward(padded, model::PaddingRows::skip, nullptr, &profile); },
             options.min_seconds, options.min_repeats);
         result.profile = profile;
+        result.hidden_error_vs_f32 = hidden_error;
+        result.fff_paths_unchanged = paths_unchanged;
         log << "  " << dtype << " threads " << result.threads << " batch " << batch << ": "
             << result.ms_per_sequence(result.timing.median_seconds) << " ms/sequence\n";
         report.results.push_back(result);
@@ -167,6 +213,12 @@ void print_model_report(const ModelBenchReport& report, std::ostream& out) {
                   row.ms_per_sequence(row.timing.min_seconds),
                   row.ms_per_sequence(row.timing.max_seconds), 1e3 / median, speedup.c_str());
     out << line << "    time share: " << stage_shares(row.profile) << "\n";
+    if (row.hidden_error_vs_f32) {
+      std::snprintf(line, sizeof(line),
+                    "    vs f32: final hidden states relative error %.2e, FFF paths unchanged %.2f%%\n",
+                    *row.hidden_error_vs_f32, 100.0 * row.fff_paths_unchanged.value_or(1.0));
+      out << line;
+    }
   }
 }
 
@@ -193,6 +245,10 @@ void write_model_json(const ModelBenchReport& report, const std::filesystem::pat
                        {"sequences_per_s", 1e3 / median},
                        {"repeats", row.timing.repeats},
                        {"stage_share", shares}});
+    if (row.hidden_error_vs_f32) {
+      results.back()["hidden_relative_error_vs_f32"] = *row.hidden_error_vs_f32;
+      results.back()["fff_paths_unchanged_vs_f32"] = row.fff_paths_unchanged.value_or(1.0);
+    }
   }
   const SystemInfo& machine = report.machine;
   const nlohmann::json json = {{"machine",

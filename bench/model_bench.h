@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -37,6 +38,10 @@ struct ModelBenchResult {
   std::string dtype;
   TimingStats timing;  // per forward pass of `batch` sequences
   model::EncoderProfile profile;  // summed over every timed pass
+  // bf16 rows, when f32 was run too: how far one sequence's final hidden states moved
+  // (relative to their scale) and the fraction of FFF paths that stayed the same.
+  std::optional<double> hidden_error_vs_f32;
+  std::optional<double> fff_paths_unchanged;
 
   double ms_per_sequence(double seconds_per_call) const { return seconds_per_call * 1e3 / batch; }
 };

@@ -36,6 +36,12 @@ TEST(ModelBench, TimesEachDtypeAndProfilesEveryStage) {
     EXPECT_GT(row.profile.seconds[model::EncoderProfile::kFeedforward], 0);
     EXPECT_GT(row.profile.seconds[model::EncoderProfile::kAttention], 0);
   }
+  // bf16 is compared with f32 on the same sequence: a small change that is not zero.
+  EXPECT_FALSE(report.results[0].hidden_error_vs_f32);
+  ASSERT_TRUE(report.results[1].hidden_error_vs_f32);
+  EXPECT_GT(*report.results[1].hidden_error_vs_f32, 0.0);
+  EXPECT_LT(*report.results[1].hidden_error_vs_f32, 0.05);
+  EXPECT_GT(*report.results[1].fff_paths_unchanged, 0.5);
 }
 
 TEST(ModelBench, JsonHasTheDocumentedFields) {
