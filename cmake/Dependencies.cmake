@@ -35,3 +35,15 @@ find_library(UFB_LIBZIP_LIBRARY NAMES zip REQUIRED)
 add_library(ufb_libzip INTERFACE)
 target_link_libraries(ufb_libzip INTERFACE ${UFB_LIBZIP_LIBRARY})
 target_include_directories(ufb_libzip INTERFACE ${UFB_LIBZIP_INCLUDE_DIR})
+
+# Open MPI for data-parallel training and sharded inference (docs in README). Optional: without
+# it every job is a single process.
+set(UFB_HAVE_MPI 0)
+if(UFB_MPI)
+  find_package(MPI COMPONENTS CXX)
+  if(MPI_CXX_FOUND)
+    set(UFB_HAVE_MPI 1)
+  else()
+    message(STATUS "MPI not found: building without multi-process support")
+  endif()
+endif()

@@ -7,14 +7,25 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "embedding_file.h"
 #include "model_session.h"
-#include "ufb/io/npy.h"
+#include "sharded_output.h"
+#include "ufb/distributed/communicator.h"
 #include "ufb/error.h"
 
 namespace ufb::cli {
 namespace {
 
 using nlohmann::json;
+
+template <typename... Args>
+std::string format(const char* pattern, Args... args) {
+  const int size = std::snprintf(nullptr, 0, pattern, args...);
+  std::string text(static_cast<size_t>(size) + 1, '\0');
+  std::snprintf(text.data(), text.size(), pattern, args...);
+  text.pop_back();
+  return text;
+}
 
 // The model's vocabulary may be larger than the tokenizer's (padded for speed): such ids have
 // no text.
@@ -29,6 +40,7 @@ void fill_mask(const ModelFlags& flags, int64_t top_k) {
   if (!mask_id) throw Error("the tokenizer defines no mask token");
   const std::string mask_token(session.tokenizer().id_to_token(*mask_id));
   const std::vector<TextInput> inputs = read_text_inputs(flags.texts, flags.file, false);
+  ShardedText output(flags.out);
   session.for_each_batch(inputs, [&](size_t first, std::span<const model::TokenIds> batch) {
     const std::vector<model::TokenPosition> positions = model::find_token(batch, *mask_id);
     std::vector<size_t> masks_of(batch.size(), 0);
@@ -40,19 +52,20 @@ void fill_mask(const ModelFlags& flags, int64_t top_k) {
     size_t next = 0;
     for (size_t b = 0; b < batch.size(); ++b) {
       json masks = json::array();
-      if (!flags.json) std::cout << inputs[first + b].text << "\n";
+      if (!flags.json) output.write(inputs[first + b].text + "\n");
       for (size_t m = 0; m < masks_of[b]; ++m, ++next) {
         json candidates = json::array();
         for (const model::TokenPrediction& p : predictions[next]) {
           const std::string token = token_text(session.tokenizer(), p.token_id);
           candidates.push_back({{"token", token}, {"id", p.token_id}, {"probability", p.probability}});
-          if (!flags.json) std::printf("  %s %zu: %-16s %.4f\n", mask_token.c_str(), m + 1, token.c_str(), p.probability);
+          if (!flags.json) output.write(format("  %s %zu: %-16s %.4f\n", mask_token.c_str(), m + 1, token.c_str(), p.probability));
         }
         masks.push_back({{"position", positions[next].position}, {"predictions", candidates}});
       }
-      if (flags.json) std::cout << json{{"input", first + b}, {"masks", masks}}.dump() << "\n";
+      if (flags.json) output.write(json{{"input", first + b}, {"masks", masks}}.dump() + "\n");
     }
   });
+  output.finish();
 }
 
 model::EmbeddingPooling parse_pooling(const std::string& name) {
@@ -68,53 +81,16 @@ void normalize_to_unit_length(std::span<float> vector) {
   for (float& v : vector) v *= scale;
 }
 
-void print_vector(std::span<const float> vector) {
-  for (size_t i = 0; i < vector.size(); ++i) std::printf(i ? " %.6g" : "%.6g", vector[i]);
-  std::printf("\n");
-}
-
 struct EmbedFlags {
   std::string pooling = "mean";  // or "none": one vector per token
   bool normalize = false;
-  std::string out;  // .npy file; empty: stdout
 };
 
-// Collects the vectors of every input for one .npy file: [inputs, width] pooled, or
-// [inputs, longest, hidden] per token (zeros past each input's length, which go to a
-// second file, OUT with .lengths.npy for .npy).
-class NpyCollector {
- public:
-  void add(std::vector<std::vector<float>> rows) { inputs_.push_back(std::move(rows)); }
-
-  void write(const std::string& path, bool per_token) const {
-    size_t longest = 0;
-    size_t width = 0;
-    for (const auto& rows : inputs_) {
-      longest = std::max(longest, rows.size());
-      if (!rows.empty()) width = rows.front().size();
-    }
-    const auto count = static_cast<int64_t>(inputs_.size());
-    std::vector<float> values(inputs_.size() * longest * width, 0.0f);
-    std::vector<int32_t> lengths;
-    for (size_t i = 0; i < inputs_.size(); ++i) {
-      for (size_t t = 0; t < inputs_[i].size(); ++t) {
-        std::copy(inputs_[i][t].begin(), inputs_[i][t].end(), values.begin() + (i * longest + t) * width);
-      }
-      lengths.push_back(static_cast<int32_t>(inputs_[i].size()));
-    }
-    if (!per_token) {
-      io::write_npy(path, std::vector<int64_t>{count, static_cast<int64_t>(width)}, values);
-      return;
-    }
-    io::write_npy(path, std::vector<int64_t>{count, static_cast<int64_t>(longest), static_cast<int64_t>(width)},
-                  values);
-    const std::string stem = path.ends_with(".npy") ? path.substr(0, path.size() - 4) : path;
-    io::write_npy(stem + ".lengths.npy", std::vector<int64_t>{count}, lengths);
-  }
-
- private:
-  std::vector<std::vector<std::vector<float>>> inputs_;
-};
+std::string vector_text(std::span<const float> vector) {
+  std::string text;
+  for (size_t i = 0; i < vector.size(); ++i) text += format(i ? " %.6g" : "%.6g", vector[i]);
+  return text + "\n";
+}
 
 // Each input's vectors: one pooled vector, or one per token.
 std::vector<std::vector<std::vector<float>>> embed_batch(const model::Model& model,
@@ -148,51 +124,59 @@ void embed(const ModelFlags& flags, const EmbedFlags& embed_flags) {
   const ModelSession session(flags);
   const std::vector<TextInput> inputs = read_text_inputs(flags.texts, flags.file, true);
   const bool per_token = embed_flags.pooling == "none";
-  NpyCollector collected;
+  const bool to_npy = flags.out.ends_with(".npy");
+  EmbeddingFile npy(per_token);
+  ShardedText output(to_npy ? "" : flags.out);
   session.for_each_batch(inputs, [&](size_t first, std::span<const model::TokenIds> batch) {
     auto vectors = embed_batch(session.model(), batch, embed_flags);
     for (size_t b = 0; b < vectors.size(); ++b) {
-      if (!embed_flags.out.empty()) {
-        collected.add(std::move(vectors[b]));
+      if (to_npy) {
+        npy.add(std::move(vectors[b]));
       } else if (flags.json && per_token) {
-        std::cout << json{{"input", first + b}, {"tokens", vectors[b]}}.dump() << "\n";
+        output.write(json{{"input", first + b}, {"tokens", vectors[b]}}.dump() + "\n");
       } else if (flags.json) {
-        std::cout << json{{"input", first + b}, {"embedding", vectors[b].front()}}.dump() << "\n";
+        output.write(json{{"input", first + b}, {"embedding", vectors[b].front()}}.dump() + "\n");
       } else {
-        for (const std::vector<float>& vector : vectors[b]) print_vector(vector);
-        if (per_token) std::printf("\n");
+        for (const std::vector<float>& vector : vectors[b]) output.write(vector_text(vector));
+        if (per_token) output.write("\n");
       }
     }
   });
-  if (!embed_flags.out.empty()) {
-    collected.write(embed_flags.out, per_token);
-    std::cerr << "ufb: wrote " << inputs.size() << (per_token ? " per-token" : "")
-              << " embeddings to " << embed_flags.out << "\n";
+  if (to_npy) {
+    npy.write(flags.out);
+    if (distributed::Communicator::world().is_root()) {
+      std::cerr << "ufb: wrote " << inputs.size() << (per_token ? " per-token" : "")
+                << " embeddings to " << flags.out << "\n";
+    }
+  } else {
+    output.finish();
   }
 }
 
 void classify(const ModelFlags& flags) {
   const ModelSession session(flags);
   const std::vector<TextInput> inputs = read_text_inputs(flags.texts, flags.file, true);
+  ShardedText output(flags.out);
   session.for_each_batch(inputs, [&](size_t first, std::span<const model::TokenIds> batch) {
     const model::Classification result = session.model().classify(batch);
     for (int64_t b = 0; b < result.batch; ++b) {
       const std::span<const float> logits(result.logits.data() + b * result.num_labels, result.num_labels);
       if (result.num_labels == 1) {
-        if (flags.json) std::cout << json{{"input", first + b}, {"score", logits[0]}}.dump() << "\n";
-        else std::printf("%.6g\n", logits[0]);
+        output.write(flags.json ? json{{"input", first + b}, {"score", logits[0]}}.dump() + "\n"
+                                : format("%.6g\n", logits[0]));
         continue;
       }
       const std::span<const float> probabilities(result.probabilities.data() + b * result.num_labels, result.num_labels);
       const int64_t label = std::max_element(probabilities.begin(), probabilities.end()) - probabilities.begin();
       if (flags.json) {
-        std::cout << json{{"input", first + b}, {"label", label}, {"probabilities", probabilities}, {"logits", logits}}.dump()
-                  << "\n";
+        output.write(json{{"input", first + b}, {"label", label}, {"probabilities", probabilities}, {"logits", logits}}.dump() +
+                     "\n");
       } else {
-        std::printf("%lld\t%.4f\n", static_cast<long long>(label), probabilities[label]);
+        output.write(format("%lld\t%.4f\n", static_cast<long long>(label), probabilities[label]));
       }
     }
   });
+  output.finish();
 }
 
 }  // namespace
@@ -213,9 +197,6 @@ void add_model_commands(CLI::App& app) {
                             "mean | first | pooler (classification models) | none (one vector per token)")
       ->capture_default_str()->check(CLI::IsMember({"mean", "first", "pooler", "none"}));
   embed_command->add_flag("--normalize", embed_flags->normalize, "Scale each vector to unit length");
-  embed_command->add_option("--out", embed_flags->out,
-                            "Write the vectors to this .npy file instead of stdout ([inputs, width]; "
-                            "per token [inputs, longest, hidden] plus OUT.lengths.npy)");
   embed_command->callback([flags, embed_flags] { embed(*flags, *embed_flags); });
 
   CLI::App* classify_command = app.add_subcommand("classify", "Labels (or regression scores) of texts or TAB-separated pairs");

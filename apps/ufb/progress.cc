@@ -24,8 +24,9 @@ std::string format_duration(double seconds) {
 
 }  // namespace
 
-ProgressBar::ProgressBar(std::string unit, int64_t total, bool enabled)
+ProgressBar::ProgressBar(std::string unit, int64_t total, bool enabled, std::string who)
     : unit_(std::move(unit)),
+      who_(std::move(who)),
       total_(total),
       draw_bar_(enabled && isatty(STDERR_FILENO)),
       start_(std::chrono::steady_clock::now()),
@@ -61,8 +62,8 @@ void ProgressBar::draw(const std::string& status) {
 void ProgressBar::finish() {
   const double seconds = elapsed_seconds();
   if (draw_bar_) std::fprintf(stderr, "\r\033[K");
-  std::fprintf(stderr, "ufb: %lld %s (%lld tokens) in %.2f s: %.1f %s/s, %.0f tokens/s\n",
-               static_cast<long long>(done_), unit_.c_str(), static_cast<long long>(tokens_),
+  std::fprintf(stderr, "%s: %lld %s (%lld tokens) in %.2f s: %.1f %s/s, %.0f tokens/s\n",
+               who_.c_str(), static_cast<long long>(done_), unit_.c_str(), static_cast<long long>(tokens_),
                seconds, seconds > 0 ? static_cast<double>(done_) / seconds : 0.0, unit_.c_str(),
                seconds > 0 ? static_cast<double>(tokens_) / seconds : 0.0);
 }

@@ -12,8 +12,8 @@ namespace ufb::cli {
 class ProgressBar {
  public:
   // `total` items of `unit` ("inputs", "examples", ...). Nothing is drawn when `enabled` is
-  // false; finish() still reports the throughput.
-  ProgressBar(std::string unit, int64_t total, bool enabled);
+  // false; finish() still reports the throughput, on a line that starts with `who`.
+  ProgressBar(std::string unit, int64_t total, bool enabled, std::string who = "ufb");
 
   // `items` more done, holding `tokens` tokens; `status` is shown after the counts.
   void advance(int64_t items, int64_t tokens, const std::string& status = "");
@@ -25,6 +25,7 @@ class ProgressBar {
   void draw(const std::string& status);
 
   std::string unit_;
+  std::string who_;
   int64_t total_;
   bool draw_bar_;
   int64_t done_ = 0;
