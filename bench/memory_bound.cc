@@ -32,8 +32,8 @@ double MemoryTraffic::seconds(const Bandwidths& bandwidths) const {
 }
 
 double expected_distinct_nodes(int depth, int64_t batch) {
-  double nodes = 0;
-  for (int level = 0; level <= depth; ++level) {
+  double nodes = batch > 0 ? 1 : 0;  // the root
+  for (int level = 1; level <= depth; ++level) {
     const double width = std::ldexp(1.0, level);
     // 1 - (1 - 1/width)^batch without cancellation for wide levels.
     nodes += width * -std::expm1(static_cast<double>(batch) * std::log1p(-1.0 / width));

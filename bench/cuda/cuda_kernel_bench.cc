@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -208,8 +209,11 @@ class CudaKernelBench {
   }
 
   // Call i reads the i-th slice of `batch` tokens (cycling), so that small batches do not time
-  // one token's path over and over. Slice 0 starts with the checked tokens.
+  // one token's path over and over. Slice 0 starts with the checked tokens. The cuBLASLt
+  // baselines need 16-byte aligned inputs, so a hidden size that is not a multiple of 4 always
+  // reads slice 0.
   int64_t slice_offset(int64_t call, int64_t batch) const {
+    if (options_.hidden % 4 != 0) return 0;
     return call % (max_batch_ / batch) * batch * options_.hidden;
   }
 
