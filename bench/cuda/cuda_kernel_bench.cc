@@ -268,6 +268,9 @@ class CudaKernelBench {
 }  // namespace
 
 KernelBenchReport run_cuda_kernel_bench(const KernelBenchOptions& options, std::ostream& progress) {
+  // Bad names are reported before the GPU is looked for.
+  for (const std::string& name : options.cuda_fff_impls) ops::parse_fff_cuda_impl(name);
+  for (const std::string& name : options.cuda_dense_impls) ops::parse_dense_ff_cuda_impl(name);
   if (cuda::device_count() == 0) {
     throw Error("--device cuda: no CUDA GPU found (no NVIDIA driver loaded, or it lists no device)");
   }
