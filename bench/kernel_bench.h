@@ -68,6 +68,7 @@ struct KernelResult {
 // What a --device cuda run measured besides the kernels (bench/cuda/device_probes.h).
 struct GpuProbes {
   double hbm_read_bytes_per_second = 0;  // streaming reads of a buffer far larger than L2
+  double hbm_copy_bytes_per_second = 0;  // bytes read plus bytes written copying such a buffer
   double l2_read_bytes_per_second = 0;   // the same reads of an L2-resident buffer, all SMs
   double l2_latency_seconds = 0;         // one dependent load that hits L2 (pointer chase)
   double graph_kernel_seconds = 0;       // an empty kernel launched from a CUDA graph

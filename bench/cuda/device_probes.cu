@@ -46,6 +46,20 @@ __global__ void read_passes(const float4* data, int64_t count, int repeats, floa
   if (sum == 1234.5f) *sink = sum;
 }
 
+// dst = src with streaming loads and stores, 4 loads in flight per thread.
+__global__ void copy_once(const float4* src, float4* dst, int64_t count) {
+  const int64_t stride = int64_t{gridDim.x} * blockDim.x;
+  int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x;
+  for (; i + (kLoadsInFlight - 1) * stride < count; i += kLoadsInFlight * stride) {
+    float4 v[kLoadsInFlight];
+#pragma unroll
+    for (int k = 0; k < kLoadsInFlight; ++k) v[k] = __ldcs(src + i + k * stride);
+#pragma unroll
+    for (int k = 0; k < kLoadsInFlight; ++k) __stcs(dst + i + k * stride, v[k]);
+  }
+  for (; i < count; i += stride) __stcs(dst + i, __ldcs(src + i));
+}
+
 // One thread follows `steps` links of a chain of 128-byte lines (each line's first word is the
 // index of the next line's first word), every load waiting for the one before.
 __global__ void chase(const uint32_t* chain, int steps, uint32_t* sink) {
@@ -72,6 +86,24 @@ double read_bytes_per_second(const cuda::DeviceInfo& device, int64_t buffer_byte
   double best = 1e30;
   for (int s = 0; s < kSamples; ++s) best = std::min(best, events.seconds(pass, stream));
   return static_cast<double>(count) * sizeof(float4) * repeats / best;
+}
+
+// Bytes read plus bytes written per second, copying `buffer_bytes` into a second buffer.
+double copy_bytes_per_second(const cuda::DeviceInfo& device, int64_t buffer_bytes, cudaStream_t stream) {
+  const int64_t count = buffer_bytes / static_cast<int64_t>(sizeof(float4));
+  const cuda::DeviceBuffer<float4> source(static_cast<size_t>(count));
+  const cuda::DeviceBuffer<float4> target(static_cast<size_t>(count));
+  UFB_CUDA_CHECK(cudaMemsetAsync(source.data(), 0, static_cast<size_t>(count) * sizeof(float4), stream));
+  const unsigned blocks = static_cast<unsigned>(device.multiprocessors * kBlocksPerSm);
+  const auto copy = [&] {
+    copy_once<<<blocks, kThreadsPerBlock, 0, stream>>>(source.data(), target.data(), count);
+    UFB_CUDA_CHECK_LAUNCH("copy_once");
+  };
+  CudaEventPair events;
+  events.seconds(copy, stream);  // warm-up
+  double best = 1e30;
+  for (int s = 0; s < kSamples; ++s) best = std::min(best, events.seconds(copy, stream));
+  return 2.0 * static_cast<double>(count) * sizeof(float4) / best;
 }
 
 double l2_latency_seconds(int64_t buffer_bytes, cudaStream_t stream) {
@@ -130,6 +162,7 @@ GpuProbes measure_gpu_probes(const cuda::DeviceInfo& device, cudaStream_t stream
   GpuProbes probes;
   const int64_t hbm_buffer = std::min(device.l2_cache_bytes * 20, device.memory_bytes / 8);
   probes.hbm_read_bytes_per_second = read_bytes_per_second(device, hbm_buffer, 1, stream);
+  probes.hbm_copy_bytes_per_second = copy_bytes_per_second(device, hbm_buffer / 2, stream);
   const int64_t l2_buffer = device.l2_cache_bytes / 4;
   const int repeats = std::max(1, static_cast<int>(kL2BytesRead / static_cast<double>(l2_buffer)));
   probes.l2_read_bytes_per_second = read_bytes_per_second(device, l2_buffer, repeats, stream);
