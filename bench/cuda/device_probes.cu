@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -23,41 +24,37 @@ constexpr int64_t kLineBytes = 128;
 constexpr int kChaseSteps = 20000;
 constexpr int kEmptyKernels = 100;
 
-// Sums `repeats` passes over `data` with L2-only loads (ld.global.cg), so that an L2-resident
-// buffer is served by L2 and not by the SMs' L1. The sum is stored only when it equals a value
-// a zero-filled buffer never gives, which keeps the loads without writing anything.
-__global__ void read_passes(const float4* data, int64_t count, int repeats, float* sink) {
-  const int64_t stride = int64_t{gridDim.x} * blockDim.x;
-  float sum = 0.0f;
-  for (int r = 0; r < repeats; ++r) {
-    int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x;
-    for (; i + (kLoadsInFlight - 1) * stride < count; i += kLoadsInFlight * stride) {
-      float4 v[kLoadsInFlight];
-#pragma unroll
-      for (int k = 0; k < kLoadsInFlight; ++k) v[k] = __ldcg(data + i + k * stride);
-#pragma unroll
-      for (int k = 0; k < kLoadsInFlight; ++k) sum += v[k].x + v[k].y + v[k].z + v[k].w;
-    }
-    for (; i < count; i += stride) {
-      const float4 v = __ldcg(data + i);
-      sum += v.x + v.y + v.z + v.w;
-    }
-  }
-  if (sum == 1234.5f) *sink = sum;
-}
-
-// dst = src with streaming loads and stores, 4 loads in flight per thread.
-__global__ void copy_once(const float4* src, float4* dst, int64_t count) {
+// Visits the `count` float4s of a buffer, spread over the grid, kLoadsInFlight loads at a time:
+// use(i, load(i)), all loads of a group issued before their uses.
+template <typename Load, typename Use>
+__device__ __forceinline__ void grid_stride(int64_t count, const Load& load, const Use& use) {
   const int64_t stride = int64_t{gridDim.x} * blockDim.x;
   int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x;
   for (; i + (kLoadsInFlight - 1) * stride < count; i += kLoadsInFlight * stride) {
     float4 v[kLoadsInFlight];
 #pragma unroll
-    for (int k = 0; k < kLoadsInFlight; ++k) v[k] = __ldcs(src + i + k * stride);
+    for (int k = 0; k < kLoadsInFlight; ++k) v[k] = load(i + k * stride);
 #pragma unroll
-    for (int k = 0; k < kLoadsInFlight; ++k) __stcs(dst + i + k * stride, v[k]);
+    for (int k = 0; k < kLoadsInFlight; ++k) use(i + k * stride, v[k]);
   }
-  for (; i < count; i += stride) __stcs(dst + i, __ldcs(src + i));
+  for (; i < count; i += stride) use(i, load(i));
+}
+
+// Sums `repeats` passes over `data` with L2-only loads (ld.global.cg), so that an L2-resident
+// buffer is served by L2 and not by the SMs' L1. The sum is stored only when it equals a value
+// a zero-filled buffer never gives, which keeps the loads without writing anything.
+__global__ void read_passes(const float4* data, int64_t count, int repeats, float* sink) {
+  float sum = 0.0f;
+  for (int r = 0; r < repeats; ++r) {
+    grid_stride(count, [&](int64_t i) { return __ldcg(data + i); },
+                [&](int64_t, float4 v) { sum += v.x + v.y + v.z + v.w; });
+  }
+  if (sum == 1234.5f) *sink = sum;
+}
+
+// dst = src with streaming loads and stores.
+__global__ void copy_once(const float4* src, float4* dst, int64_t count) {
+  grid_stride(count, [&](int64_t i) { return __ldcs(src + i); }, [&](int64_t i, float4 v) { __stcs(dst + i, v); });
 }
 
 // One thread follows `steps` links of a chain of 128-byte lines (each line's first word is the
@@ -70,6 +67,15 @@ __global__ void chase(const uint32_t* chain, int steps, uint32_t* sink) {
 
 __global__ void empty_kernel() {}
 
+// The shortest of kSamples runs of `work` after one warm-up run, in GPU seconds.
+double best_seconds(const std::function<void()>& work, cudaStream_t stream) {
+  CudaEventPair events;
+  events.seconds(work, stream);
+  double best = 1e30;
+  for (int s = 0; s < kSamples; ++s) best = std::min(best, events.seconds(work, stream));
+  return best;
+}
+
 double read_bytes_per_second(const cuda::DeviceInfo& device, int64_t buffer_bytes, int repeats,
                              cudaStream_t stream) {
   const int64_t count = buffer_bytes / static_cast<int64_t>(sizeof(float4));
@@ -81,11 +87,8 @@ double read_bytes_per_second(const cuda::DeviceInfo& device, int64_t buffer_byte
     read_passes<<<blocks, kThreadsPerBlock, 0, stream>>>(buffer.data(), count, repeats, sink.data());
     UFB_CUDA_CHECK_LAUNCH("read_passes");
   };
-  CudaEventPair events;
-  events.seconds(pass, stream);  // warm-up; brings an L2-sized buffer into L2
-  double best = 1e30;
-  for (int s = 0; s < kSamples; ++s) best = std::min(best, events.seconds(pass, stream));
-  return static_cast<double>(count) * sizeof(float4) * repeats / best;
+  // The warm-up run also brings an L2-sized buffer into L2.
+  return static_cast<double>(count) * sizeof(float4) * repeats / best_seconds(pass, stream);
 }
 
 // Bytes read plus bytes written per second, copying `buffer_bytes` into a second buffer.
@@ -99,11 +102,7 @@ double copy_bytes_per_second(const cuda::DeviceInfo& device, int64_t buffer_byte
     copy_once<<<blocks, kThreadsPerBlock, 0, stream>>>(source.data(), target.data(), count);
     UFB_CUDA_CHECK_LAUNCH("copy_once");
   };
-  CudaEventPair events;
-  events.seconds(copy, stream);  // warm-up
-  double best = 1e30;
-  for (int s = 0; s < kSamples; ++s) best = std::min(best, events.seconds(copy, stream));
-  return 2.0 * static_cast<double>(count) * sizeof(float4) / best;
+  return 2.0 * static_cast<double>(count) * sizeof(float4) / best_seconds(copy, stream);
 }
 
 double l2_latency_seconds(int64_t buffer_bytes, cudaStream_t stream) {
@@ -127,19 +126,13 @@ double l2_latency_seconds(int64_t buffer_bytes, cudaStream_t stream) {
   };
   CudaEventPair events;
   events.seconds([&] { walk(warm_steps); }, stream);  // every line into L2
-  double best = 1e30;
-  for (int s = 0; s < kSamples; ++s) best = std::min(best, events.seconds([&] { walk(kChaseSteps); }, stream));
-  return best / kChaseSteps;
+  return best_seconds([&] { walk(kChaseSteps); }, stream) / kChaseSteps;
 }
 
 double graph_kernel_seconds(cudaStream_t stream) {
   const CudaCall call = [](int64_t, cudaStream_t s) { empty_kernel<<<1, 32, 0, s>>>(); };
   const CudaCallGraph graph(call, kEmptyKernels, stream);
-  CudaEventPair events;
-  events.seconds([&] { graph.launch(stream); }, stream);
-  double best = 1e30;
-  for (int s = 0; s < kSamples; ++s) best = std::min(best, events.seconds([&] { graph.launch(stream); }, stream));
-  return best / kEmptyKernels;
+  return best_seconds([&] { graph.launch(stream); }, stream) / kEmptyKernels;
 }
 
 // Host wall time per launch of back-to-back launches, the wait for the last one included.
