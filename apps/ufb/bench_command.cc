@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "bench_model_command.h"
 #include "kernel_bench.h"
 #include "kernel_report.h"
 #include "ufb/error.h"
@@ -105,6 +106,7 @@ void add_bench_command(CLI::App& app) {
                       "--device cuda: largest batch for the slow naive dense kernel")->capture_default_str()
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
   kernels->callback([flags, kernels] { run_bench_kernels(*flags, *kernels); });
+  add_bench_model_command(*bench);
 }
 
 }  // namespace ufb::cli

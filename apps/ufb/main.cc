@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "bench_command.h"
+#include "dump_command.h"
 #include "model_commands.h"
 #include "tokenize_command.h"
 #include "ufb/error.h"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   ufb::cli::add_bench_command(app);
   ufb::cli::add_model_commands(app);
+  ufb::cli::add_dump_command(app);
   ufb::cli::add_tokenize_command(app);
   try {
     app.parse(argc, argv);

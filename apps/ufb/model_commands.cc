@@ -1,5 +1,6 @@
 #include "model_commands.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -7,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model_session.h"
+#include "ufb/io/npy.h"
 #include "ufb/error.h"
 
 namespace ufb::cli {
@@ -59,27 +61,114 @@ model::EmbeddingPooling parse_pooling(const std::string& name) {
   return model::EmbeddingPooling::pooler;
 }
 
-void embed(const ModelFlags& flags, const std::string& pooling, bool normalize) {
+void normalize_to_unit_length(std::span<float> vector) {
+  double norm = 0;
+  for (float v : vector) norm += double{v} * v;
+  const float scale = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
+  for (float& v : vector) v *= scale;
+}
+
+void print_vector(std::span<const float> vector) {
+  for (size_t i = 0; i < vector.size(); ++i) std::printf(i ? " %.6g" : "%.6g", vector[i]);
+  std::printf("\n");
+}
+
+struct EmbedFlags {
+  std::string pooling = "mean";  // or "none": one vector per token
+  bool normalize = false;
+  std::string out;  // .npy file; empty: stdout
+};
+
+// Collects the vectors of every input for one .npy file: [inputs, width] pooled, or
+// [inputs, longest, hidden] per token (zeros past each input's length, which go to a
+// second file, OUT with .lengths.npy for .npy).
+class NpyCollector {
+ public:
+  void add(std::vector<std::vector<float>> rows) { inputs_.push_back(std::move(rows)); }
+
+  void write(const std::string& path, bool per_token) const {
+    size_t longest = 0;
+    size_t width = 0;
+    for (const auto& rows : inputs_) {
+      longest = std::max(longest, rows.size());
+      if (!rows.empty()) width = rows.front().size();
+    }
+    const auto count = static_cast<int64_t>(inputs_.size());
+    std::vector<float> values(inputs_.size() * longest * width, 0.0f);
+    std::vector<int32_t> lengths;
+    for (size_t i = 0; i < inputs_.size(); ++i) {
+      for (size_t t = 0; t < inputs_[i].size(); ++t) {
+        std::copy(inputs_[i][t].begin(), inputs_[i][t].end(), values.begin() + (i * longest + t) * width);
+      }
+      lengths.push_back(static_cast<int32_t>(inputs_[i].size()));
+    }
+    if (!per_token) {
+      io::write_npy(path, std::vector<int64_t>{count, static_cast<int64_t>(width)}, values);
+      return;
+    }
+    io::write_npy(path, std::vector<int64_t>{count, static_cast<int64_t>(longest), static_cast<int64_t>(width)},
+                  values);
+    const std::string stem = path.ends_with(".npy") ? path.substr(0, path.size() - 4) : path;
+    io::write_npy(stem + ".lengths.npy", std::vector<int64_t>{count}, lengths);
+  }
+
+ private:
+  std::vector<std::vector<std::vector<float>>> inputs_;
+};
+
+// Each input's vectors: one pooled vector, or one per token.
+std::vector<std::vector<std::vector<float>>> embed_batch(const model::Model& model,
+                                                         std::span<const model::TokenIds> batch,
+                                                         const EmbedFlags& embed_flags) {
+  std::vector<std::vector<std::vector<float>>> vectors(batch.size());
+  if (embed_flags.pooling == "none") {
+    const model::HiddenStates states = model.encode(batch);
+    for (size_t b = 0; b < batch.size(); ++b) {
+      for (size_t t = 0; t < batch[b].size(); ++t) {
+        const std::span<const float> row = states.row(static_cast<int64_t>(b), static_cast<int64_t>(t));
+        vectors[b].emplace_back(row.begin(), row.end());
+      }
+    }
+  } else {
+    const model::Embeddings embeddings = model.embed(batch, parse_pooling(embed_flags.pooling));
+    for (int64_t b = 0; b < embeddings.batch; ++b) {
+      const auto row = embeddings.values.begin() + b * embeddings.width;
+      vectors[b].emplace_back(row, row + embeddings.width);
+    }
+  }
+  if (embed_flags.normalize) {
+    for (auto& rows : vectors) {
+      for (auto& vector : rows) normalize_to_unit_length(vector);
+    }
+  }
+  return vectors;
+}
+
+void embed(const ModelFlags& flags, const EmbedFlags& embed_flags) {
   const ModelSession session(flags);
   const std::vector<TextInput> inputs = read_text_inputs(flags.texts, flags.file, true);
+  const bool per_token = embed_flags.pooling == "none";
+  NpyCollector collected;
   session.for_each_batch(inputs, [&](size_t first, std::span<const model::TokenIds> batch) {
-    model::Embeddings embeddings = session.model().embed(batch, parse_pooling(pooling));
-    for (int64_t b = 0; b < embeddings.batch; ++b) {
-      const std::span<float> vector(embeddings.values.data() + b * embeddings.width, embeddings.width);
-      if (normalize) {
-        double norm = 0;
-        for (float v : vector) norm += double{v} * v;
-        const float scale = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
-        for (float& v : vector) v *= scale;
-      }
-      if (flags.json) {
-        std::cout << json{{"input", first + b}, {"embedding", vector}}.dump() << "\n";
+    auto vectors = embed_batch(session.model(), batch, embed_flags);
+    for (size_t b = 0; b < vectors.size(); ++b) {
+      if (!embed_flags.out.empty()) {
+        collected.add(std::move(vectors[b]));
+      } else if (flags.json && per_token) {
+        std::cout << json{{"input", first + b}, {"tokens", vectors[b]}}.dump() << "\n";
+      } else if (flags.json) {
+        std::cout << json{{"input", first + b}, {"embedding", vectors[b].front()}}.dump() << "\n";
       } else {
-        for (size_t i = 0; i < vector.size(); ++i) std::printf(i ? " %.6g" : "%.6g", vector[i]);
-        std::printf("\n");
+        for (const std::vector<float>& vector : vectors[b]) print_vector(vector);
+        if (per_token) std::printf("\n");
       }
     }
   });
+  if (!embed_flags.out.empty()) {
+    collected.write(embed_flags.out, per_token);
+    std::cerr << "ufb: wrote " << inputs.size() << (per_token ? " per-token" : "")
+              << " embeddings to " << embed_flags.out << "\n";
+  }
 }
 
 void classify(const ModelFlags& flags) {
@@ -119,12 +208,15 @@ void add_model_commands(CLI::App& app) {
 
   CLI::App* embed_command = app.add_subcommand("embed", "One vector per text (or TAB-separated text pair)");
   add_model_flags(*embed_command, *flags);
-  auto pooling = std::make_shared<std::string>("mean");
-  auto normalize = std::make_shared<bool>(false);
-  embed_command->add_option("--pooling", *pooling, "mean | first | pooler (classification models)")
-      ->capture_default_str()->check(CLI::IsMember({"mean", "first", "pooler"}));
-  embed_command->add_flag("--normalize", *normalize, "Scale each vector to unit length");
-  embed_command->callback([flags, pooling, normalize] { embed(*flags, *pooling, *normalize); });
+  auto embed_flags = std::make_shared<EmbedFlags>();
+  embed_command->add_option("--pooling", embed_flags->pooling,
+                            "mean | first | pooler (classification models) | none (one vector per token)")
+      ->capture_default_str()->check(CLI::IsMember({"mean", "first", "pooler", "none"}));
+  embed_command->add_flag("--normalize", embed_flags->normalize, "Scale each vector to unit length");
+  embed_command->add_option("--out", embed_flags->out,
+                            "Write the vectors to this .npy file instead of stdout ([inputs, width]; "
+                            "per token [inputs, longest, hidden] plus OUT.lengths.npy)");
+  embed_command->callback([flags, embed_flags] { embed(*flags, *embed_flags); });
 
   CLI::App* classify_command = app.add_subcommand("classify", "Labels (or regression scores) of texts or TAB-separated pairs");
   add_model_flags(*classify_command, *flags);

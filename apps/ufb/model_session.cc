@@ -1,10 +1,9 @@
 #include "model_session.h"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <iostream>
 
+#include "progress.h"
 #include "ufb/error.h"
 #include "ufb/threads.h"
 
@@ -67,15 +66,21 @@ model::TokenIds ModelSession::encode(const TextInput& input, size_t index) const
 
 void ModelSession::for_each_batch(std::span<const TextInput> inputs,
                                   const std::function<void(size_t, std::span<const model::TokenIds>)>& run) const {
-  const bool show_progress = inputs.size() > static_cast<size_t>(flags_.batch_size) && isatty(STDERR_FILENO);
+  // Progress and throughput are for jobs of several batches; one batch answers at once.
+  const bool long_job = inputs.size() > static_cast<size_t>(flags_.batch_size);
+  ProgressBar progress("inputs", static_cast<int64_t>(inputs.size()), long_job);
   for (size_t first = 0; first < inputs.size(); first += static_cast<size_t>(flags_.batch_size)) {
     const size_t count = std::min(inputs.size() - first, static_cast<size_t>(flags_.batch_size));
     std::vector<model::TokenIds> batch;
-    for (size_t i = 0; i < count; ++i) batch.push_back(encode(inputs[first + i], first + i));
+    int64_t tokens = 0;
+    for (size_t i = 0; i < count; ++i) {
+      batch.push_back(encode(inputs[first + i], first + i));
+      tokens += static_cast<int64_t>(batch.back().size());
+    }
     run(first, batch);
-    if (show_progress) std::cerr << "\r" << first + count << "/" << inputs.size() << " inputs" << std::flush;
+    progress.advance(static_cast<int64_t>(count), tokens);
   }
-  if (show_progress) std::cerr << "\n";
+  if (long_job) progress.finish();
 }
 
 }  // namespace ufb::cli
