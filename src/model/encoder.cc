@@ -69,9 +69,9 @@ double EncoderProfile::total_seconds() const {
 struct Encoder::Layer {
   Norm norm1;
   Norm norm2;
-  ops::LinearWeights query_key_value;
+  ops::PreparedLinear query_key_value;
   float score_scale;
-  ops::LinearWeights output_projection;
+  ops::PreparedLinear output_projection;  // adds into the residual stream
   Feedforward feedforward;
 };
 
@@ -98,9 +98,12 @@ Encoder::Encoder(const io::Checkpoint& checkpoint, const ModelOptions& options)
     const std::string prefix = "encoder.layers." + std::to_string(i) + ".";
     layers_.push_back(Layer{
         norm(prefix + "norm1"), norm(prefix + "norm2"),
-        projection(checkpoint, prefix + "attn.self_attention.query_key_value.weight", 3 * hidden_),
+        ops::PreparedLinear(
+            projection(checkpoint, prefix + "attn.self_attention.query_key_value.weight", 3 * hidden_),
+            ops::LinearOutput::overwrite),
         values(checkpoint, prefix + "attn.self_attention.norm_factor")[0],
-        projection(checkpoint, prefix + "attn.dense.weight", hidden_),
+        ops::PreparedLinear(projection(checkpoint, prefix + "attn.dense.weight", hidden_),
+                            ops::LinearOutput::accumulate),
         Feedforward(checkpoint, prefix, options.fff_weight_type)});
   }
 }
@@ -145,7 +148,7 @@ void Encoder::forward_layer(const Layer& layer, std::span<const ops::AttentionSe
   }
   {
     StageTimer timer(profile, Stage::kQkvProjection);
-    ops::linear(layer.query_key_value, a.normed, a.rows, a.qkv);
+    layer.query_key_value.forward(a.normed, a.rows, a.qkv);
   }
   {
     StageTimer timer(profile, Stage::kAttention);
@@ -153,7 +156,7 @@ void Encoder::forward_layer(const Layer& layer, std::span<const ops::AttentionSe
   }
   {
     StageTimer timer(profile, Stage::kOutputProjection);
-    ops::linear(layer.output_projection, a.update, a.rows, a.x, ops::LinearOutput::accumulate);
+    layer.output_projection.forward(a.update, a.rows, a.x);
   }
   {
     StageTimer timer(profile, Stage::kLayerNorm);

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "onednn_matmul.h"
 #include "ufb/error.h"
 
 namespace ufb::ops {
@@ -25,9 +26,10 @@ void validate(const LinearWeights& weights) {
   }
 }
 
-void linear(const LinearWeights& weights, std::span<const float> x, int64_t rows,
-            std::span<float> y, LinearOutput output) {
-  validate(weights);
+namespace {
+
+void check_sizes(const LinearWeights& weights, std::span<const float> x, int64_t rows,
+                 std::span<float> y) {
   const int64_t in = weights.in_features;
   const int64_t out = weights.out_features;
   if (rows < 0 || static_cast<int64_t>(x.size()) != rows * in ||
@@ -36,6 +38,16 @@ void linear(const LinearWeights& weights, std::span<const float> x, int64_t rows
                 std::to_string(x.size()) + " inputs and " + std::to_string(y.size()) +
                 " outputs for " + std::to_string(rows) + " rows");
   }
+}
+
+}  // namespace
+
+void linear(const LinearWeights& weights, std::span<const float> x, int64_t rows,
+            std::span<float> y, LinearOutput output) {
+  validate(weights);
+  check_sizes(weights, x, rows, y);
+  const int64_t in = weights.in_features;
+  const int64_t out = weights.out_features;
   if (rows == 0) return;
   const bool accumulate = output == LinearOutput::accumulate;
   if (!weights.bias.empty()) {
@@ -51,6 +63,24 @@ void linear(const LinearWeights& weights, std::span<const float> x, int64_t rows
               static_cast<blasint>(out), static_cast<blasint>(in), 1.0f, x.data(),
               static_cast<blasint>(in), weights.weight.data(), static_cast<blasint>(in), beta,
               y.data(), static_cast<blasint>(out));
+}
+
+PreparedLinear::PreparedLinear(const LinearWeights& weights, LinearOutput output)
+    : weights_(weights) {
+  validate(weights);
+  matmul_ = std::make_unique<OnednnMatmul>(
+      weights.weight.data(), weights.in_features, weights.out_features,
+      weights.bias.empty() ? nullptr : weights.bias.data(),
+      MatmulOptions{.accumulate = output == LinearOutput::accumulate});
+}
+
+PreparedLinear::~PreparedLinear() = default;
+PreparedLinear::PreparedLinear(PreparedLinear&&) noexcept = default;
+PreparedLinear& PreparedLinear::operator=(PreparedLinear&&) noexcept = default;
+
+void PreparedLinear::forward(std::span<const float> x, int64_t rows, std::span<float> y) const {
+  check_sizes(weights_, x, rows, y);
+  if (rows > 0) matmul_->run(x.data(), rows, y.data());
 }
 
 }  // namespace ufb::ops

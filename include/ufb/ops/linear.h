@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 
 namespace ufb::ops {
@@ -25,5 +26,27 @@ enum class LinearOutput {
 // parallel region it uses the process's OpenMP pool. Throws ufb::Error on a size mismatch.
 void linear(const LinearWeights& weights, std::span<const float> x, int64_t rows,
             std::span<float> y, LinearOutput output = LinearOutput::overwrite);
+
+class OnednnMatmul;
+
+// A linear layer prepared for many calls on the same weights (the encoder's projections):
+// oneDNN matmul on weights reordered once into its preferred layout, which runs near the CPU's
+// peak whatever the CPU (OpenBLAS's run-time dispatch falls back to old SSE kernels on CPUs it
+// does not know). Equal to linear() up to float rounding. `weights` are views that must outlive
+// the layer.
+class PreparedLinear {
+ public:
+  PreparedLinear(const LinearWeights& weights, LinearOutput output);
+  ~PreparedLinear();
+  PreparedLinear(PreparedLinear&&) noexcept;
+  PreparedLinear& operator=(PreparedLinear&&) noexcept;
+
+  // x [rows, in_features] → y [rows, out_features]. Throws ufb::Error on a size mismatch.
+  void forward(std::span<const float> x, int64_t rows, std::span<float> y) const;
+
+ private:
+  LinearWeights weights_;
+  std::unique_ptr<OnednnMatmul> matmul_;
+};
 
 }  // namespace ufb::ops

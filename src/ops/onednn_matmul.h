@@ -1,0 +1,53 @@
+#pragma once
+
+// oneDNN matmul for layers that run many times on the same weights: dst[rows, cols] =
+// src[rows, inner] · W^T (+ bias) (then GELU, or added to dst), W stored [cols, inner] as PyTorch
+// does. Weights are reordered once into the layout oneDNN picks; a primitive (JIT code) is made
+// once per row count and kept, a bounded number of them.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <vector>
+
+namespace ufb::ops {
+
+struct MatmulOptions {
+  bool fuse_gelu = false;   // dst = GELU_erf(src · W^T + bias)
+  bool accumulate = false;  // dst += src · W^T + bias
+};
+
+class OnednnMatmul {
+ public:
+  // Views: `weights` [cols, inner] and `bias` [cols] (or nullptr) must outlive this object.
+  OnednnMatmul(const float* weights, int64_t inner, int64_t cols, const float* bias,
+               MatmulOptions options);
+
+  // src [rows, inner] → dst [rows, cols]. Safe to call from several threads at once.
+  void run(const float* src, int64_t rows, float* dst) const;
+
+ private:
+  struct Plan;
+
+  std::shared_ptr<const Plan> plan_for(int64_t rows, dnnl::stream& stream) const;
+  dnnl::memory weights_in_layout(const dnnl::memory::desc& layout, dnnl::stream& stream) const;
+
+  // Each plan holds JIT-compiled code: bound their number for callers with many batch sizes.
+  static constexpr size_t kMaxPlans = 32;
+
+  dnnl::engine engine_;
+  const float* weights_;
+  int64_t inner_;
+  int64_t cols_;
+  const float* bias_;
+  MatmulOptions options_;
+  mutable std::mutex mutex_;
+  // Plans for different row counts nearly always ask for the same layout: they share one copy.
+  mutable std::vector<dnnl::memory> reordered_weights_;
+  // Shared so that a plan evicted while another thread still runs it stays alive until then.
+  mutable std::map<int64_t, std::shared_ptr<const Plan>> plans_;
+};
+
+}  // namespace ufb::ops
