@@ -50,6 +50,35 @@ Communicator::~Communicator() {
 #endif
 }
 
+namespace {
+
+#if UFB_HAVE_MPI
+template <typename T>
+void allreduce_in_place(std::span<T> values, MPI_Datatype type) {
+  // Pieces of at most 2^30 elements: MPI counts are ints.
+  constexpr size_t kPiece = size_t{1} << 30;
+  for (size_t first = 0; first < values.size(); first += kPiece) {
+    const auto count = static_cast<int>(std::min(kPiece, values.size() - first));
+    check(MPI_Allreduce(MPI_IN_PLACE, values.data() + first, count, type, MPI_SUM, MPI_COMM_WORLD),
+          "MPI_Allreduce");
+  }
+}
+#endif
+
+}  // namespace
+
+void Communicator::allreduce_sum(std::span<float> values) const {
+#if UFB_HAVE_MPI
+  if (size_ > 1) allreduce_in_place(values, MPI_FLOAT);
+#endif
+}
+
+void Communicator::allreduce_sum(std::span<double> values) const {
+#if UFB_HAVE_MPI
+  if (size_ > 1) allreduce_in_place(values, MPI_DOUBLE);
+#endif
+}
+
 std::vector<std::byte> Communicator::gather_to_root(std::span<const std::byte> bytes) const {
   if (size_ == 1) return {bytes.begin(), bytes.end()};
 #if UFB_HAVE_MPI

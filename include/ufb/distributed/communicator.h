@@ -20,6 +20,10 @@ class Communicator {
   int size() const { return size_; }
   bool is_root() const { return rank_ == 0; }
 
+  // values ← the element-wise sum over all ranks, on every rank (gradient averaging divides it).
+  void allreduce_sum(std::span<float> values) const;
+  void allreduce_sum(std::span<double> values) const;
+
   // Rank 0 receives every rank's bytes concatenated in rank order; the others get nothing.
   std::vector<std::byte> gather_to_root(std::span<const std::byte> bytes) const;
 
