@@ -74,6 +74,29 @@ TEST(Safetensors, ReadsFixture) {
   EXPECT_EQ(file.find("decoder.weight"), nullptr);
 }
 
+TEST(Safetensors, ParsesAnImageHeldInMemory) {
+  const std::vector<std::byte> bytes = testing::read_bytes(fixture("fff_mlm/model.safetensors"));
+  const SafetensorsFile file(fixture("fff_mlm/model.safetensors"));
+  const SafetensorsContents contents = parse_safetensors(bytes, "in-memory");
+  EXPECT_EQ(contents.metadata, file.metadata());
+  ASSERT_EQ(contents.tensors.size(), file.tensors().size());
+  for (std::size_t i = 0; i < contents.tensors.size(); ++i) {
+    const RawTensor& tensor = contents.tensors[i];
+    EXPECT_EQ(tensor.name, file.tensors()[i].name);
+    EXPECT_EQ(tensor.shape, file.tensors()[i].shape) << tensor.name;
+    ASSERT_EQ(tensor.bytes.size(), file.tensors()[i].bytes.size()) << tensor.name;
+    EXPECT_EQ(std::memcmp(tensor.bytes.data(), file.tensors()[i].bytes.data(), tensor.bytes.size()),
+              0)
+        << tensor.name;
+    // A view into the image, not a copy.
+    EXPECT_GE(tensor.bytes.data(), bytes.data()) << tensor.name;
+    EXPECT_LE(tensor.bytes.data() + tensor.bytes.size(), bytes.data() + bytes.size())
+        << tensor.name;
+  }
+  EXPECT_EQ(error_message([&] { parse_safetensors(std::span(bytes).first(7), "in-memory"); }),
+            "in-memory: file is 7 bytes, too short for the 8-byte header length");
+}
+
 TEST_F(SafetensorsErrors, TruncatedAtSeveralPoints) {
   const std::vector<std::byte> good = testing::read_bytes(fixture("fff_mlm/model.safetensors"));
   std::uint64_t header_bytes = 0;
