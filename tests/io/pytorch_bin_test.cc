@@ -42,16 +42,7 @@ TEST(PytorchBin, ReadsAnArchiveHeldInMemory) {
   const PytorchBinFile from_memory(bytes, "views.bin");
   bytes.assign(bytes.size(), std::byte{0});  // the tensors were copied out
   EXPECT_EQ(from_memory.source_name(), "views.bin");
-  ASSERT_EQ(from_memory.tensors().size(), from_file.tensors().size());
-  for (std::size_t i = 0; i < from_file.tensors().size(); ++i) {
-    const RawTensor& expected = from_file.tensors()[i];
-    const RawTensor& tensor = from_memory.tensors()[i];
-    EXPECT_EQ(tensor.name, expected.name);
-    EXPECT_EQ(tensor.shape, expected.shape) << tensor.name;
-    ASSERT_EQ(tensor.bytes.size(), expected.bytes.size()) << tensor.name;
-    EXPECT_EQ(std::memcmp(tensor.bytes.data(), expected.bytes.data(), tensor.bytes.size()), 0)
-        << tensor.name;
-  }
+  testing::expect_same_tensors(from_memory.tensors(), from_file.tensors());
   const std::vector<std::byte> not_a_zip = testing::to_bytes("\x80\x02}.");
   EXPECT_EQ(error_message([&] { PytorchBinFile file(not_a_zip, "in-memory.bin"); }),
             "in-memory.bin: is not a readable zip archive (torch.save has written zip archives "

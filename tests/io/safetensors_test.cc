@@ -79,16 +79,8 @@ TEST(Safetensors, ParsesAnImageHeldInMemory) {
   const SafetensorsFile file(fixture("fff_mlm/model.safetensors"));
   const SafetensorsContents contents = parse_safetensors(bytes, "in-memory");
   EXPECT_EQ(contents.metadata, file.metadata());
-  ASSERT_EQ(contents.tensors.size(), file.tensors().size());
-  for (std::size_t i = 0; i < contents.tensors.size(); ++i) {
-    const RawTensor& tensor = contents.tensors[i];
-    EXPECT_EQ(tensor.name, file.tensors()[i].name);
-    EXPECT_EQ(tensor.shape, file.tensors()[i].shape) << tensor.name;
-    ASSERT_EQ(tensor.bytes.size(), file.tensors()[i].bytes.size()) << tensor.name;
-    EXPECT_EQ(std::memcmp(tensor.bytes.data(), file.tensors()[i].bytes.data(), tensor.bytes.size()),
-              0)
-        << tensor.name;
-    // A view into the image, not a copy.
+  testing::expect_same_tensors(contents.tensors, file.tensors());
+  for (const RawTensor& tensor : contents.tensors) {  // views into the image, not copies
     EXPECT_GE(tensor.bytes.data(), bytes.data()) << tensor.name;
     EXPECT_LE(tensor.bytes.data() + tensor.bytes.size(), bytes.data() + bytes.size())
         << tensor.name;
