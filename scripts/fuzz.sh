@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 targets=("${@:2}")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(safetensors torch_pickle pytorch_bin config tokenizer_json tokenize)
+  targets=(safetensors torch_pickle pytorch_bin pytorch_bin_records config tokenizer_json tokenize)
 fi
 
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
@@ -18,7 +18,7 @@ cmake --build build-fuzz -j "${UFB_BUILD_JOBS:-$(nproc)}" --target "${targets[@]
 
 dictionary_of() {
   case $1 in
-    torch_pickle | pytorch_bin) echo fuzz/dict/pickle.dict ;;
+    torch_pickle | pytorch_bin | pytorch_bin_records) echo fuzz/dict/pickle.dict ;;
     tokenize) ;;
     *) echo fuzz/dict/json.dict ;;
   esac
