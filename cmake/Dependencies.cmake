@@ -8,6 +8,8 @@ find_package(CLI11 REQUIRED)
 # utf8proc (Unicode properties and normalization for the tokenizer) ships only a pkg-config file.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
+# PCRE2 for the tokenizer's Regex normalizers: backtracking on the heap, within limits.
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 
 # OpenBLAS must share our OpenMP runtime: its pthreads build spins against our OpenMP pool
 # (a 2-core batch-128 FF went from ~8 ms to ~19 ms). Debian installs both builds side by side

@@ -8,6 +8,8 @@ packages=(
   libdnnl-dev              # oneDNN
   libhwy-dev               # Google Highway: SIMD with run-time dispatch
   libutf8proc-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libzip-dev
+  libpcre2-dev             # PCRE2: the tokenizer's Regex normalizers
+  clang libclang-rt-14-dev # clang and its libFuzzer runtime, for the fuzz targets (scripts/fuzz.sh)
   libgtest-dev libgmock-dev
   libopenmpi-dev openmpi-bin  # data-parallel training and sharded inference over MPI
 )

@@ -23,3 +23,6 @@ ctest --test-dir build --output-on-failure -j "$jobs"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUFB_SANITIZE=ON
 cmake --build build-asan -j "$jobs"
 ctest --test-dir build-asan --output-on-failure -j "$jobs"
+
+# Each libFuzzer target for 30 s from its committed seeds (docs/fuzzing.md).
+scripts/fuzz.sh 30

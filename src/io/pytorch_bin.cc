@@ -4,6 +4,8 @@
 
 #include <memory>
 #include <optional>
+#include <span>
+#include <utility>
 
 #include "ufb/error.h"
 #include "ufb/io/torch_pickle.h"
@@ -21,22 +23,46 @@ struct EntryCloser {
   void operator()(zip_file_t* entry) const { zip_fclose(entry); }
 };
 
+using ZipArchive = std::unique_ptr<zip_t, ArchiveCloser>;
+
+std::string not_a_zip(const std::string& reason) {
+  return "is not a readable zip archive (torch.save has written zip archives since PyTorch 1.6): " +
+         reason;
+}
+
+ZipArchive open_zip_file(const std::string& path) {
+  int error_code = 0;
+  ZipArchive archive(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &error_code));
+  if (!archive) {
+    zip_error_t error;
+    zip_error_init_with_code(&error, error_code);
+    const std::string reason = zip_error_strerror(&error);
+    zip_error_fini(&error);
+    throw Error(path + ": " + not_a_zip(reason));
+  }
+  return archive;
+}
+
+ZipArchive open_zip_bytes(std::span<const std::byte> bytes, const std::string& source_name) {
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
+  ZipArchive archive;
+  if (source != nullptr) {
+    archive.reset(zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error));
+    // On failure the source is still ours to free; on success the archive owns it.
+    if (!archive) zip_source_free(source);
+  }
+  const std::string reason = zip_error_strerror(&error);
+  zip_error_fini(&error);
+  if (!archive) throw Error(source_name + ": " + not_a_zip(reason));
+  return archive;
+}
+
 class ZipReader {
  public:
-  explicit ZipReader(const std::string& source) : source_(source) {
-    int error_code = 0;
-    archive_.reset(zip_open(source.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &error_code));
-    if (!archive_) {
-      zip_error_t error;
-      zip_error_init_with_code(&error, error_code);
-      const std::string reason = zip_error_strerror(&error);
-      zip_error_fini(&error);
-      fail(
-          "is not a readable zip archive (torch.save has written zip archives since PyTorch "
-          "1.6): " +
-          reason);
-    }
-  }
+  ZipReader(ZipArchive archive, const std::string& source)
+      : source_(source), archive_(std::move(archive)) {}
 
   [[noreturn]] void fail(const std::string& what) const { throw Error(source_ + ": " + what); }
 
@@ -100,7 +126,7 @@ class ZipReader {
 
  private:
   const std::string& source_;
-  std::unique_ptr<zip_t, ArchiveCloser> archive_;
+  ZipArchive archive_;
 };
 
 void check_contiguous(const PickledTensor& tensor, const std::string& where) {
@@ -119,10 +145,11 @@ void check_contiguous(const PickledTensor& tensor, const std::string& where) {
   }
 }
 
-}  // namespace
-
-PytorchBinFile::PytorchBinFile(const std::filesystem::path& path) : source_name_(path.string()) {
-  const ZipReader zip(source_name_);
+// Reads the state dict of a torch.save archive: storage records into `storages`, one view per
+// tensor into `tensors`.
+void read_state_dict(const ZipReader& zip, const std::string& source_name,
+                     std::map<std::string, std::vector<std::byte>>& storages,
+                     std::vector<RawTensor>& tensors) {
   const std::string prefix = zip.record_prefix();
   if (zip.contains(prefix + "byteorder")) {
     const std::vector<std::byte> order = zip.read(prefix + "byteorder", 16);
@@ -133,7 +160,7 @@ PytorchBinFile::PytorchBinFile(const std::filesystem::path& path) : source_name_
   }
   const std::vector<std::byte> pickle = zip.read(prefix + "data.pkl", kMaxPickleBytes);
   const std::vector<PickledTensor> pickled =
-      read_state_dict_pickle(pickle, source_name_ + ": " + printable(prefix) + "data.pkl");
+      read_state_dict_pickle(pickle, source_name + ": " + printable(prefix) + "data.pkl");
 
   struct StorageInfo {
     DType dtype;
@@ -141,7 +168,7 @@ PytorchBinFile::PytorchBinFile(const std::filesystem::path& path) : source_name_
   };
   std::map<std::string, StorageInfo> declared;
   for (const PickledTensor& tensor : pickled) {
-    const std::string where = source_name_ + ": tensor " + printable(tensor.name);
+    const std::string where = source_name + ": tensor " + printable(tensor.name);
     const std::string record = prefix + "data/" + tensor.storage_key;
     const std::size_t element_bytes = dtype_size_bytes(tensor.dtype);
     const auto [info, first_use] = declared.try_emplace(
@@ -161,7 +188,7 @@ PytorchBinFile::PytorchBinFile(const std::filesystem::path& path) : source_name_
                     std::to_string(bytes.size()) + " bytes, its storage declares " +
                     std::to_string(storage_bytes));
       }
-      storages_.emplace(tensor.storage_key, std::move(bytes));
+      storages.emplace(tensor.storage_key, std::move(bytes));
     }
     const std::uint64_t count = checked_element_count(tensor.shape, element_bytes, where);
     check_contiguous(tensor, where);
@@ -172,10 +199,23 @@ PytorchBinFile::PytorchBinFile(const std::filesystem::path& path) : source_name_
                   std::to_string(tensor.storage_offset) + " runs past the end of its storage of " +
                   std::to_string(tensor.storage_elements) + " elements");
     }
-    const std::span<const std::byte> storage = storages_.at(tensor.storage_key);
-    tensors_.push_back(RawTensor{tensor.name, tensor.dtype, tensor.shape,
-                                 storage.subspan(offset * element_bytes, count * element_bytes)});
+    const std::span<const std::byte> storage = storages.at(tensor.storage_key);
+    tensors.push_back(RawTensor{tensor.name, tensor.dtype, tensor.shape,
+                                storage.subspan(offset * element_bytes, count * element_bytes)});
   }
+}
+
+}  // namespace
+
+PytorchBinFile::PytorchBinFile(const std::filesystem::path& path) : source_name_(path.string()) {
+  read_state_dict(ZipReader(open_zip_file(source_name_), source_name_), source_name_, storages_,
+                  tensors_);
+}
+
+PytorchBinFile::PytorchBinFile(std::span<const std::byte> archive, std::string source_name)
+    : source_name_(std::move(source_name)) {
+  read_state_dict(ZipReader(open_zip_bytes(archive, source_name_), source_name_), source_name_,
+                  storages_, tensors_);
 }
 
 }  // namespace ufb::io

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <utility>
 
 #include "ufb/error.h"
 #include "ufb/io/safetensors.h"
@@ -192,9 +193,18 @@ class HeaderParser {
 
 }  // namespace
 
+SafetensorsContents parse_safetensors(std::span<const std::byte> image,
+                                      const std::string& source_name) {
+  SafetensorsContents contents;
+  HeaderParser(image, source_name).parse(contents.tensors, contents.metadata);
+  return contents;
+}
+
 SafetensorsFile::SafetensorsFile(const std::filesystem::path& path)
     : source_name_(path.string()), file_(path) {
-  HeaderParser(file_.bytes(), source_name_).parse(tensors_, metadata_);
+  SafetensorsContents contents = parse_safetensors(file_.bytes(), source_name_);
+  tensors_ = std::move(contents.tensors);
+  metadata_ = std::move(contents.metadata);
 }
 
 }  // namespace ufb::io

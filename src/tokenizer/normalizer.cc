@@ -1,14 +1,12 @@
 #include "ufb/tokenizer/normalizer.h"
 
-// GCC 12 with -fsanitize reports -Wmaybe-uninitialized inside libstdc++'s regex compiler.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include <regex>
-#pragma GCC diagnostic pop
-#else
-#include <regex>
-#endif
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <array>
+#include <memory>
+#include <new>
+#include <string>
 #include <utility>
 
 #include "tokenizer/unicode.h"
@@ -152,57 +150,78 @@ class ReplaceString final : public Normalizer {
   std::string content_;
 };
 
-// Matches on code points (wchar_t holds a whole code point on the platforms we build for), so
-// classes such as [^\x00-\x7F] mean characters, not bytes.
+// PCRE2 in UTF mode matches code points, so classes such as [^\x00-\x7F] mean characters, not
+// bytes, and with UCP \s, \w and \d are Unicode's, as in the Oniguruma engine of Hugging Face
+// tokenizers. Unlike libstdc++'s std::regex, which recurses once per character of a match and
+// overflowed the stack on a run of some 25,000 matching characters, PCRE2 backtracks on the
+// heap within limits: a text that exceeds them gets a ufb::Error, never a crash.
 class ReplaceRegex final : public Normalizer {
  public:
   ReplaceRegex(std::string_view pattern, std::string content)
-      : regex_(compile(pattern)), content_(std::move(content)) {}
+      : pattern_(pattern), regex_(compile(pattern)), content_(std::move(content)) {}
 
   void normalize(std::string& text) const override {
-    const std::wstring wide = to_wide(text);
-    std::string out;
-    auto copied = wide.cbegin();
-    bool matched = false;
-    for (std::wsregex_iterator match(wide.begin(), wide.end(), regex_), end; match != end;
-         ++match) {
-      matched = true;
-      append_utf8(out, copied, (*match)[0].first);
-      out.append(content_);
-      copied = (*match)[0].second;
+    const std::unique_ptr<pcre2_match_data, MatchDataFree> match_data(
+        pcre2_match_data_create_from_pattern(regex_.get(), nullptr));
+    if (!match_data) throw std::bad_alloc();
+    std::string out(text.size() + content_.size() + 16, '\0');
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      PCRE2_SIZE out_length = out.size();
+      const int replaced = pcre2_substitute(
+          regex_.get(), as_pcre(text), text.size(), 0,
+          PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_LITERAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH,
+          match_data.get(), nullptr, as_pcre(content_), content_.size(),
+          reinterpret_cast<PCRE2_UCHAR*>(out.data()), &out_length);
+      if (replaced == PCRE2_ERROR_NOMEMORY && attempt == 0) {
+        out.resize(out_length);  // the length the whole result needs
+        continue;
+      }
+      if (replaced < 0) {
+        throw Error("regex \"" + pattern_ + "\" cannot be matched against the text (" +
+                    error_message(replaced) + ")");
+      }
+      if (replaced == 0) return;
+      out.resize(out_length);
+      text = std::move(out);
+      return;
     }
-    if (!matched) return;
-    append_utf8(out, copied, wide.cend());
-    text = std::move(out);
   }
 
  private:
-  static_assert(sizeof(wchar_t) == sizeof(char32_t), "wchar_t must hold a whole code point");
+  struct CodeFree {
+    void operator()(pcre2_code* code) const { pcre2_code_free(code); }
+  };
+  struct MatchDataFree {
+    void operator()(pcre2_match_data* data) const { pcre2_match_data_free(data); }
+  };
 
-  static std::wstring to_wide(std::string_view text) {
-    std::wstring wide;
-    wide.reserve(text.size());
-    size_t pos = 0;
-    while (pos < text.size())
-      wide.push_back(static_cast<wchar_t>(unicode::next_code_point(text, pos)));
-    return wide;
+  static PCRE2_SPTR as_pcre(std::string_view text) {
+    return reinterpret_cast<PCRE2_SPTR>(text.data());
   }
 
-  static std::wregex compile(std::string_view pattern) {
-    try {
-      return std::wregex(to_wide(pattern), std::regex_constants::ECMAScript);
-    } catch (const std::regex_error& error) {
-      throw Error("regex \"" + std::string(pattern) +
-                  "\" does not compile as an ECMAScript regex (" + error.what() + ")");
+  static std::string error_message(int code) {
+    std::array<PCRE2_UCHAR, 256> buffer{};
+    const int length = pcre2_get_error_message(code, buffer.data(), buffer.size());
+    return length < 0 ? "error " + std::to_string(code)
+                      : std::string(reinterpret_cast<const char*>(buffer.data()),
+                                    static_cast<std::size_t>(length));
+  }
+
+  static std::unique_ptr<pcre2_code, CodeFree> compile(std::string_view pattern) {
+    int error_code = 0;
+    PCRE2_SIZE error_offset = 0;
+    std::unique_ptr<pcre2_code, CodeFree> code(pcre2_compile(as_pcre(pattern), pattern.size(),
+                                                             PCRE2_UTF | PCRE2_UCP, &error_code,
+                                                             &error_offset, nullptr));
+    if (!code) {
+      throw Error("regex \"" + std::string(pattern) + "\" does not compile (" +
+                  error_message(error_code) + " at offset " + std::to_string(error_offset) + ")");
     }
+    return code;
   }
 
-  static void append_utf8(std::string& out, std::wstring::const_iterator begin,
-                          std::wstring::const_iterator end) {
-    for (; begin != end; ++begin) unicode::append_utf8(out, static_cast<char32_t>(*begin));
-  }
-
-  std::wregex regex_;
+  std::string pattern_;
+  std::unique_ptr<pcre2_code, CodeFree> regex_;
   std::string content_;
 };
 

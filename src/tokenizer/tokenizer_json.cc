@@ -192,7 +192,7 @@ TokenizerParts parse_tokenizer_json(std::string_view text, std::string_view sour
   json root;
   try {
     root = json::parse(text);
-  } catch (const json::parse_error& error) {
+  } catch (const json::exception& error) {  // parse_error, and out_of_range for 1e400
     throw Error(std::string(source) + ": invalid JSON (" + error.what() + ")");
   }
   const Where top(source, "");

@@ -5,6 +5,7 @@
 #include <zip.h>
 
 #include <atomic>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -96,6 +97,20 @@ void write_zip(const std::filesystem::path& path, const ZipRecords& records, boo
                              compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0);
   }
   if (zip_close(archive) != 0) throw std::runtime_error("test cannot write zip " + path.string());
+}
+
+void expect_same_tensors(const std::vector<RawTensor>& actual,
+                         const std::vector<RawTensor>& expected) {
+  ASSERT_EQ(actual.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const RawTensor& tensor = actual[i];
+    EXPECT_EQ(tensor.name, expected[i].name);
+    EXPECT_EQ(tensor.dtype, expected[i].dtype) << tensor.name;
+    EXPECT_EQ(tensor.shape, expected[i].shape) << tensor.name;
+    ASSERT_EQ(tensor.bytes.size(), expected[i].bytes.size()) << tensor.name;
+    EXPECT_EQ(std::memcmp(tensor.bytes.data(), expected[i].bytes.data(), tensor.bytes.size()), 0)
+        << tensor.name;
+  }
 }
 
 }  // namespace ufb::io::testing

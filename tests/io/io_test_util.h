@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "ufb/io/raw_tensor.h"
+
 namespace ufb::io::testing {
 
 // tests/data/io/<relative>
@@ -34,6 +36,11 @@ class TempDir {
 // The message of the ufb::Error that `action` throws; a test failure (and "") if it throws
 // nothing or something else.
 std::string error_message(const std::function<void()>& action);
+
+// Gtest assertions that `actual` lists the tensors of `expected` in the same order, each with the
+// same name, dtype, shape and bytes.
+void expect_same_tensors(const std::vector<RawTensor>& actual,
+                         const std::vector<RawTensor>& expected);
 
 // A zip archive's records, name to bytes, in archive order.
 using ZipRecords = std::vector<std::pair<std::string, std::vector<std::byte>>>;

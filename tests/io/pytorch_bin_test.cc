@@ -36,6 +36,21 @@ TEST(PytorchBin, MatchesSafetensorsForStorageViews) {
   EXPECT_EQ(bin.find("rows")->bytes.data(), bin.find("base")->bytes.data() + 3 * 4);
 }
 
+TEST(PytorchBin, ReadsAnArchiveHeldInMemory) {
+  const PytorchBinFile from_file(fixture("views/views.bin"));
+  std::vector<std::byte> bytes = testing::read_bytes(fixture("views/views.bin"));
+  const PytorchBinFile from_memory(bytes, "views.bin");
+  bytes.assign(bytes.size(), std::byte{0});  // the tensors were copied out
+  EXPECT_EQ(from_memory.source_name(), "views.bin");
+  testing::expect_same_tensors(from_memory.tensors(), from_file.tensors());
+  const std::vector<std::byte> not_a_zip = testing::to_bytes("\x80\x02}.");
+  EXPECT_EQ(error_message([&] { PytorchBinFile file(not_a_zip, "in-memory.bin"); }),
+            "in-memory.bin: is not a readable zip archive (torch.save has written zip archives "
+            "since PyTorch 1.6): Not a zip archive");
+  EXPECT_EQ(error_message([] { PytorchBinFile file(std::span<const std::byte>(), "empty.bin"); }),
+            "empty.bin: has no <folder>/data.pkl record, so it is not a torch.save archive");
+}
+
 class PytorchBinErrors : public ::testing::Test {
  protected:
   std::string error_for(const ZipRecords& records, bool compress = false) {

@@ -74,6 +74,21 @@ TEST(Safetensors, ReadsFixture) {
   EXPECT_EQ(file.find("decoder.weight"), nullptr);
 }
 
+TEST(Safetensors, ParsesAnImageHeldInMemory) {
+  const std::vector<std::byte> bytes = testing::read_bytes(fixture("fff_mlm/model.safetensors"));
+  const SafetensorsFile file(fixture("fff_mlm/model.safetensors"));
+  const SafetensorsContents contents = parse_safetensors(bytes, "in-memory");
+  EXPECT_EQ(contents.metadata, file.metadata());
+  testing::expect_same_tensors(contents.tensors, file.tensors());
+  for (const RawTensor& tensor : contents.tensors) {  // views into the image, not copies
+    EXPECT_GE(tensor.bytes.data(), bytes.data()) << tensor.name;
+    EXPECT_LE(tensor.bytes.data() + tensor.bytes.size(), bytes.data() + bytes.size())
+        << tensor.name;
+  }
+  EXPECT_EQ(error_message([&] { parse_safetensors(std::span(bytes).first(7), "in-memory"); }),
+            "in-memory: file is 7 bytes, too short for the 8-byte header length");
+}
+
 TEST_F(SafetensorsErrors, TruncatedAtSeveralPoints) {
   const std::vector<std::byte> good = testing::read_bytes(fixture("fff_mlm/model.safetensors"));
   std::uint64_t header_bytes = 0;

@@ -38,8 +38,31 @@ TEST(NormalizerTest, ReplaceRegexMatchesCodePoints) {
 }
 
 TEST(NormalizerTest, ReplaceRegexRejectsABadPattern) {
-  EXPECT_ERROR_CONTAINS(make_replace_regex("(unclosed", ""),
-                        "regex \"(unclosed\" does not compile");
+  EXPECT_EQ(error_of([] { make_replace_regex("(unclosed", ""); }),
+            "regex \"(unclosed\" does not compile (missing closing parenthesis at offset 9)");
+}
+
+TEST(NormalizerTest, ReplaceRegexTakesTheContentLiterally) {
+  EXPECT_EQ(normalized(*make_replace_regex("b+", "$0\\1"), "abbc"), "a$0\\1c");
+  EXPECT_EQ(normalized(*make_replace_regex("x*", "-"), "axxb"), "-a--b-");
+  EXPECT_EQ(normalized(*make_replace_regex("a|ab", "_"), "abab"), "_b_b");  // leftmost-first
+}
+
+// std::regex recursed once per matched character and crashed (stack overflow) on these, which
+// a single long request could trigger. Each run is one match of 300,000 code points.
+TEST(NormalizerTest, ReplaceRegexHandlesVeryLongMatches) {
+  std::string cjk;
+  for (int i = 0; i < 300'000; ++i) cjk += "\u4e2d";
+  EXPECT_EQ(normalized(*make_replace_regex(R"([^\x00-\x7F]+)", "?"), "a" + cjk + "b"), "a?b");
+  EXPECT_EQ(normalized(*make_replace_regex(" {2,}", " "), "a" + std::string(300'000, ' ') + "b"),
+            "a b");
+}
+
+TEST(NormalizerTest, ReplaceRegexReportsCatastrophicBacktracking) {
+  EXPECT_EQ(error_of([] {
+              normalized(*make_replace_regex("(a+)+$", ""), std::string(40, 'a') + "!");
+            }),
+            "regex \"(a+)+$\" cannot be matched against the text (match limit exceeded)");
 }
 
 TEST(NormalizerTest, PrependLeavesAnEmptyTextEmpty) {

@@ -67,6 +67,14 @@ TEST(TokenizerJsonTest, RejectsMalformedJson) {
                         "list.json: top level: is a array (expected a tokenizer object)");
 }
 
+// Found by fuzz/tokenizer_json_fuzzer: the JSON parser reports a number too large for a double
+// as out_of_range, not as a parse error, and that escaped as a foreign exception.
+TEST(TokenizerJsonTest, RejectsANumberTooLargeForADouble) {
+  EXPECT_EQ(error_of([] { Tokenizer::from_json(R"({"added_tokens": [{"id": 1e4003}]})", "t"); }),
+            "t: invalid JSON ([json.exception.out_of_range.406] number overflow parsing "
+            "'1e4003')");
+}
+
 TEST(TokenizerJsonTest, NamesAnUnknownNormalizerType) {
   json object = small_tokenizer();
   object["normalizer"] = json::parse(

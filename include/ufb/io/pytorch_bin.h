@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,9 @@ class PytorchBinFile final : public TensorArchive {
  public:
   // Throws ufb::Error naming the path and the first problem found.
   explicit PytorchBinFile(const std::filesystem::path& path);
+  // The same archive held in memory; `source_name` names it in error messages. The tensors are
+  // copied out, so `archive` need not outlive the object.
+  PytorchBinFile(std::span<const std::byte> archive, std::string source_name);
 
   const std::string& source_name() const override { return source_name_; }
   // In the order of the state dict.

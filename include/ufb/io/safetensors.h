@@ -11,6 +11,17 @@
 
 namespace ufb::io {
 
+// The tensors and metadata of a safetensors image.
+struct SafetensorsContents {
+  std::vector<RawTensor> tensors;  // in the order of their data in the image
+  std::map<std::string, std::string> metadata;
+};
+
+// Validates a whole safetensors image held in memory, as SafetensorsFile validates a file; the
+// tensors' bytes point into `image`. Throws ufb::Error naming `source_name` and the first problem.
+SafetensorsContents parse_safetensors(std::span<const std::byte> image,
+                                      const std::string& source_name);
+
 // A memory-mapped .safetensors file, validated completely on open: the 8-byte header length
 // against the file size, the JSON header (no duplicate names), every tensor's dtype, shape and
 // data_offsets (inside the data section, matching shape × dtype size, no overflow), and that the

@@ -36,8 +36,9 @@ std::unique_ptr<Normalizer> make_strip_accents();
 std::unique_ptr<Normalizer> make_strip(bool left, bool right);
 // Replaces every non-overlapping occurrence of `pattern`, left to right.
 std::unique_ptr<Normalizer> make_replace_string(std::string pattern, std::string content);
-// Replaces every match of the ECMAScript regular expression `pattern`, matched on code points.
-// Throws ufb::Error when the pattern does not compile.
+// Replaces every match of the Perl-compatible regular expression `pattern` (PCRE2, matched on
+// code points, Unicode classes) by `content` taken literally. Throws ufb::Error when the pattern
+// does not compile, and from normalize() when a text exceeds the matcher's backtracking limits.
 std::unique_ptr<Normalizer> make_replace_regex(std::string_view pattern, std::string content);
 // Puts `prefix` in front of a non-empty text.
 std::unique_ptr<Normalizer> make_prepend(std::string prefix);
