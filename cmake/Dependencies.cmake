@@ -35,3 +35,7 @@ find_library(UFB_LIBZIP_LIBRARY NAMES zip REQUIRED)
 add_library(ufb_libzip INTERFACE)
 target_link_libraries(ufb_libzip INTERFACE ${UFB_LIBZIP_LIBRARY})
 target_include_directories(ufb_libzip INTERFACE ${UFB_LIBZIP_INCLUDE_DIR})
+
+# cpp-httplib for `ufb serve`: Debian ships it compiled, with a pkg-config file whose flags
+# (OpenSSL, zlib, Brotli support) must match the library's build.
+pkg_check_modules(CPP_HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

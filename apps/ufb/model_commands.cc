@@ -1,25 +1,18 @@
 #include "model_commands.h"
 
-#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "model_session.h"
+#include "unit_length.h"
 #include "ufb/error.h"
 
 namespace ufb::cli {
 namespace {
 
 using nlohmann::json;
-
-// The model's vocabulary may be larger than the tokenizer's (padded for speed): such ids have
-// no text.
-std::string token_text(const tokenizer::Tokenizer& tokenizer, int32_t id) {
-  const std::string_view text = tokenizer.id_to_token(id);
-  return text.empty() ? "[id " + std::to_string(id) + "]" : std::string(text);
-}
 
 void fill_mask(const ModelFlags& flags, int64_t top_k) {
   const ModelSession session(flags);
@@ -53,12 +46,6 @@ void fill_mask(const ModelFlags& flags, int64_t top_k) {
   });
 }
 
-model::EmbeddingPooling parse_pooling(const std::string& name) {
-  if (name == "mean") return model::EmbeddingPooling::mean;
-  if (name == "first") return model::EmbeddingPooling::first;
-  return model::EmbeddingPooling::pooler;
-}
-
 void embed(const ModelFlags& flags, const std::string& pooling, bool normalize) {
   const ModelSession session(flags);
   const std::vector<TextInput> inputs = read_text_inputs(flags.texts, flags.file, true);
@@ -66,12 +53,7 @@ void embed(const ModelFlags& flags, const std::string& pooling, bool normalize) 
     model::Embeddings embeddings = session.model().embed(batch, parse_pooling(pooling));
     for (int64_t b = 0; b < embeddings.batch; ++b) {
       const std::span<float> vector(embeddings.values.data() + b * embeddings.width, embeddings.width);
-      if (normalize) {
-        double norm = 0;
-        for (float v : vector) norm += double{v} * v;
-        const float scale = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
-        for (float& v : vector) v *= scale;
-      }
+      if (normalize) normalize_to_unit_length(vector);
       if (flags.json) {
         std::cout << json{{"input", first + b}, {"embedding", vector}}.dump() << "\n";
       } else {
