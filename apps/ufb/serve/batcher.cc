@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ufb/error.h"
+#include "ufb/threads.h"
 
 namespace ufb::serve {
 
@@ -43,6 +44,7 @@ void Batcher::stop() {
 }
 
 void Batcher::batch_loop() {
+  set_num_threads(options_.model_threads);
   for (;;) {
     std::vector<QueuedInput> batch;
     {

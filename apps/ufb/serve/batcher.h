@@ -38,6 +38,9 @@ struct BatcherOptions {
   // their own length, which makes every answer equal to classifying the input alone.
   bool classify_depends_on_padding = false;
   int32_t mask_token_id = -1;
+  // OpenMP threads of each model call (0 = all cores). OpenMP keeps the count per calling
+  // thread, so the batcher thread sets it for itself.
+  int model_threads = 0;
 };
 
 struct BatchStats {

@@ -129,6 +129,7 @@ void serve(const ServeFlags& flags) {
       session.model().checkpoint().head() == io::ModelHead::kClassification &&
       session.model().config().classification_head.pooler == io::Pooler::kAverage;
   batcher_options.mask_token_id = session.tokenizer().mask_token_id().value_or(-1);
+  batcher_options.model_threads = flags.threads;
   serve::Batcher batcher(session.model(), batcher_options,
                          [&metrics](const serve::BatchStats& batch) { metrics.record_batch(batch); });
 
@@ -151,12 +152,10 @@ void serve(const ServeFlags& flags) {
     int signal_number = 0;
     sigwait(&signals, &signal_number);
     if (signal_number == SIGUSR1) return;
-    std::cout << "ufb serve: shutting down: finishing requests in flight" << std::endl;
     // stop() only takes effect once the listener runs; a signal may come just before it does.
-    while (!listener_done) {
-      server.stop();
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    while (!server.is_running() && !listener_done) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    server.stop();
+    std::cout << "ufb serve: shutting down: finishing requests in flight" << std::endl;
   });
   const bool listened = server.listen_after_bind();  // returns once stopped and every connection is done
   listener_done = true;
