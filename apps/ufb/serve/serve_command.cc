@@ -139,6 +139,9 @@ void serve(const ServeFlags& flags) {
   const size_t connection_threads = settings.max_concurrent_requests + 8;
   server.new_task_queue = [connection_threads] { return new httplib::ThreadPool(connection_threads); };
   server.set_payload_max_length(settings.payload_limit_bytes);
+  // The library writes headers and body separately: without TCP_NODELAY, Nagle's algorithm
+  // holds the body until the client's delayed ACK, about 40 ms per answer.
+  server.set_tcp_nodelay(true);
   const serve::ServerState state{session.model(), encoder, batcher, metrics, admission, settings,
                                  serve::BodyLimits{settings.max_client_batch_size}};
   serve::install_routes(server, state);
