@@ -6,25 +6,19 @@
 namespace ufb::serve_test {
 namespace {
 
-class ErrorsTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    server_ = start_server(kClassifier, {"--payload-limit", "100000", "--max-client-batch-size", "4"}).release();
-    keyed_server_ = start_server(kMaskedLm, {"--api-key", "s3cret"}).release();
+class ErrorsTest : public SharedServersTest<ErrorsTest> {
+ public:
+  static std::vector<std::unique_ptr<ServerProcess>> start_servers() {
+    std::vector<std::unique_ptr<ServerProcess>> servers;
+    servers.push_back(start_server(kClassifier, {"--payload-limit", "100000", "--max-client-batch-size", "4"}));
+    servers.push_back(start_server(kMaskedLm, {"--api-key", "s3cret"}));
+    return servers;
   }
-  static void TearDownTestSuite() {
-    delete server_;
-    delete keyed_server_;
-  }
-  static int port() { return server_->port(); }
-  static int keyed_port() { return keyed_server_->port(); }
 
- private:
-  static ServerProcess* server_;
-  static ServerProcess* keyed_server_;
+ protected:
+  static int port() { return SharedServersTest::port(0); }
+  static int keyed_port() { return SharedServersTest::port(1); }
 };
-ServerProcess* ErrorsTest::server_ = nullptr;
-ServerProcess* ErrorsTest::keyed_server_ = nullptr;
 
 TEST_F(ErrorsTest, MalformedJsonIs422) {
   expect_error(post(port(), "/embed", R"({"inputs": "paris")"), 422, "Validation", "malformed JSON: parse error at line 1");

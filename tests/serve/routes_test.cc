@@ -12,25 +12,19 @@ namespace {
 
 using nlohmann::json;
 
-class RoutesTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    classifier_ = start_server(kClassifier).release();
-    masked_lm_ = start_server(kMaskedLm).release();
+class RoutesTest : public SharedServersTest<RoutesTest> {
+ public:
+  static std::vector<std::unique_ptr<ServerProcess>> start_servers() {
+    std::vector<std::unique_ptr<ServerProcess>> servers;
+    servers.push_back(start_server(kClassifier));
+    servers.push_back(start_server(kMaskedLm));
+    return servers;
   }
-  static void TearDownTestSuite() {
-    delete classifier_;
-    delete masked_lm_;
-  }
-  static int classifier_port() { return classifier_->port(); }
-  static int masked_lm_port() { return masked_lm_->port(); }
 
- private:
-  static ServerProcess* classifier_;
-  static ServerProcess* masked_lm_;
+ protected:
+  static int classifier_port() { return port(0); }
+  static int masked_lm_port() { return port(1); }
 };
-ServerProcess* RoutesTest::classifier_ = nullptr;
-ServerProcess* RoutesTest::masked_lm_ = nullptr;
 
 // TEI's /predict answer for one input: every label with its score, best first.
 json expected_label_scores(const json& cli_answer, const char* field) {

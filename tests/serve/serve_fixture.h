@@ -22,6 +22,19 @@ inline constexpr const char* kMaskedLm = "fff_mlm";
 // tests cheap on small machines and lets ThreadSanitizer see all the server's threads.
 std::unique_ptr<ServerProcess> start_server(const std::string& model, const std::vector<std::string>& extra = {});
 
+// A suite whose servers start once for all its tests: `Suite::start_servers()` returns them,
+// `port(i)` is the i-th one's.
+template <typename Suite>
+class SharedServersTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { servers_ = Suite::start_servers(); }
+  static void TearDownTestSuite() { servers_.clear(); }
+  static int port(size_t server) { return servers_.at(server)->port(); }
+
+ private:
+  static inline std::vector<std::unique_ptr<ServerProcess>> servers_;
+};
+
 // The JSON body of an answer (a failed expectation and null if it is not JSON).
 nlohmann::json body_json(const HttpResponse& response);
 
