@@ -15,6 +15,7 @@
 #include "../model_session.h"
 #include "http_routes.h"
 #include "ufb/error.h"
+#include "ufb/io/config.h"
 
 namespace ufb::cli {
 namespace {
@@ -110,6 +111,11 @@ void serve(const ServeFlags& flags) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not end the server
 
+  const int64_t model_limit = io::read_model_config(std::filesystem::path(flags.model_dir) / "config.json").embedding.max_seq_length;
+  if (flags.max_input_length > model_limit) {
+    throw Error("--max-input-length " + std::to_string(flags.max_input_length) + " exceeds the model's max_seq_length " +
+                std::to_string(model_limit));
+  }
   ModelFlags model_flags;
   model_flags.model_dir = flags.model_dir;
   model_flags.tokenizer_path = flags.tokenizer_path;
