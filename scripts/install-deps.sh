@@ -9,6 +9,7 @@ packages=(
   libhwy-dev               # Google Highway: SIMD with run-time dispatch
   libutf8proc-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libzip-dev
   libgtest-dev libgmock-dev
+  wrk                      # load benchmark of `ufb serve` (tools/serve_load.sh)
 )
 
 sudo=""
