@@ -34,6 +34,15 @@ struct KernelBenchOptions {
   double max_call_seconds = 4.0;  // skip a case whose one call is predicted to take longer
   bool paper_method = false;
   unsigned seed = 1;
+
+  // "cpu" or "cuda" (docs/cuda.md). On "cuda" the threads, fff_impls and dense_impls above are
+  // not used: the CUDA variants are named below (empty: all of them); FFF and dense run with f32
+  // weights and, unless native_bf16 is off, with bf16 weights too.
+  std::string device = "cpu";
+  std::vector<std::string> cuda_fff_impls;
+  std::vector<std::string> cuda_dense_impls;
+  int64_t cuda_naive_dense_max_batch = 1024;  // the naive dense kernel is slow beyond this
+  int64_t cuda_check_tokens = 64;             // per call, compared with the CPU reference
 };
 
 struct KernelResult {
@@ -49,20 +58,49 @@ struct KernelResult {
   bool identical_inputs = false;  // the paper's method: every token takes the same path
   double flops_per_token = 0;
   TimingStats timing;  // per call of `batch` tokens
+  std::string device = "cpu";  // "cuda": `threads` is meaningless
 
   double us_per_token(double seconds_per_call) const { return seconds_per_call * 1e6 / batch; }
   double median_us_per_token() const { return us_per_token(timing.median_seconds); }
   double gflops() const { return flops_per_token / (median_us_per_token() * 1e3); }
 };
 
+// What a --device cuda run measured besides the kernels (bench/cuda/device_probes.h).
+struct GpuProbes {
+  double hbm_read_bytes_per_second = 0;  // streaming reads of a buffer far larger than L2
+  double hbm_copy_bytes_per_second = 0;  // bytes read plus bytes written copying such a buffer
+  double l2_read_bytes_per_second = 0;   // the same reads of an L2-resident buffer, all SMs
+  double l2_latency_seconds = 0;         // one dependent load that hits L2 (pointer chase)
+  double graph_kernel_seconds = 0;       // an empty kernel launched from a CUDA graph
+  double stream_kernel_seconds = 0;      // an empty kernel launched on a stream, host cost included
+};
+
+struct GpuDescription {
+  std::string name;
+  int compute_capability = 0;
+  int multiprocessors = 0;
+  int64_t l2_cache_bytes = 0;
+  int64_t memory_bytes = 0;
+  std::string driver;       // NVIDIA kernel module version
+  std::string cuda_driver;  // newest CUDA version the driver supports
+  std::string cuda_runtime;  // the CUDA runtime ufb was built with
+  std::string timing_method;
+  GpuProbes probes;
+};
+
 struct KernelBenchReport {
   SystemInfo machine;
+  std::optional<GpuDescription> gpu;  // set by a --device cuda run
   std::vector<int> thread_counts;
   std::vector<KernelResult> results;
   std::vector<std::string> notes;  // distinct leaves reached, skipped and failed cases
 };
 
-// Progress goes to `progress`, one line per case.
+// Progress goes to `progress`, one line per case. With device "cuda", throws ufb::Error when
+// this build has no CUDA backend or no CUDA GPU is usable.
 KernelBenchReport run_kernel_bench(const KernelBenchOptions& options, std::ostream& progress);
+
+// The --device cuda run (bench/cuda/cuda_kernel_bench.cc), built only with the CUDA backend.
+KernelBenchReport run_cuda_kernel_bench(const KernelBenchOptions& options, std::ostream& progress);
 
 }  // namespace ufb::bench

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 #include <vector>
 
 namespace ufb::bench {
@@ -14,6 +15,14 @@ double seconds_since(Clock::time_point start) {
 }
 
 }  // namespace
+
+TimingStats summarize_samples(std::vector<double> per_call_seconds) {
+  std::sort(per_call_seconds.begin(), per_call_seconds.end());
+  const size_t n = per_call_seconds.size();
+  const double median =
+      n % 2 ? per_call_seconds[n / 2] : 0.5 * (per_call_seconds[n / 2 - 1] + per_call_seconds[n / 2]);
+  return {median, per_call_seconds.front(), per_call_seconds.back(), static_cast<int>(n)};
+}
 
 TimingStats time_calls(const std::function<void(int64_t)>& call, double min_total_seconds,
                        int min_repeats) {
@@ -34,10 +43,7 @@ TimingStats time_calls(const std::function<void(int64_t)>& call, double min_tota
     total += elapsed;
     per_call.push_back(elapsed / static_cast<double>(calls_per_repeat));
   }
-  std::sort(per_call.begin(), per_call.end());
-  const size_t n = per_call.size();
-  const double median = n % 2 ? per_call[n / 2] : 0.5 * (per_call[n / 2 - 1] + per_call[n / 2]);
-  return {median, per_call.front(), per_call.back(), static_cast<int>(n)};
+  return summarize_samples(std::move(per_call));
 }
 
 }  // namespace ufb::bench

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 namespace ufb::bench {
 
@@ -11,6 +12,9 @@ struct TimingStats {
   double max_seconds = 0;
   int repeats = 0;
 };
+
+// Median, min and max of per-call samples (not empty), and their count.
+TimingStats summarize_samples(std::vector<double> per_call_seconds);
 
 // Times `call(i)` (i = 0, 1, ... so a caller can rotate inputs). After a warm-up, calls are
 // grouped into repeats of at least ~1 ms, so that clock overhead never dominates; repeats go on

@@ -10,6 +10,7 @@ packages=(
   libutf8proc-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libzip-dev
   libgtest-dev libgmock-dev
   wrk                      # load benchmark of `ufb serve` (tools/serve_load.sh)
+  libopenmpi-dev openmpi-bin  # data-parallel training and sharded inference over MPI
 )
 
 sudo=""

@@ -20,6 +20,7 @@ import json
 import math
 import pathlib
 
+import numpy
 import torch
 from safetensors.torch import load_file, save_file
 
@@ -42,6 +43,8 @@ class CrammedBertReference(torch.nn.Module):
         self.arch = arch
         self.weights = {name: tensor.to(torch.float64) for name, tensor in state_dict.items()}
         self.min_routing_logit = math.inf
+        # What `ufb dump` writes, recorded on the way (MODEL.md §2 names).
+        self.trace = {"layer_hidden": [], "fff_nodes": [], "fff_logits": []}
 
     def w(self, name):
         return self.weights[name]
@@ -91,15 +94,22 @@ class CrammedBertReference(torch.nn.Module):
         b_in = self.w(prefix + "linear_in.bias")
         w_out = self.w(prefix + "linear_out.weight")
         tokens = x.reshape(-1, x.shape[-1])
+        trees = self.arch["intermed_size"]
         y = torch.zeros_like(tokens)
-        for tree in range(self.arch["intermed_size"]):
+        path_nodes = torch.zeros(tokens.shape[0], trees, depth + 1, dtype=torch.int32)
+        path_logits = torch.zeros(tokens.shape[0], trees, depth + 1, dtype=torch.float64)
+        for tree in range(trees):
             node = torch.zeros(tokens.shape[0], dtype=torch.long)
             for level in range(depth + 1):
                 neuron = tree * nodes + node
                 logit = (tokens * w_in[neuron]).sum(-1) + b_in[neuron]
                 y += gelu(logit)[:, None] * w_out[:, neuron].T
                 self.min_routing_logit = min(self.min_routing_logit, logit.abs().min().item())
+                path_nodes[:, tree, level] = node.to(torch.int32)
+                path_logits[:, tree, level] = logit
                 node = torch.where(logit > 0, 2 * node + 2, 2 * node + 1)
+        self.trace["fff_nodes"].append(path_nodes.view(*x.shape[:2], trees, depth + 1))
+        self.trace["fff_logits"].append(path_logits.view(*x.shape[:2], trees, depth + 1))
         return y.view_as(x)
 
     def feedforward(self, x, prefix):
@@ -110,10 +120,12 @@ class CrammedBertReference(torch.nn.Module):
     def forward(self, ids, mask):
         """Final hidden states [B, S, H] of a padded batch with its 0/1 mask."""
         x = self.embed(ids)
+        self.trace["embeddings"] = x
         for i in range(self.arch["num_transformer_layers"]):
             prefix = f"encoder.layers.{i}."
             x = x + self.attention(self.layer_norm(x, prefix + "norm1"), mask, prefix + "attn.")
             x = x + self.feedforward(self.layer_norm(x, prefix + "norm2"), prefix)
+            self.trace["layer_hidden"].append(x)
         if self.arch["final_norm"]:
             x = self.layer_norm(x, "encoder.final_norm")
         return x
@@ -202,15 +214,26 @@ def goldens(arch, state_dict, ids, lengths):
     mask = (torch.arange(ids.shape[1])[None, :] < lengths[:, None].long()).to(torch.float64)
     hidden = model(ids.long(), mask)
     out = {"input_ids": ids, "lengths": lengths, "hidden": hidden}
+    dump = {"embeddings": model.trace["embeddings"], "layer_hidden": torch.stack(model.trace["layer_hidden"]),
+            "hidden": hidden}
     if "decoder.weight" in state_dict:
         # A few real positions of different sequences, in no particular order.
         positions = [(0, 0), (2, lengths[2].item() - 1), (1, 3), (0, lengths[0].item() - 1)]
         out["mlm_positions"] = torch.tensor(positions, dtype=torch.int32)
         out["mlm_logits"] = model.mlm_logits(torch.stack([hidden[b, p] for b, p in positions]))
+        dump["mlm_logits"] = model.mlm_logits(hidden)
     else:
         features = model.pooler_features(hidden)
         out["pooler_features"] = features
         out["cls_logits"] = model.classify(features)
+        dump["cls_logits"] = out["cls_logits"]
+    if model.trace["fff_nodes"]:
+        nodes = torch.stack(model.trace["fff_nodes"])
+        depth = arch["intermed_depth"]
+        dump["fff_nodes"] = nodes
+        dump["fff_leaves"] = nodes[..., -1] - (2 ** depth - 1)
+        dump["fff_logits"] = torch.stack(model.trace["fff_logits"])
+    out.update({"dump." + name: value for name, value in dump.items()})
     out = {k: (v.to(torch.float32) if v.is_floating_point() else v).contiguous() for k, v in out.items()}
     return out, model.min_routing_logit
 
@@ -250,6 +273,10 @@ def write_model(directory, arch, num_labels, lengths, seed):
     (directory / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     save_file(state_dict, directory / "model.safetensors")
     save_file(expected, directory / "goldens.safetensors")
+    # The same batch as `ufb dump` takes it: int64 ids and a 0/1 mask, as NumPy files.
+    mask = torch.arange(ids.shape[1])[None, :] < lengths_tensor[:, None].long()
+    numpy.save(directory / "input_ids.npy", ids.numpy().astype(numpy.int64))
+    numpy.save(directory / "attention_mask.npy", mask.numpy().astype(numpy.int64))
     print(f"{directory.name}: min |FFF logit| {margin:.3g}")
 
 

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "bench_model_command.h"
 #include "kernel_bench.h"
 #include "kernel_report.h"
 #include "ufb/error.h"
@@ -27,6 +28,15 @@ void apply_quick(bench::KernelBenchOptions& options) {
   options.max_call_seconds = 1.5;
 }
 
+// On --device cuda, --fff-impls and --dense-impls name CUDA variants (all when not given) and
+// the batches go up to 65536 unless given.
+void apply_cuda_defaults(BenchKernelsFlags& flags, const CLI::App& command) {
+  bench::KernelBenchOptions& options = flags.options;
+  if (command.count("--fff-impls")) options.cuda_fff_impls = flags.fff_impls;
+  if (command.count("--dense-impls")) options.cuda_dense_impls = flags.dense_impls;
+  if (!command.count("--batches") && !flags.quick) options.batches = {1, 16, 128, 1024, 16384, 65536};
+}
+
 void run_bench_kernels(BenchKernelsFlags& flags, const CLI::App& command) {
   bench::KernelBenchOptions& options = flags.options;
   if (flags.quick) {
@@ -37,10 +47,14 @@ void run_bench_kernels(BenchKernelsFlags& flags, const CLI::App& command) {
     if (command.count("--threads")) options.threads = explicit_options.threads;
     if (command.count("--dense-widths")) options.dense_widths = explicit_options.dense_widths;
   }
-  options.fff_impls.clear();
-  for (const std::string& name : flags.fff_impls) options.fff_impls.push_back(ops::parse_fff_impl(name));
-  options.dense_impls.clear();
-  for (const std::string& name : flags.dense_impls) options.dense_impls.push_back(ops::parse_dense_ff_impl(name));
+  if (options.device == "cuda") {
+    apply_cuda_defaults(flags, command);
+  } else {
+    options.fff_impls.clear();
+    for (const std::string& name : flags.fff_impls) options.fff_impls.push_back(ops::parse_fff_impl(name));
+    options.dense_impls.clear();
+    for (const std::string& name : flags.dense_impls) options.dense_impls.push_back(ops::parse_dense_ff_impl(name));
+  }
 
   const bench::KernelBenchReport report = bench::run_kernel_bench(options, std::cerr);
   std::cout << "\n";
@@ -84,7 +98,15 @@ void add_bench_command(CLI::App& app) {
   kernels->add_option("--seed", o.seed, "Random seed")->capture_default_str();
   kernels->add_flag("--quick", flags->quick, "Short run: batches 1,128,4096, 1 thread, width 4095");
   kernels->add_option("--json", flags->json_path, "Also write the results as JSON to this file");
+  kernels->add_option("--device", o.device,
+                      "cpu, or cuda: the CUDA variants (--fff-impls/--dense-impls then name CUDA ones, default all; "
+                      "batches default to 1..65536; see docs/cuda.md)")
+      ->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));
+  kernels->add_option("--cuda-naive-dense-max-batch", o.cuda_naive_dense_max_batch,
+                      "--device cuda: largest batch for the slow naive dense kernel")->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
   kernels->callback([flags, kernels] { run_bench_kernels(*flags, *kernels); });
+  add_bench_model_command(*bench);
 }
 
 }  // namespace ufb::cli

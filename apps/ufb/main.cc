@@ -4,9 +4,11 @@
 #include <iostream>
 
 #include "bench_command.h"
+#include "dump_command.h"
 #include "model_commands.h"
 #include "serve/serve_command.h"
 #include "tokenize_command.h"
+#include "ufb/distributed/communicator.h"
 #include "ufb/error.h"
 #include "ufb/system_info.h"
 
@@ -20,24 +22,36 @@ void print_version() {
 
 }  // namespace
 
+// After an error on one rank of an MPI job the others would wait forever: end them all.
+int fail(int status) {
+  const ufb::distributed::Communicator& world = ufb::distributed::Communicator::world();
+  if (world.size() > 1) world.abort(status);
+  return status;
+}
+
 int main(int argc, char** argv) {
+  const ufb::distributed::Communicator& world = ufb::distributed::Communicator::world();
+  const std::string rank = world.size() > 1 ? " (rank " + std::to_string(world.rank()) + ")" : "";
   CLI::App app("ufb: fast feedforward networks and UltraFastBERT, on real hardware", "ufb");
   app.set_version_flag("--version", [] { print_version(); return std::string(); });
   app.require_subcommand(1);
   ufb::cli::add_bench_command(app);
   ufb::cli::add_model_commands(app);
+  ufb::cli::add_dump_command(app);
   ufb::cli::add_tokenize_command(app);
   ufb::cli::add_serve_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    const int status = app.exit(error);
+    return status == 0 ? 0 : fail(status);
   } catch (const ufb::Error& error) {
-    std::cerr << "ufb: error: " << error.what() << "\n";
-    return 1;
+    // One write per line: the ranks of an MPI job share the terminal.
+    std::cerr << "ufb: error" + rank + ": " + error.what() + "\n";
+    return fail(1);
   } catch (const std::exception& error) {
-    std::cerr << "ufb: internal error: " << error.what() << "\n";
-    return 2;
+    std::cerr << "ufb: internal error" + rank + ": " + error.what() + "\n";
+    return fail(2);
   }
   return 0;
 }

@@ -1,12 +1,17 @@
 #include "model_commands.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "embedding_file.h"
 #include "model_session.h"
 #include "unit_length.h"
+#include "sharded_output.h"
+#include "ufb/distributed/communicator.h"
 #include "ufb/error.h"
 
 namespace ufb::cli {
@@ -14,12 +19,22 @@ namespace {
 
 using nlohmann::json;
 
+template <typename... Args>
+std::string format(const char* pattern, Args... args) {
+  const int size = std::snprintf(nullptr, 0, pattern, args...);
+  std::string text(static_cast<size_t>(size) + 1, '\0');
+  std::snprintf(text.data(), text.size(), pattern, args...);
+  text.pop_back();
+  return text;
+}
+
 void fill_mask(const ModelFlags& flags, int64_t top_k) {
   const ModelSession session(flags);
   const std::optional<int32_t> mask_id = session.tokenizer().mask_token_id();
   if (!mask_id) throw Error("the tokenizer defines no mask token");
   const std::string mask_token(session.tokenizer().id_to_token(*mask_id));
   const std::vector<TextInput> inputs = read_text_inputs(flags.texts, flags.file, false);
+  ShardedText output(flags.out);
   session.for_each_batch(inputs, [&](size_t first, std::span<const model::TokenIds> batch) {
     const std::vector<model::TokenPosition> positions = model::find_token(batch, *mask_id);
     std::vector<size_t> masks_of(batch.size(), 0);
@@ -31,61 +46,118 @@ void fill_mask(const ModelFlags& flags, int64_t top_k) {
     size_t next = 0;
     for (size_t b = 0; b < batch.size(); ++b) {
       json masks = json::array();
-      if (!flags.json) std::cout << inputs[first + b].text << "\n";
+      if (!flags.json) output.write(inputs[first + b].text + "\n");
       for (size_t m = 0; m < masks_of[b]; ++m, ++next) {
         json candidates = json::array();
         for (const model::TokenPrediction& p : predictions[next]) {
           const std::string token = token_text(session.tokenizer(), p.token_id);
           candidates.push_back({{"token", token}, {"id", p.token_id}, {"probability", p.probability}});
-          if (!flags.json) std::printf("  %s %zu: %-16s %.4f\n", mask_token.c_str(), m + 1, token.c_str(), p.probability);
+          if (!flags.json) output.write(format("  %s %zu: %-16s %.4f\n", mask_token.c_str(), m + 1, token.c_str(), p.probability));
         }
         masks.push_back({{"position", positions[next].position}, {"predictions", candidates}});
       }
-      if (flags.json) std::cout << json{{"input", first + b}, {"masks", masks}}.dump() << "\n";
+      if (flags.json) output.write(json{{"input", first + b}, {"masks", masks}}.dump() + "\n");
     }
   });
+  output.finish();
 }
 
-void embed(const ModelFlags& flags, const std::string& pooling, bool normalize) {
+struct EmbedFlags {
+  std::string pooling = "mean";  // or "none": one vector per token
+  bool normalize = false;
+};
+
+std::string vector_text(std::span<const float> vector) {
+  std::string text;
+  for (size_t i = 0; i < vector.size(); ++i) text += format(i ? " %.6g" : "%.6g", vector[i]);
+  return text + "\n";
+}
+
+// Each input's vectors: one pooled vector, or one per token.
+std::vector<std::vector<std::vector<float>>> embed_batch(const model::Model& model,
+                                                         std::span<const model::TokenIds> batch,
+                                                         const EmbedFlags& embed_flags) {
+  std::vector<std::vector<std::vector<float>>> vectors(batch.size());
+  if (embed_flags.pooling == "none") {
+    const model::HiddenStates states = model.encode(batch);
+    for (size_t b = 0; b < batch.size(); ++b) {
+      for (size_t t = 0; t < batch[b].size(); ++t) {
+        const std::span<const float> row = states.row(static_cast<int64_t>(b), static_cast<int64_t>(t));
+        vectors[b].emplace_back(row.begin(), row.end());
+      }
+    }
+  } else {
+    const model::Embeddings embeddings = model.embed(batch, parse_pooling(embed_flags.pooling));
+    for (int64_t b = 0; b < embeddings.batch; ++b) {
+      const auto row = embeddings.values.begin() + b * embeddings.width;
+      vectors[b].emplace_back(row, row + embeddings.width);
+    }
+  }
+  if (embed_flags.normalize) {
+    for (auto& rows : vectors) {
+      for (auto& vector : rows) normalize_to_unit_length(vector);
+    }
+  }
+  return vectors;
+}
+
+void embed(const ModelFlags& flags, const EmbedFlags& embed_flags) {
   const ModelSession session(flags);
   const std::vector<TextInput> inputs = read_text_inputs(flags.texts, flags.file, true);
+  const bool per_token = embed_flags.pooling == "none";
+  const bool to_npy = flags.out.ends_with(".npy");
+  EmbeddingFile npy(per_token);
+  ShardedText output(to_npy ? "" : flags.out);
   session.for_each_batch(inputs, [&](size_t first, std::span<const model::TokenIds> batch) {
-    model::Embeddings embeddings = session.model().embed(batch, parse_pooling(pooling));
-    for (int64_t b = 0; b < embeddings.batch; ++b) {
-      const std::span<float> vector(embeddings.values.data() + b * embeddings.width, embeddings.width);
-      if (normalize) normalize_to_unit_length(vector);
-      if (flags.json) {
-        std::cout << json{{"input", first + b}, {"embedding", vector}}.dump() << "\n";
+    auto vectors = embed_batch(session.model(), batch, embed_flags);
+    for (size_t b = 0; b < vectors.size(); ++b) {
+      if (to_npy) {
+        npy.add(std::move(vectors[b]));
+      } else if (flags.json && per_token) {
+        output.write(json{{"input", first + b}, {"tokens", vectors[b]}}.dump() + "\n");
+      } else if (flags.json) {
+        output.write(json{{"input", first + b}, {"embedding", vectors[b].front()}}.dump() + "\n");
       } else {
-        for (size_t i = 0; i < vector.size(); ++i) std::printf(i ? " %.6g" : "%.6g", vector[i]);
-        std::printf("\n");
+        for (const std::vector<float>& vector : vectors[b]) output.write(vector_text(vector));
+        if (per_token) output.write("\n");
       }
     }
   });
+  if (to_npy) {
+    npy.write(flags.out);
+    if (distributed::Communicator::world().is_root()) {
+      std::cerr << "ufb: wrote " << inputs.size() << (per_token ? " per-token" : "")
+                << " embeddings to " << flags.out << "\n";
+    }
+  } else {
+    output.finish();
+  }
 }
 
 void classify(const ModelFlags& flags) {
   const ModelSession session(flags);
   const std::vector<TextInput> inputs = read_text_inputs(flags.texts, flags.file, true);
+  ShardedText output(flags.out);
   session.for_each_batch(inputs, [&](size_t first, std::span<const model::TokenIds> batch) {
     const model::Classification result = session.model().classify(batch);
     for (int64_t b = 0; b < result.batch; ++b) {
       const std::span<const float> logits(result.logits.data() + b * result.num_labels, result.num_labels);
       if (result.num_labels == 1) {
-        if (flags.json) std::cout << json{{"input", first + b}, {"score", logits[0]}}.dump() << "\n";
-        else std::printf("%.6g\n", logits[0]);
+        output.write(flags.json ? json{{"input", first + b}, {"score", logits[0]}}.dump() + "\n"
+                                : format("%.6g\n", logits[0]));
         continue;
       }
       const std::span<const float> probabilities(result.probabilities.data() + b * result.num_labels, result.num_labels);
       const int64_t label = std::max_element(probabilities.begin(), probabilities.end()) - probabilities.begin();
       if (flags.json) {
-        std::cout << json{{"input", first + b}, {"label", label}, {"probabilities", probabilities}, {"logits", logits}}.dump()
-                  << "\n";
+        output.write(json{{"input", first + b}, {"label", label}, {"probabilities", probabilities}, {"logits", logits}}.dump() +
+                     "\n");
       } else {
-        std::printf("%lld\t%.4f\n", static_cast<long long>(label), probabilities[label]);
+        output.write(format("%lld\t%.4f\n", static_cast<long long>(label), probabilities[label]));
       }
     }
   });
+  output.finish();
 }
 
 }  // namespace
@@ -101,12 +173,12 @@ void add_model_commands(CLI::App& app) {
 
   CLI::App* embed_command = app.add_subcommand("embed", "One vector per text (or TAB-separated text pair)");
   add_model_flags(*embed_command, *flags);
-  auto pooling = std::make_shared<std::string>("mean");
-  auto normalize = std::make_shared<bool>(false);
-  embed_command->add_option("--pooling", *pooling, "mean | first | pooler (classification models)")
-      ->capture_default_str()->check(CLI::IsMember({"mean", "first", "pooler"}));
-  embed_command->add_flag("--normalize", *normalize, "Scale each vector to unit length");
-  embed_command->callback([flags, pooling, normalize] { embed(*flags, *pooling, *normalize); });
+  auto embed_flags = std::make_shared<EmbedFlags>();
+  embed_command->add_option("--pooling", embed_flags->pooling,
+                            "mean | first | pooler (classification models) | none (one vector per token)")
+      ->capture_default_str()->check(CLI::IsMember({"mean", "first", "pooler", "none"}));
+  embed_command->add_flag("--normalize", embed_flags->normalize, "Scale each vector to unit length");
+  embed_command->callback([flags, embed_flags] { embed(*flags, *embed_flags); });
 
   CLI::App* classify_command = app.add_subcommand("classify", "Labels (or regression scores) of texts or TAB-separated pairs");
   add_model_flags(*classify_command, *flags);

@@ -1,10 +1,10 @@
 #include "model_session.h"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <iostream>
 
+#include "progress.h"
+#include "ufb/distributed/communicator.h"
 #include "ufb/error.h"
 #include "ufb/threads.h"
 
@@ -44,6 +44,7 @@ void add_model_flags(CLI::App& command, ModelFlags& flags) {
       ->check(CLI::IsMember({"f32", "bf16"}));
   command.add_option("--batch-size", flags.batch_size, "Inputs per forward pass")->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 16));
+  command.add_option("--out", flags.out, "Write the output to this file (embed: vectors as .npy for *.npy)");
 }
 
 ModelSession::ModelSession(const ModelFlags& flags) : flags_(flags), tokenizer_(load_tokenizer(flags)) {
@@ -76,17 +77,28 @@ model::TokenIds ModelSession::encode(const TextInput& input, size_t index) const
   }
 }
 
-void ModelSession::for_each_batch(std::span<const TextInput> inputs,
+void ModelSession::for_each_batch(std::span<const TextInput> all_inputs,
                                   const std::function<void(size_t, std::span<const model::TokenIds>)>& run) const {
-  const bool show_progress = inputs.size() > static_cast<size_t>(flags_.batch_size) && isatty(STDERR_FILENO);
-  for (size_t first = 0; first < inputs.size(); first += static_cast<size_t>(flags_.batch_size)) {
-    const size_t count = std::min(inputs.size() - first, static_cast<size_t>(flags_.batch_size));
+  const distributed::Communicator& world = distributed::Communicator::world();
+  const distributed::Shard shard = distributed::shard_of(all_inputs.size(), world.rank(), world.size());
+  const std::span<const TextInput> inputs = all_inputs.subspan(shard.begin, shard.end - shard.begin);
+  const auto batch_size = static_cast<size_t>(flags_.batch_size);
+  // Progress and throughput are for jobs of several batches; one batch answers at once.
+  const bool long_job = all_inputs.size() > batch_size && world.is_root();
+  const std::string who = world.size() > 1 ? "ufb (rank 0 of " + std::to_string(world.size()) + ")" : "ufb";
+  ProgressBar progress("inputs", static_cast<int64_t>(inputs.size()), long_job, who);
+  for (size_t first = 0; first < inputs.size(); first += batch_size) {
+    const size_t count = std::min(inputs.size() - first, batch_size);
     std::vector<model::TokenIds> batch;
-    for (size_t i = 0; i < count; ++i) batch.push_back(encode(inputs[first + i], first + i));
-    run(first, batch);
-    if (show_progress) std::cerr << "\r" << first + count << "/" << inputs.size() << " inputs" << std::flush;
+    int64_t tokens = 0;
+    for (size_t i = 0; i < count; ++i) {
+      batch.push_back(encode(inputs[first + i], shard.begin + first + i));
+      tokens += static_cast<int64_t>(batch.back().size());
+    }
+    run(shard.begin + first, batch);
+    progress.advance(static_cast<int64_t>(count), tokens);
   }
-  if (show_progress) std::cerr << "\n";
+  if (long_job) progress.finish();
 }
 
 }  // namespace ufb::cli

@@ -27,6 +27,7 @@ struct ModelFlags {
   bool strict = false;
   std::string dtype = "f32";
   int64_t batch_size = 32;
+  std::string out;  // output file; empty: stdout
 };
 
 void add_model_flags(CLI::App& command, ModelFlags& flags);
@@ -46,7 +47,9 @@ class ModelSession {
   const tokenizer::Tokenizer& tokenizer() const { return tokenizer_; }
 
   // Tokenizes the inputs and calls `run(first_input, token_ids)` batch by batch (at most
-  // --batch-size inputs each), reporting truncation and progress on stderr.
+  // --batch-size inputs each), reporting truncation and progress on stderr. In an MPI job
+  // (mpirun -np N) each rank runs only its contiguous shard of the inputs; `first_input` is
+  // always an index into all of them, and rank 0 shows the progress.
   void for_each_batch(std::span<const TextInput> inputs,
                       const std::function<void(size_t, std::span<const model::TokenIds>)>& run) const;
 

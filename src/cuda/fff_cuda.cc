@@ -66,7 +66,7 @@ void FffCudaKernel::forward_device(const float* x, int64_t batch, float* y, int3
 }
 
 std::unique_ptr<FffCudaKernel> make_fff_cuda_kernel(FffCudaImpl impl, const FffWeights& weights,
-                                                    WeightType weight_type) {
+                                                    WeightType weight_type, const FffCudaOptions& options) {
   validate(weights);
   if (cuda::device_count() == 0) {
     throw Error("CUDA FFF implementation '" + std::string(to_string(impl)) +
@@ -75,7 +75,7 @@ std::unique_ptr<FffCudaKernel> make_fff_cuda_kernel(FffCudaImpl impl, const FffW
   switch (impl) {
     case FffCudaImpl::naive: return make_naive_fff_cuda(weights, weight_type);
     case FffCudaImpl::bmm: return make_bmm_fff_cuda(weights, weight_type);
-    case FffCudaImpl::native: return make_native_fff_cuda(weights, weight_type);
+    case FffCudaImpl::native: return make_native_fff_cuda(weights, weight_type, options);
   }
   throw Error("unhandled CUDA FFF implementation");
 }

@@ -11,6 +11,7 @@ namespace ufb::ops {
 
 std::unique_ptr<FffCudaKernel> make_naive_fff_cuda(const FffWeights& weights, WeightType weight_type);
 std::unique_ptr<FffCudaKernel> make_bmm_fff_cuda(const FffWeights& weights, WeightType weight_type);
-std::unique_ptr<FffCudaKernel> make_native_fff_cuda(const FffWeights& weights, WeightType weight_type);
+std::unique_ptr<FffCudaKernel> make_native_fff_cuda(const FffWeights& weights, WeightType weight_type,
+                                                    const FffCudaOptions& options);
 
 }  // namespace ufb::ops

@@ -1,9 +1,11 @@
 #include "ufb/model/encoder.h"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 
 #include "feedforward.h"
+#include "ufb/error.h"
 #include "ufb/ops/embedding.h"
 #include "ufb/ops/layer_norm.h"
 #include "ufb/ops/linear.h"
@@ -21,7 +23,48 @@ ops::LinearWeights projection(const io::Checkpoint& checkpoint, const std::strin
   return {checkpoint.config().hidden_size, out_features, values(checkpoint, name), {}};
 }
 
+// Adds the time from its construction to its destruction to one stage of a profile, if any.
+class StageTimer {
+ public:
+  StageTimer(EncoderProfile* profile, EncoderProfile::Stage stage)
+      : profile_(profile), stage_(stage) {
+    if (profile_) start_ = std::chrono::steady_clock::now();
+  }
+  ~StageTimer() {
+    if (!profile_) return;
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
+    profile_->seconds[stage_] += elapsed.count();
+  }
+  StageTimer(const StageTimer&) = delete;
+  StageTimer& operator=(const StageTimer&) = delete;
+
+ private:
+  EncoderProfile* profile_;
+  EncoderProfile::Stage stage_;
+  std::chrono::steady_clock::time_point start_;
+};
+
 }  // namespace
+
+std::string_view EncoderProfile::stage_name(Stage stage) {
+  switch (stage) {
+    case kEmbedding: return "embedding";
+    case kLayerNorm: return "layer_norm";
+    case kQkvProjection: return "qkv_projection";
+    case kAttention: return "attention";
+    case kOutputProjection: return "output_projection";
+    case kFeedforward: return "feedforward";
+    case kResidual: return "residual";
+    case kStageCount: break;
+  }
+  return "?";
+}
+
+double EncoderProfile::total_seconds() const {
+  double total = 0;
+  for (const double stage : seconds) total += stage;
+  return total;
+}
 
 struct Encoder::Layer {
   Norm norm1;
@@ -81,7 +124,65 @@ void Encoder::embed(const PaddedBatch& batch, std::span<const ops::AttentionSequ
   }
 }
 
-HiddenStates Encoder::forward(const PaddedBatch& batch, PaddingRows padding) const {
+// The buffers one forward pass reuses across layers, all [rows, ...] in packed row order.
+struct Encoder::Activations {
+  Activations(int64_t rows, int64_t hidden)
+      : rows(rows), x(rows * hidden), normed(x.size()), qkv(3 * x.size()), update(x.size()) {}
+
+  int64_t rows;
+  std::vector<float> x;       // the residual stream
+  std::vector<float> normed;  // a norm's output
+  std::vector<float> qkv;
+  std::vector<float> update;  // the attention context, then the feedforward output
+};
+
+void Encoder::forward_layer(const Layer& layer, std::span<const ops::AttentionSequence> sequences,
+                            Activations& a, EncoderTrace* trace, EncoderProfile* profile) const {
+  using Stage = EncoderProfile::Stage;
+  {
+    StageTimer timer(profile, Stage::kLayerNorm);
+    normalize(layer.norm1, a.x, a.rows, a.normed);
+  }
+  {
+    StageTimer timer(profile, Stage::kQkvProjection);
+    ops::linear(layer.query_key_value, a.normed, a.rows, a.qkv);
+  }
+  {
+    StageTimer timer(profile, Stage::kAttention);
+    ops::self_attention(a.qkv, attention_shape_, layer.score_scale, sequences, a.update);
+  }
+  {
+    StageTimer timer(profile, Stage::kOutputProjection);
+    ops::linear(layer.output_projection, a.update, a.rows, a.x, ops::LinearOutput::accumulate);
+  }
+  {
+    StageTimer timer(profile, Stage::kLayerNorm);
+    normalize(layer.norm2, a.x, a.rows, a.normed);
+  }
+  std::span<int32_t> leaves;
+  if (trace && layer.feedforward.is_fff()) {
+    trace->fff_inputs.push_back(a.normed);
+    leaves = trace->fff_leaves.emplace_back(a.rows * layer.feedforward.trees());
+  }
+  {
+    StageTimer timer(profile, Stage::kFeedforward);
+    layer.feedforward.forward(a.normed, a.rows, a.update, leaves);
+  }
+  {
+    StageTimer timer(profile, Stage::kResidual);
+    std::vector<float>& x = a.x;
+    const std::vector<float>& update = a.update;
+#pragma omp parallel for schedule(static) if (x.size() > 65536)
+    for (size_t i = 0; i < x.size(); ++i) x[i] += update[i];
+  }
+  if (trace) trace->layer_outputs.push_back(a.x);
+}
+
+HiddenStates Encoder::forward(const PaddedBatch& batch, PaddingRows padding,
+                              EncoderTrace* trace, EncoderProfile* profile) const {
+  if (trace && padding != PaddingRows::compute) {
+    throw Error("a traced forward pass computes padding rows too (PaddingRows::compute)");
+  }
   // Activations are packed: each sequence's computed rows follow the previous sequence's.
   std::vector<ops::AttentionSequence> sequences;
   int64_t rows = 0;
@@ -91,23 +192,22 @@ HiddenStates Encoder::forward(const PaddedBatch& batch, PaddingRows padding) con
     rows += computed;
   }
 
-  std::vector<float> x(rows * hidden_);
-  embed(batch, sequences, x);
-  if (!embedding_norm_.weight.empty()) normalize(embedding_norm_, x, rows, x);
-  std::vector<float> normed(x.size());
-  std::vector<float> qkv(3 * x.size());
-  std::vector<float> update(x.size());  // the attention context, then the feedforward output
-  for (const Layer& layer : layers_) {
-    normalize(layer.norm1, x, rows, normed);
-    ops::linear(layer.query_key_value, normed, rows, qkv);
-    ops::self_attention(qkv, attention_shape_, layer.score_scale, sequences, update);
-    ops::linear(layer.output_projection, update, rows, x, ops::LinearOutput::accumulate);
-    normalize(layer.norm2, x, rows, normed);
-    layer.feedforward.forward(normed, rows, update);
-#pragma omp parallel for schedule(static) if (x.size() > 65536)
-    for (size_t i = 0; i < x.size(); ++i) x[i] += update[i];
+  Activations activations(rows, hidden_);
+  std::vector<float>& x = activations.x;
+  {
+    StageTimer timer(profile, EncoderProfile::kEmbedding);
+    embed(batch, sequences, x);
   }
-  if (!final_norm_.weight.empty()) normalize(final_norm_, x, rows, x);
+  if (!embedding_norm_.weight.empty()) {
+    StageTimer timer(profile, EncoderProfile::kLayerNorm);
+    normalize(embedding_norm_, x, rows, x);
+  }
+  if (trace) trace->embeddings = x;
+  for (const Layer& layer : layers_) forward_layer(layer, sequences, activations, trace, profile);
+  if (!final_norm_.weight.empty()) {
+    StageTimer timer(profile, EncoderProfile::kLayerNorm);
+    normalize(final_norm_, x, rows, x);
+  }
 
   HiddenStates states{batch.size, batch.length, hidden_,
                       std::vector<float>(batch.size * batch.length * hidden_, 0.0f),

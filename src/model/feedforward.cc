@@ -30,9 +30,10 @@ Feedforward::Feedforward(const io::Checkpoint& checkpoint, const std::string& pr
        values("ffn.dense_out.weight"), {}});
 }
 
-void Feedforward::forward(std::span<const float> x, int64_t rows, std::span<float> y) const {
+void Feedforward::forward(std::span<const float> x, int64_t rows, std::span<float> y,
+                          std::span<int32_t> leaves) const {
   if (fff_) {
-    fff_->forward(x, rows, y);
+    fff_->forward(x, rows, y, leaves);
   } else {
     dense_->forward(x, rows, y);
   }

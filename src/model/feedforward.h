@@ -20,10 +20,15 @@ class Feedforward {
   Feedforward(const io::Checkpoint& checkpoint, const std::string& prefix,
               ops::WeightType fff_weight_type);
 
-  // y [rows, hidden] = FF(x [rows, hidden]), overwritten.
-  void forward(std::span<const float> x, int64_t rows, std::span<float> y) const;
+  // y [rows, hidden] = FF(x [rows, hidden]), overwritten. For FFF layers `leaves`, when not
+  // empty, gets [rows, trees]: the leaf each token reached in each tree.
+  void forward(std::span<const float> x, int64_t rows, std::span<float> y,
+               std::span<int32_t> leaves = {}) const;
 
+  bool is_fff() const { return fff_ != nullptr; }
+  int64_t trees() const { return fff_ ? fff_->shape().trees : 0; }
 
+ private:
   std::unique_ptr<ops::FffKernel> fff_;
   std::unique_ptr<ops::DenseFfKernel> dense_;
 };

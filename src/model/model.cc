@@ -121,36 +121,40 @@ std::vector<std::vector<TokenPrediction>> Model::fill_mask(
   return predictions;
 }
 
-std::vector<float> Model::pool(const PaddedBatch& batch) const {
-  const bool average = config().classification_head.pooler == io::Pooler::kAverage;
-  const HiddenStates states =
-      encoder_.forward(batch, average ? PaddingRows::compute : PaddingRows::skip);
-  std::vector<float> pooled(batch.size * states.hidden);
-  for (int64_t b = 0; b < batch.size; ++b) {
+PaddingRows Model::pooler_padding() const {
+  return config().classification_head.pooler == io::Pooler::kAverage ? PaddingRows::compute
+                                                                     : PaddingRows::skip;
+}
+
+std::vector<float> Model::pooler_features(const HiddenStates& states) const {
+  std::vector<float> pooled(states.batch * states.hidden);
+  for (int64_t b = 0; b < states.batch; ++b) {
     const std::span<float> out(pooled.data() + b * states.hidden, states.hidden);
-    if (average) {
-      mean_of_rows(states, b, batch.length, out);  // padding included (MODEL.md §2.6)
+    if (pooler_padding() == PaddingRows::compute) {
+      mean_of_rows(states, b, states.length, out);  // padding included (MODEL.md §2.6)
     } else {
       copy_row(states, b, out);
     }
   }
-  return pooled;
-}
-
-std::vector<float> Model::pooler_features(const PaddedBatch& batch) const {
-  const std::vector<float> pooled = pool(batch);
   const ops::LinearWeights dense = head_layer(*checkpoint_, "pooler.dense", true);
-  std::vector<float> features(batch.size * dense.out_features);
-  ops::linear(dense, pooled, batch.size, features);
+  std::vector<float> features(states.batch * dense.out_features);
+  ops::linear(dense, pooled, states.batch, features);
   for (float& value : features) value = std::tanh(value);
   return features;
+}
+
+std::vector<float> Model::head_logits(std::span<const float> features, int64_t batch) const {
+  const ops::LinearWeights head = head_layer(*checkpoint_, "head", true);
+  std::vector<float> logits(batch * head.out_features);
+  ops::linear(head, features, batch, logits);
+  return logits;
 }
 
 Embeddings Model::embed(std::span<const TokenIds> batch, EmbeddingPooling pooling) const {
   const PaddedBatch padded = pad_batch(batch, limits_);
   if (pooling == EmbeddingPooling::pooler) {
     require_head(io::ModelHead::kClassification, "embed with the model's pooler");
-    std::vector<float> features = pooler_features(padded);
+    std::vector<float> features = pooler_features(encoder_.forward(padded, pooler_padding()));
     const auto width = static_cast<int64_t>(features.size()) / padded.size;
     return {padded.size, width, std::move(features)};
   }
@@ -171,11 +175,9 @@ Embeddings Model::embed(std::span<const TokenIds> batch, EmbeddingPooling poolin
 Classification Model::classify(std::span<const TokenIds> batch) const {
   require_head(io::ModelHead::kClassification, "classify");
   const PaddedBatch padded = pad_batch(batch, limits_);
-  const std::vector<float> features = pooler_features(padded);
-  const ops::LinearWeights head = head_layer(*checkpoint_, "head", true);
-  Classification result{padded.size, head.out_features,
-                        std::vector<float>(padded.size * head.out_features), {}};
-  ops::linear(head, features, padded.size, result.logits);
+  const std::vector<float> features = pooler_features(encoder_.forward(padded, pooler_padding()));
+  Classification result{padded.size, 0, head_logits(features, padded.size), {}};
+  result.num_labels = static_cast<int64_t>(result.logits.size()) / padded.size;
   if (result.num_labels > 1) {
     result.probabilities = result.logits;
     for (int64_t b = 0; b < result.batch; ++b) {
@@ -184,6 +186,22 @@ Classification Model::classify(std::span<const TokenIds> batch) const {
     }
   }
   return result;
+}
+
+ModelTrace Model::trace(const PaddedBatch& batch) const {
+  ModelTrace trace;
+  trace.hidden = encoder_.forward(batch, PaddingRows::compute, &trace.encoder);
+  if (checkpoint_->head() == io::ModelHead::kMaskedLm) {
+    const ops::LinearWeights decoder = head_layer(*checkpoint_, "decoder", false);
+    const int64_t rows = batch.size * batch.length;
+    trace.head_width = decoder.out_features;
+    trace.head_logits.resize(rows * decoder.out_features);
+    ops::linear(decoder, trace.hidden.values, rows, trace.head_logits);
+  } else {
+    trace.head_logits = head_logits(pooler_features(trace.hidden), batch.size);
+    trace.head_width = static_cast<int64_t>(trace.head_logits.size()) / batch.size;
+  }
+  return trace;
 }
 
 }  // namespace ufb::model

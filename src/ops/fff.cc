@@ -35,6 +35,21 @@ void validate(const FffWeights& weights) {
   check_span("w_out", weights.w_out.size(), shape.hidden * shape.neurons());
 }
 
+namespace {
+
+// x·W_in[node] + b_in[node] for a node of tree `tree`, accumulated in double.
+float node_logit(const FffWeights& weights, std::span<const float> token, int64_t tree,
+                 int64_t node) {
+  const FffShape& shape = weights.shape;
+  const int64_t neuron = tree * shape.nodes_per_tree() + node;
+  const float* row = weights.w_in.data() + neuron * shape.hidden;
+  double sum = weights.b_in[neuron];
+  for (int64_t h = 0; h < shape.hidden; ++h) sum += double{token[h]} * row[h];
+  return static_cast<float>(sum);
+}
+
+}  // namespace
+
 std::vector<FffStep> fff_reference_path(const FffWeights& weights, std::span<const float> token,
                                         int64_t tree) {
   const FffShape& shape = weights.shape;
@@ -42,13 +57,27 @@ std::vector<FffStep> fff_reference_path(const FffWeights& weights, std::span<con
   std::vector<FffStep> path;
   int64_t node = 0;
   for (int level = 0; level < shape.levels(); ++level) {
-    const int64_t neuron = tree * shape.nodes_per_tree() + node;
-    const float* row = weights.w_in.data() + neuron * shape.hidden;
-    double sum = weights.b_in[neuron];
-    for (int64_t h = 0; h < shape.hidden; ++h) sum += double{token[h]} * row[h];
-    const float logit = static_cast<float>(sum);
+    const float logit = node_logit(weights, token, tree, node);
     path.push_back({static_cast<int32_t>(node), logit});
     node = logit > 0.0f ? 2 * node + 2 : 2 * node + 1;
+  }
+  return path;
+}
+
+std::vector<FffStep> fff_path_to_leaf(const FffWeights& weights, std::span<const float> token,
+                                      int64_t tree, int32_t leaf) {
+  const FffShape& shape = weights.shape;
+  check_span("token", token.size(), shape.hidden);
+  const int64_t first_leaf = shape.nodes_per_tree() / 2;
+  if (leaf < first_leaf || leaf >= shape.nodes_per_tree()) {
+    throw Error("node " + std::to_string(leaf) + " is not a leaf of a depth-" +
+                std::to_string(shape.depth) + " tree");
+  }
+  std::vector<FffStep> path(shape.levels());
+  int64_t node = leaf;
+  for (int level = shape.depth; level >= 0; --level) {
+    path[level] = {static_cast<int32_t>(node), node_logit(weights, token, tree, node)};
+    node = (node - 1) / 2;
   }
   return path;
 }

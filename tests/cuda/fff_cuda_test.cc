@@ -3,6 +3,7 @@
 // on the bf16-rounded weights.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <random>
 #include <string>
 
@@ -40,18 +41,25 @@ TEST_P(FffCudaTest, MatchesReference) {
     const ops::FffLayer expected_layer = weight_type == WeightType::bf16 ? ops::rounded_to_bf16(layer) : layer;
     const auto reference = make_fff_kernel(FffImpl::reference, expected_layer.view());
     std::vector<std::unique_ptr<FffCudaKernel>> kernels;
+    std::vector<std::string> names;
     for (const FffCudaImpl impl : all_fff_cuda_impls()) {
       kernels.push_back(make_fff_cuda_kernel(impl, layer.view(), weight_type));  // rounds by itself
+      names.emplace_back(to_string(impl));
     }
+    // cuda_native's two paths at every batch (by default batch 1 and 5 take the block-per-token
+    // path, 1000 the warp-per-token one).
+    kernels.push_back(make_fff_cuda_kernel(FffCudaImpl::native, layer.view(), weight_type, {0}));
+    names.emplace_back("cuda_native warp per token");
+    kernels.push_back(make_fff_cuda_kernel(FffCudaImpl::native, layer.view(), weight_type, {INT64_MAX}));
+    names.emplace_back("cuda_native block per token");
     for (const int64_t batch : {1, 5, 1000}) {
       const std::vector<float> x = ops::tokens_with_routing_margin(expected_layer.view(), batch, kLogitMargin, rng, batch);
       std::vector<float> expected(x.size());
       std::vector<int32_t> expected_leaves(batch * c.trees);
       reference->forward(x, batch, expected, expected_leaves);
-      for (const auto& kernel : kernels) {
-        const FffCudaImpl impl = all_fff_cuda_impls()[&kernel - kernels.data()];
-        SCOPED_TRACE(std::string(to_string(impl)) + " " + std::string(to_string(weight_type)) + " batch " +
-                     std::to_string(batch));
+      for (size_t k = 0; k < kernels.size(); ++k) {
+        const FffCudaKernel* kernel = kernels[k].get();
+        SCOPED_TRACE(names[k] + " " + std::string(to_string(weight_type)) + " batch " + std::to_string(batch));
         std::vector<float> y(x.size(), NAN);
         std::vector<int32_t> leaves(expected_leaves.size(), -1);
         kernel->forward(x, batch, y, leaves);
@@ -67,6 +75,8 @@ INSTANTIATE_TEST_SUITE_P(Sizes, FffCudaTest,
                                          FffCase{7, 1, 1}, FffCase{7, 11, 3}, FffCase{100, 0, 1},
                                          FffCase{100, 1, 3}, FffCase{100, 11, 1}, FffCase{768, 0, 3},
                                          FffCase{768, 1, 1}, FffCase{768, 11, 1}, FffCase{768, 11, 3},
+                                         FffCase{33, 4, 1}, FffCase{100, 5, 2}, FffCase{130, 6, 2},
+                                         FffCase{1024, 6, 1},  // depths 4..6: a partial last round
                                          FffCase{1500, 3, 2}),  // beyond the register-resident sizes
                          case_name);
 

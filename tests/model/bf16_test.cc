@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "model/goldens.h"
+#include "ufb/io/memory_archive.h"
 #include "ufb/ops/compare.h"
 #include "ufb/model/model.h"
 #include "ufb/ops/weight_type.h"
@@ -10,30 +11,16 @@
 namespace ufb::model {
 namespace {
 
-// Tensors held in memory, as a weights file would list them.
-class MemoryArchive final : public io::TensorArchive {
- public:
-  void add(const io::TensorView& view, bool round_to_bf16) {
-    std::vector<float>& values = storage_.emplace_back(view.values.begin(), view.values.end());
-    if (round_to_bf16) ops::round_to_bf16(values);
-    tensors_.push_back({view.name, io::DType::kF32, view.shape, std::as_bytes(std::span(values))});
-  }
-  const std::string& source_name() const override { return name_; }
-  const std::vector<io::RawTensor>& tensors() const override { return tensors_; }
-
- private:
-  std::string name_ = "memory";
-  std::vector<std::vector<float>> storage_;  // moving a vector keeps its buffer: spans stay valid
-  std::vector<io::RawTensor> tensors_;
-};
-
 TEST(Bf16Weights, EqualFloat32OnRoundedFffWeights) {
   const std::filesystem::path dir = testing::model_data("fff_mlm");
   const io::Checkpoint original(dir);
-  auto rounded = std::make_unique<MemoryArchive>();
+  auto rounded = std::make_unique<io::MemoryArchive>("memory");
   for (const io::TensorView& tensor : original.tensors()) {
-    rounded->add(tensor, tensor.name.ends_with("ffn.linear_in.weight") ||
-                             tensor.name.ends_with("ffn.linear_out.weight"));
+    std::vector<float> values(tensor.values.begin(), tensor.values.end());
+    if (tensor.name.ends_with("ffn.linear_in.weight") || tensor.name.ends_with("ffn.linear_out.weight")) {
+      ops::round_to_bf16(values);
+    }
+    rounded->add(tensor.name, tensor.shape, std::move(values));
   }
   const Model float32_on_rounded(
       std::make_unique<const io::Checkpoint>(original.config(), std::move(rounded)));

@@ -39,6 +39,20 @@ std::vector<int32_t> Goldens::ints(std::string_view name) const {
   return values;
 }
 
+std::vector<int64_t> Goldens::shape(std::string_view name) const {
+  const io::RawTensor* found = file_.find(name);
+  if (found == nullptr) throw std::runtime_error(file_.source_name() + ": no tensor " + std::string(name));
+  return found->shape;
+}
+
+std::vector<std::string> Goldens::names_with_prefix(std::string_view prefix) const {
+  std::vector<std::string> names;
+  for (const io::RawTensor& tensor : file_.tensors()) {
+    if (tensor.name.starts_with(prefix)) names.push_back(tensor.name);
+  }
+  return names;
+}
+
 std::vector<model::TokenIds> Goldens::sequences() const {
   const std::vector<int32_t> ids = ints("input_ids");
   const std::vector<int32_t> lengths = ints("lengths");

@@ -23,6 +23,9 @@ class Goldens {
   bool has(std::string_view name) const { return file_.find(name) != nullptr; }
   std::vector<float> floats(std::string_view name) const;
   std::vector<int32_t> ints(std::string_view name) const;
+  std::vector<int64_t> shape(std::string_view name) const;
+  // Every tensor name that starts with `prefix`, in file order.
+  std::vector<std::string> names_with_prefix(std::string_view prefix) const;
 
   // The batch's sequences without their padding.
   std::vector<model::TokenIds> sequences() const;

@@ -58,6 +58,11 @@ class DeviceBuffer {
     check_size(host.size());
     copy_to_host(host.data(), data(), host.size() * sizeof(T));
   }
+  // The first host.size() values.
+  void download_prefix(std::span<T> host) const {
+    if (host.size() > count_) check_size(host.size());
+    copy_to_host(host.data(), data(), host.size() * sizeof(T));
+  }
 
  private:
   void check_size(size_t host_count) const {

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <span>
 #include <vector>
 
@@ -37,6 +39,28 @@ struct HiddenStates {
   }
 };
 
+// What a traced forward pass records besides the final states (`ufb dump` writes it out). Each
+// array covers every row of the padded batch, [B·S, ...] in batch order.
+struct EncoderTrace {
+  std::vector<float> embeddings;                  // [B·S, H], after the embedding norm
+  std::vector<std::vector<float>> layer_outputs;  // per layer [B·S, H]: the residual stream
+  // FFF models only, per layer: the tree input (norm2's output) [B·S, H] and the leaf each
+  // token reached in each tree [B·S, trees], which fixes its path.
+  std::vector<std::vector<float>> fff_inputs;
+  std::vector<std::vector<int32_t>> fff_leaves;
+};
+
+// Wall-clock seconds an encoder spent in each stage, summed over the forward passes it was
+// given to (`ufb bench model` reports the shares).
+struct EncoderProfile {
+  enum Stage { kEmbedding, kLayerNorm, kQkvProjection, kAttention, kOutputProjection,
+               kFeedforward, kResidual, kStageCount };
+  std::array<double, kStageCount> seconds{};
+
+  static std::string_view stage_name(Stage stage);
+  double total_seconds() const;
+};
+
 // The crammedBERT encoder (MODEL.md §2.1–2.4): embedding, pre-LayerNorm transformer layers,
 // final LayerNorm. Holds views of the checkpoint's weights: the checkpoint must outlive it.
 class Encoder {
@@ -46,10 +70,14 @@ class Encoder {
   Encoder(Encoder&&) noexcept;
   Encoder& operator=(Encoder&&) noexcept;
 
-  HiddenStates forward(const PaddedBatch& batch, PaddingRows padding) const;
+  // With a trace (which needs PaddingRows::compute) the intermediate states are recorded too;
+  // with a profile, the time of each stage is added to it.
+  HiddenStates forward(const PaddedBatch& batch, PaddingRows padding,
+                       EncoderTrace* trace = nullptr, EncoderProfile* profile = nullptr) const;
 
  private:
   struct Layer;
+  struct Activations;
   // A LayerNorm's parameters; empty spans where the config has no such norm.
   struct Norm {
     std::span<const float> weight;
@@ -58,6 +86,11 @@ class Encoder {
 
   void normalize(const Norm& norm, std::span<const float> x, int64_t rows,
                  std::span<float> y) const;
+
+  // One pre-LN transformer layer on the activations, in place.
+  void forward_layer(const Layer& layer, std::span<const ops::AttentionSequence> sequences,
+                     Activations& activations, EncoderTrace* trace,
+                     EncoderProfile* profile) const;
 
   // Embeds the rows each sequence computes into x [rows, hidden] (packed, in batch order).
   void embed(const PaddedBatch& batch, std::span<const ops::AttentionSequence> sequences,

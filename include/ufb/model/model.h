@@ -39,6 +39,16 @@ struct Classification {
   std::vector<float> probabilities;  // softmax of each row; empty when num_labels == 1
 };
 
+// Everything a traced run of a padded batch computes, padding rows included (`ufb dump`).
+struct ModelTrace {
+  HiddenStates hidden;  // after the final norm
+  EncoderTrace encoder;
+  // The head's output: MLM logits [B·S, vocab] at every position, or classification logits
+  // [B, num_labels].
+  std::vector<float> head_logits;
+  int64_t head_width = 0;
+};
+
 // A crammedBERT / UltraFastBERT model ready to run (MODEL.md §2). Inputs are batches of token
 // id sequences of any lengths up to max_sequence_length(); the model pads them to the longest.
 // Every call throws ufb::Error for an invalid batch (see pad_batch) or a call the model's head
@@ -53,6 +63,7 @@ class Model {
   const io::Checkpoint& checkpoint() const { return *checkpoint_; }
   const io::ModelConfig& config() const { return checkpoint_->config(); }
   const TokenLimits& limits() const { return limits_; }
+  const Encoder& encoder() const { return encoder_; }
 
   // Final hidden states of the padded batch. With PaddingRows::skip padding rows are left 0.
   HiddenStates encode(std::span<const TokenIds> batch,
@@ -74,12 +85,17 @@ class Model {
   // sequence's result then depends on the longest sequence of its batch.
   Classification classify(std::span<const TokenIds> batch) const;
 
+  // Runs a padded batch as given (padding ids included) and keeps every intermediate state.
+  ModelTrace trace(const PaddedBatch& batch) const;
+
  private:
   void require_head(io::ModelHead head, const char* call) const;
-  // The classification pooler's input [batch, hidden] from the model's own pooling scheme.
-  std::vector<float> pool(const PaddedBatch& batch) const;
-  // tanh(pooled · W_p^T + b_p) [batch, head_dim].
-  std::vector<float> pooler_features(const PaddedBatch& batch) const;
+  // The classification pooler runs over padding rows too when it averages (MODEL.md §2.6).
+  PaddingRows pooler_padding() const;
+  // tanh(pool(states) · W_p^T + b_p) [batch, head_dim], pooled by the model's own scheme.
+  std::vector<float> pooler_features(const HiddenStates& states) const;
+  // Classification logits [batch, num_labels] of the pooler features.
+  std::vector<float> head_logits(std::span<const float> features, int64_t batch) const;
 
   std::unique_ptr<const io::Checkpoint> checkpoint_;
   TokenLimits limits_;

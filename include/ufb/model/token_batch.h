@@ -36,6 +36,13 @@ struct PaddedBatch {
 // here) or a token id outside the vocabulary, naming the sequence and position.
 PaddedBatch pad_batch(std::span<const TokenIds> sequences, const TokenLimits& limits);
 
+// A batch given as padded [size, length] arrays, as Hugging Face models take it: ids (padding
+// ids kept as given) and a 0/1 attention mask. Throws ufb::Error unless each row's mask is ones
+// followed by zeros (right padding) with at least one 1, every id is in the vocabulary and
+// length ≤ max_sequence_length.
+PaddedBatch batch_from_mask(std::span<const int64_t> ids, std::span<const int64_t> mask,
+                            int64_t size, int64_t length, const TokenLimits& limits);
+
 // A position of one sequence of a batch.
 struct TokenPosition {
   int64_t sequence = 0;

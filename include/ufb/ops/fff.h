@@ -46,6 +46,11 @@ struct FffStep {
 std::vector<FffStep> fff_reference_path(const FffWeights& weights, std::span<const float> token,
                                         int64_t tree);
 
+// The path that ends at `leaf` (a node index within the tree, as FffKernel::forward reports
+// it), root first, with each node's logit for `token`. Throws ufb::Error if `leaf` is not a leaf.
+std::vector<FffStep> fff_path_to_leaf(const FffWeights& weights, std::span<const float> token,
+                                      int64_t tree, int32_t leaf);
+
 enum class FffImpl {
   reference,     // plain loops over the path: the oracle every other variant is tested against
   masked_dense,  // the original training code: all logits, a hard path mask, two dense matmuls

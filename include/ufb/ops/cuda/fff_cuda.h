@@ -63,9 +63,19 @@ class FffCudaKernel {
   WeightType weight_type_;
 };
 
+// Tuning of cuda_native; the other variants ignore it.
+struct FffCudaOptions {
+  // Batches up to this many tokens take the small-batch path: one thread block per token that
+  // computes the logits of a whole 4-level subtree at once and then picks the path through it,
+  // so a token waits for 3 rounds of loads at depth 11 instead of 12 (docs/cuda.md). Larger
+  // batches run one warp per token. 0 turns the small-batch path off, a huge value forces it.
+  int64_t native_block_per_token_max_batch = 16;
+};
+
 // Validates the weights (ufb::Error naming the mismatch) and uploads them; throws ufb::Error
 // when no CUDA device is usable.
 std::unique_ptr<FffCudaKernel> make_fff_cuda_kernel(FffCudaImpl impl, const FffWeights& weights,
-                                                    WeightType weight_type = WeightType::f32);
+                                                    WeightType weight_type = WeightType::f32,
+                                                    const FffCudaOptions& options = {});
 
 }  // namespace ufb::ops

@@ -1,0 +1,81 @@
+#include "dump_command.h"
+
+#include <iostream>
+#include <memory>
+
+#include "ufb/error.h"
+#include "ufb/io/npy.h"
+#include "ufb/io/raw_tensor.h"
+#include "ufb/model/dump.h"
+#include "ufb/ops/weight_type.h"
+#include "ufb/threads.h"
+
+namespace ufb::cli {
+namespace {
+
+struct DumpFlags {
+  std::string model_dir;
+  std::string input_ids;
+  std::string attention_mask;  // empty: every position is a real token
+  std::string out_dir;
+  int threads = 0;
+  std::string dtype = "f32";
+};
+
+// A 2-D integer array [B, S] from a .npy file.
+std::vector<int64_t> read_matrix(const std::string& path, std::vector<int64_t>& shape) {
+  const io::NpyArray array = io::read_npy(path);
+  if (array.shape.size() != 2) {
+    throw Error(path + ": expected a 2-D array [batch, sequence], got shape " +
+                io::format_shape(array.shape));
+  }
+  if (!shape.empty() && shape != array.shape) {
+    throw Error(path + ": shape " + io::format_shape(array.shape) +
+                " differs from the input ids' " + io::format_shape(shape));
+  }
+  shape = array.shape;
+  return io::npy_integers(array, path);
+}
+
+void dump(const DumpFlags& flags) {
+  set_num_threads(flags.threads);
+  model::ModelOptions options;
+  options.fff_weight_type = ops::parse_weight_type(flags.dtype);
+  const model::Model model(flags.model_dir, options);
+  std::vector<int64_t> shape;
+  const std::vector<int64_t> ids = read_matrix(flags.input_ids, shape);
+  const std::vector<int64_t> mask = flags.attention_mask.empty()
+                                        ? std::vector<int64_t>(ids.size(), 1)
+                                        : read_matrix(flags.attention_mask, shape);
+  const model::PaddedBatch batch =
+      model::batch_from_mask(ids, mask, shape[0], shape[1], model.limits());
+  const std::vector<model::DumpArray> arrays = model::dump_model(model, batch);
+  model::write_dump(arrays, flags.out_dir);
+  for (const model::DumpArray& array : arrays) {
+    std::cout << array.name << ".npy " << (array.ints.empty() ? "float32 " : "int32 ")
+              << io::format_shape(array.shape) << "\n";
+  }
+}
+
+}  // namespace
+
+void add_dump_command(CLI::App& app) {
+  auto flags = std::make_shared<DumpFlags>();
+  CLI::App* command = app.add_subcommand(
+      "dump", "Run a padded batch of token ids and write every intermediate state as .npy");
+  command->add_option("--model", flags->model_dir, "Model directory")
+      ->required()->check(CLI::ExistingDirectory);
+  command->add_option("--input-ids", flags->input_ids, "int64/int32 .npy [batch, sequence]")
+      ->required()->check(CLI::ExistingFile);
+  command->add_option("--attention-mask", flags->attention_mask,
+                      "0/1 .npy [batch, sequence], right padding (default: all ones)")
+      ->check(CLI::ExistingFile);
+  command->add_option("--out", flags->out_dir, "Output directory (created if needed)")->required();
+  command->add_option("--threads", flags->threads, "Threads (0 = all cores)")
+      ->capture_default_str()->check(CLI::Range(0, 1024));
+  command->add_option("--dtype", flags->dtype, "FFF weight storage: f32 or bf16")
+      ->capture_default_str()->check(CLI::IsMember({"f32", "bf16"}));
+  command->callback([flags] { dump(*flags); });
+}
+
+}  // namespace ufb::cli
