@@ -38,6 +38,9 @@ add_library(ufb_libzip INTERFACE)
 target_link_libraries(ufb_libzip INTERFACE ${UFB_LIBZIP_LIBRARY})
 target_include_directories(ufb_libzip INTERFACE ${UFB_LIBZIP_INCLUDE_DIR})
 
+# cpp-httplib for `ufb serve`: Debian ships it compiled, with a pkg-config file whose flags
+# (OpenSSL, zlib, Brotli support) must match the library's build.
+pkg_check_modules(CPP_HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 # Open MPI for data-parallel training and sharded inference (docs in README). Optional: without
 # it every job is a single process.
 set(UFB_HAVE_MPI 0)

@@ -11,6 +11,7 @@ packages=(
   libpcre2-dev             # PCRE2: the tokenizer's Regex normalizers
   clang libclang-rt-14-dev # clang and its libFuzzer runtime, for the fuzz targets (scripts/fuzz.sh)
   libgtest-dev libgmock-dev
+  wrk                      # load benchmark of `ufb serve` (tools/serve_load.sh)
   libopenmpi-dev openmpi-bin  # data-parallel training and sharded inference over MPI
 )
 

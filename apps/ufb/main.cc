@@ -6,6 +6,7 @@
 #include "bench_command.h"
 #include "dump_command.h"
 #include "model_commands.h"
+#include "serve/serve_command.h"
 #include "tokenize_command.h"
 #include "ufb/distributed/communicator.h"
 #include "ufb/error.h"
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   ufb::cli::add_model_commands(app);
   ufb::cli::add_dump_command(app);
   ufb::cli::add_tokenize_command(app);
+  ufb::cli::add_serve_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -9,6 +9,7 @@
 
 #include "embedding_file.h"
 #include "model_session.h"
+#include "unit_length.h"
 #include "sharded_output.h"
 #include "ufb/distributed/communicator.h"
 #include "ufb/error.h"
@@ -25,13 +26,6 @@ std::string format(const char* pattern, Args... args) {
   std::snprintf(text.data(), text.size(), pattern, args...);
   text.pop_back();
   return text;
-}
-
-// The model's vocabulary may be larger than the tokenizer's (padded for speed): such ids have
-// no text.
-std::string token_text(const tokenizer::Tokenizer& tokenizer, int32_t id) {
-  const std::string_view text = tokenizer.id_to_token(id);
-  return text.empty() ? "[id " + std::to_string(id) + "]" : std::string(text);
 }
 
 void fill_mask(const ModelFlags& flags, int64_t top_k) {
@@ -66,19 +60,6 @@ void fill_mask(const ModelFlags& flags, int64_t top_k) {
     }
   });
   output.finish();
-}
-
-model::EmbeddingPooling parse_pooling(const std::string& name) {
-  if (name == "mean") return model::EmbeddingPooling::mean;
-  if (name == "first") return model::EmbeddingPooling::first;
-  return model::EmbeddingPooling::pooler;
-}
-
-void normalize_to_unit_length(std::span<float> vector) {
-  double norm = 0;
-  for (float v : vector) norm += double{v} * v;
-  const float scale = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
-  for (float& v : vector) v *= scale;
 }
 
 struct EmbedFlags {

@@ -17,6 +17,17 @@ tokenizer::Tokenizer load_tokenizer(const ModelFlags& flags) {
 
 }  // namespace
 
+std::string token_text(const tokenizer::Tokenizer& tokenizer, int32_t id) {
+  const std::string_view text = tokenizer.id_to_token(id);
+  return text.empty() ? "[id " + std::to_string(id) + "]" : std::string(text);
+}
+
+model::EmbeddingPooling parse_pooling(const std::string& name) {
+  if (name == "mean") return model::EmbeddingPooling::mean;
+  if (name == "first") return model::EmbeddingPooling::first;
+  return model::EmbeddingPooling::pooler;
+}
+
 void add_model_flags(CLI::App& command, ModelFlags& flags) {
   command.add_option("texts", flags.texts, "Input texts (or use --file)");
   command.add_option("--model", flags.model_dir, "Model directory (config.json + model.safetensors or pytorch_model.bin)")

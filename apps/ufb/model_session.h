@@ -32,6 +32,13 @@ struct ModelFlags {
 
 void add_model_flags(CLI::App& command, ModelFlags& flags);
 
+// The text of a predicted token. The model's vocabulary may be larger than the tokenizer's
+// (padded for speed): such ids have no text and read "[id N]".
+std::string token_text(const tokenizer::Tokenizer& tokenizer, int32_t id);
+
+// "mean", "first" or "pooler" (the flags check the name).
+model::EmbeddingPooling parse_pooling(const std::string& name);
+
 class ModelSession {
  public:
   explicit ModelSession(const ModelFlags& flags);

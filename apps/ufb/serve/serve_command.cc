@@ -1,0 +1,213 @@
+#include "serve_command.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "../model_session.h"
+#include "http_routes.h"
+#include "ufb/error.h"
+#include "ufb/io/config.h"
+
+namespace ufb::cli {
+namespace {
+
+struct ServeFlags {
+  std::string model_dir;
+  std::string tokenizer_path;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int threads = 0;
+  int64_t max_batch_tokens = 16384;
+  int64_t max_concurrent_requests = 512;
+  int64_t max_input_length = 0;  // 0: the model's max_seq_length
+  int64_t max_client_batch_size = 32;
+  int64_t payload_limit = 2'000'000;
+  std::string api_key;
+  std::string dtype = "f32";
+  std::string pooling = "mean";
+};
+
+// Class names from config.json's id2label (a Hugging Face convention) where present, else
+// LABEL_i as Hugging Face names them by default.
+std::vector<std::string> class_labels(const model::Model& model, const std::filesystem::path& model_dir) {
+  const int64_t count = model.config().num_labels.value_or(0);
+  std::vector<std::string> labels;
+  for (int64_t i = 0; i < count; ++i) labels.push_back("LABEL_" + std::to_string(i));
+  std::ifstream file(model_dir / "config.json");
+  const nlohmann::json config = nlohmann::json::parse(file, nullptr, false);
+  const auto id2label = config.is_object() ? config.find("id2label") : config.end();
+  if (config.is_object() && id2label != config.end() && id2label->is_object()) {
+    for (int64_t i = 0; i < count; ++i) {
+      const auto name = id2label->find(std::to_string(i));
+      if (name != id2label->end() && name->is_string()) labels[static_cast<size_t>(i)] = name->get<std::string>();
+    }
+  }
+  return labels;
+}
+
+serve::ServerSettings settings_of(const ServeFlags& flags, const model::Model& model) {
+  serve::ServerSettings settings;
+  settings.model_id = std::filesystem::path(flags.model_dir).lexically_normal().filename().string();
+  if (settings.model_id.empty()) settings.model_id = std::filesystem::path(flags.model_dir).parent_path().filename().string();
+  settings.dtype = flags.dtype;
+  settings.pooling = flags.pooling;
+  settings.labels = class_labels(model, flags.model_dir);
+  settings.max_concurrent_requests = static_cast<size_t>(flags.max_concurrent_requests);
+  settings.max_input_length =
+      static_cast<size_t>(flags.max_input_length > 0 ? flags.max_input_length : model.limits().max_sequence_length);
+  settings.max_batch_tokens = flags.max_batch_tokens;
+  settings.max_client_batch_size = static_cast<size_t>(flags.max_client_batch_size);
+  settings.payload_limit_bytes = static_cast<size_t>(flags.payload_limit);
+  settings.api_key = flags.api_key;
+  if (static_cast<size_t>(settings.max_batch_tokens) < settings.max_input_length) {
+    throw Error("--max-batch-tokens " + std::to_string(settings.max_batch_tokens) + " is less than the maximum input length " +
+                std::to_string(settings.max_input_length) + ": the longest inputs could never run");
+  }
+  return settings;
+}
+
+tokenizer::Tokenizer untruncated_tokenizer(const ServeFlags& flags) {
+  tokenizer::Tokenizer tokenizer =
+      tokenizer::Tokenizer::from_file(flags.tokenizer_path.empty() ? flags.model_dir : flags.tokenizer_path);
+  tokenizer.set_truncation(std::nullopt);
+  tokenizer.set_padding(std::nullopt);
+  return tokenizer;
+}
+
+// SIGTERM / SIGINT are blocked in every thread (they inherit the mask from here) and taken by
+// one waiting thread, which stops the listener; SIGUSR1 wakes that thread when the listener
+// ends for another reason.
+sigset_t shutdown_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGUSR1);
+  return signals;
+}
+
+int bind(httplib::Server& server, const ServeFlags& flags) {
+  if (flags.port == 0) {
+    const int port = server.bind_to_any_port(flags.host);
+    if (port > 0) return port;
+  } else if (server.bind_to_port(flags.host, flags.port)) {
+    return flags.port;
+  }
+  throw Error("cannot listen on " + flags.host + ":" + std::to_string(flags.port) +
+              " (address in use, or not an address of this machine)");
+}
+
+void serve(const ServeFlags& flags) {
+  const sigset_t signals = shutdown_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not end the server
+
+  const int64_t model_limit = io::read_model_config(std::filesystem::path(flags.model_dir) / "config.json").embedding.max_seq_length;
+  if (flags.max_input_length > model_limit) {
+    throw Error("--max-input-length " + std::to_string(flags.max_input_length) + " exceeds the model's max_seq_length " +
+                std::to_string(model_limit));
+  }
+  ModelFlags model_flags;
+  model_flags.model_dir = flags.model_dir;
+  model_flags.tokenizer_path = flags.tokenizer_path;
+  model_flags.threads = flags.threads;
+  model_flags.max_length = flags.max_input_length;
+  model_flags.dtype = flags.dtype;
+  const ModelSession session(model_flags);  // its tokenizer truncates to the maximum input length
+  const serve::ServerSettings settings = settings_of(flags, session.model());
+  const serve::InputEncoder encoder(session.tokenizer(), untruncated_tokenizer(flags), settings.max_input_length);
+
+  serve::Metrics metrics;
+  serve::Admission admission(settings.max_concurrent_requests);
+  serve::BatcherOptions batcher_options;
+  batcher_options.max_batch_tokens = settings.max_batch_tokens;
+  batcher_options.pooling = parse_pooling(flags.pooling);
+  batcher_options.classify_depends_on_padding =
+      session.model().checkpoint().head() == io::ModelHead::kClassification &&
+      session.model().config().classification_head.pooler == io::Pooler::kAverage;
+  batcher_options.mask_token_id = session.tokenizer().mask_token_id().value_or(-1);
+  batcher_options.model_threads = flags.threads;
+  serve::Batcher batcher(session.model(), batcher_options,
+                         [&metrics](const serve::BatchStats& batch) { metrics.record_batch(batch); });
+
+  httplib::Server server;
+  // cpp-httplib gives each connection a thread for its lifetime: one per admitted request, plus
+  // a few to answer 429s, /health and /metrics while all of those are busy.
+  const size_t connection_threads = settings.max_concurrent_requests + 8;
+  server.new_task_queue = [connection_threads] { return new httplib::ThreadPool(connection_threads); };
+  server.set_payload_max_length(settings.payload_limit_bytes);
+  // The library writes headers and body separately: without TCP_NODELAY, Nagle's algorithm
+  // holds the body until the client's delayed ACK, about 40 ms per answer.
+  server.set_tcp_nodelay(true);
+  const serve::ServerState state{session.model(), encoder, batcher, metrics, admission, settings,
+                                 serve::BodyLimits{settings.max_client_batch_size}};
+  serve::install_routes(server, state);
+
+  const int port = bind(server, flags);
+  std::cout << "ufb serve: listening on http://" << flags.host << ":" << port << " (model " << settings.model_id
+            << ", max input length " << settings.max_input_length << ")" << std::endl;
+
+  std::atomic<bool> listener_done = false;
+  std::thread signal_waiter([&] {
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    if (signal_number == SIGUSR1) return;
+    // stop() only takes effect once the listener runs; a signal may come just before it does.
+    while (!server.is_running() && !listener_done) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    server.stop();
+    std::cout << "ufb serve: shutting down: finishing requests in flight" << std::endl;
+  });
+  const bool listened = server.listen_after_bind();  // returns once stopped and every connection is done
+  listener_done = true;
+  kill(getpid(), SIGUSR1);
+  signal_waiter.join();
+  batcher.stop();
+  if (!listened) throw Error("the HTTP listener on " + flags.host + ":" + std::to_string(port) + " failed");
+  std::cout << "ufb serve: stopped" << std::endl;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* command = app.add_subcommand("serve", "HTTP inference server with the text-embeddings-inference API");
+  command->add_option("--model", flags->model_dir, "Model directory (config.json + model.safetensors or pytorch_model.bin)")
+      ->required()->check(CLI::ExistingDirectory);
+  command->add_option("--tokenizer", flags->tokenizer_path, "tokenizer.json or vocab.txt (default: from --model)")
+      ->check(CLI::ExistingFile);
+  command->add_option("--host", flags->host, "Address to listen on (loopback unless told otherwise)")->capture_default_str();
+  command->add_option("--port", flags->port, "Port (0 = any free port; the chosen one is printed)")
+      ->capture_default_str()->check(CLI::Range(0, 65535));
+  command->add_option("--threads", flags->threads, "Threads of the model's math (0 = all cores)")
+      ->capture_default_str()->check(CLI::Range(0, 1024));
+  command->add_option("--max-batch-tokens", flags->max_batch_tokens, "Padded tokens per model call (inputs x longest)")
+      ->capture_default_str()->check(CLI::Range(int64_t{2}, int64_t{1} << 24));
+  command->add_option("--max-concurrent-requests", flags->max_concurrent_requests,
+                      "Inference requests in flight; one more is answered 429")
+      ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{4096}));
+  command->add_option("--max-input-length", flags->max_input_length,
+                      "Tokens per input, longer ones are refused (413) or truncated (default: the model's limit)")
+      ->check(CLI::Range(int64_t{2}, int64_t{1} << 20));
+  command->add_option("--max-client-batch-size", flags->max_client_batch_size, "Inputs per request")
+      ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1} << 16));
+  command->add_option("--payload-limit", flags->payload_limit, "Request body bytes; larger bodies are refused (413)")
+      ->capture_default_str()->check(CLI::Range(int64_t{16}, int64_t{1} << 30));
+  command->add_option("--api-key", flags->api_key, "Require 'Authorization: Bearer KEY' on every route but /health")
+      ->envname("UFB_API_KEY");
+  command->add_option("--dtype", flags->dtype, "FFF weight storage: f32 or bf16")->capture_default_str()
+      ->check(CLI::IsMember({"f32", "bf16"}));
+  command->add_option("--pooling", flags->pooling, "Pooling of /embed: mean | first | pooler (classification models)")
+      ->capture_default_str()->check(CLI::IsMember({"mean", "first", "pooler"}));
+  command->callback([flags] { serve(*flags); });
+}
+
+}  // namespace ufb::cli

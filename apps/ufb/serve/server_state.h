@@ -1,0 +1,43 @@
+#pragma once
+
+// What every route of `ufb serve` reads: the model, the tokenizers, the batcher, the counters
+// and the limits the server was started with.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "admission.h"
+#include "batcher.h"
+#include "input_encoder.h"
+#include "metrics.h"
+#include "request_parsing.h"
+#include "ufb/model/model.h"
+
+namespace ufb::serve {
+
+struct ServerSettings {
+  std::string model_id;  // the model directory's name
+  std::string dtype;     // FFF weight storage: f32 or bf16
+  std::string pooling;   // of /embed: mean, first or pooler
+  std::vector<std::string> labels;  // of /predict, by class index
+  size_t max_concurrent_requests = 512;
+  size_t max_input_length = 0;
+  int64_t max_batch_tokens = 16384;
+  size_t max_client_batch_size = 32;
+  size_t payload_limit_bytes = 2'000'000;
+  std::string api_key;  // empty: no authentication
+};
+
+struct ServerState {
+  const model::Model& model;
+  const InputEncoder& encoder;
+  Batcher& batcher;
+  Metrics& metrics;
+  Admission& admission;
+  const ServerSettings& settings;
+  BodyLimits body_limits;
+};
+
+}  // namespace ufb::serve

@@ -1,0 +1,89 @@
+// The request-body parsers alone: TEI's input shapes, defaults, and each refusal's status.
+#include "request_parsing.h"
+
+#include <gtest/gtest.h>
+
+namespace ufb::serve {
+namespace {
+
+template <typename Request>
+Request accepted(const Parsed<Request>& parsed) {
+  if (const ApiError* error = std::get_if<ApiError>(&parsed)) ADD_FAILURE() << error->status << " " << error->message;
+  return std::holds_alternative<Request>(parsed) ? std::get<Request>(parsed) : Request{};
+}
+
+template <typename Request>
+ApiError refused(const Parsed<Request>& parsed) {
+  EXPECT_TRUE(std::holds_alternative<ApiError>(parsed)) << "the body was accepted";
+  return std::holds_alternative<ApiError>(parsed) ? std::get<ApiError>(parsed) : ApiError{};
+}
+
+TEST(RequestParsingTest, EmbedTakesOneTextOrABatchWithTeiDefaults) {
+  const EmbedRequest one = accepted(parse_embed_request(R"({"inputs": "a b", "extra": [1]})", {}));
+  ASSERT_EQ(one.inputs.size(), 1u);
+  EXPECT_EQ(one.inputs[0].text, "a b");
+  EXPECT_FALSE(one.batched);
+  EXPECT_TRUE(one.normalize);
+  EXPECT_FALSE(one.truncate);
+  const EmbedRequest batch =
+      accepted(parse_embed_request(R"({"inputs": ["a", "b"], "normalize": false, "truncate": null})", {}));
+  EXPECT_EQ(batch.inputs.size(), 2u);
+  EXPECT_TRUE(batch.batched);
+  EXPECT_FALSE(batch.normalize);
+  EXPECT_FALSE(batch.truncate);
+}
+
+TEST(RequestParsingTest, PredictReadsTwoStringsAsAPairAndOtherArraysAsBatches) {
+  const PredictRequest pair = accepted(parse_predict_request(R"({"inputs": ["a", "b"]})", {}));
+  ASSERT_EQ(pair.inputs.size(), 1u);
+  EXPECT_FALSE(pair.batched);
+  EXPECT_EQ(pair.inputs[0].text_pair, "b");
+  const PredictRequest batch = accepted(parse_predict_request(R"({"inputs": ["a", ["b", ""], "c"], "raw_scores": true})", {}));
+  ASSERT_EQ(batch.inputs.size(), 3u);
+  EXPECT_TRUE(batch.batched);
+  EXPECT_TRUE(batch.raw_scores);
+  EXPECT_FALSE(batch.inputs[0].is_pair());
+  EXPECT_EQ(batch.inputs[1].text_pair, "");  // an empty second text is still a pair
+  const PredictRequest one_pair = accepted(parse_predict_request(R"({"inputs": [["a", "b"]]})", {}));
+  EXPECT_TRUE(one_pair.batched);
+  EXPECT_TRUE(one_pair.inputs.at(0).is_pair());
+}
+
+TEST(RequestParsingTest, FillMaskTopKMustBeInRange) {
+  EXPECT_EQ(accepted(parse_fill_mask_request(R"({"inputs": "x", "top_k": 1000})", {})).top_k, 1000);
+  EXPECT_EQ(accepted(parse_fill_mask_request(R"({"inputs": "x"})", {})).top_k, 5);
+  for (const char* body : {R"({"inputs": "x", "top_k": 1001})", R"({"inputs": "x", "top_k": -1})",
+                           R"({"inputs": "x", "top_k": 2.5})", R"({"inputs": "x", "top_k": 18446744073709551615})"}) {
+    const ApiError error = refused(parse_fill_mask_request(body, {}));
+    EXPECT_EQ(error.status, 422) << body;
+    EXPECT_NE(error.message.find("`top_k` must be an integer from 1 to 1000"), std::string::npos) << error.message;
+  }
+}
+
+TEST(RequestParsingTest, EachRefusalHasItsStatus) {
+  BodyLimits limits;
+  limits.max_client_batch_size = 2;
+  EXPECT_EQ(refused(parse_embed_request(R"({"inputs": ["a", "b", "c"]})", limits)).status, 413);
+  EXPECT_EQ(refused(parse_embed_request(R"({"inputs": []})", limits)).status, 400);
+  EXPECT_EQ(refused(parse_embed_request(R"({"inputs": "a")", limits)).status, 422);
+  EXPECT_EQ(refused(parse_embed_request("\xEF\xBB\xBF{\"inputs\": \"\xED\xA0\x80\"}", limits)).status, 422);
+  EXPECT_EQ(refused(parse_tokenize_request(R"({"inputs": {"text": "a"}})", limits)).status, 422);
+  EXPECT_EQ(refused(parse_predict_request(R"({"inputs": [1]})", limits)).status, 422);
+}
+
+TEST(RequestParsingTest, NestingIsLimitedBeforeAnythingIsBuilt) {
+  BodyLimits limits;
+  limits.max_json_depth = 3;
+  EXPECT_EQ(accepted(parse_predict_request(R"({"inputs": [["a", "b"]]})", limits)).inputs.size(), 1u);
+  const ApiError error = refused(parse_predict_request(R"({"inputs": [[["a", "b"]]]})", limits));
+  EXPECT_EQ(error.status, 422);
+  EXPECT_EQ(error.message, "JSON nested deeper than 3 levels: no route takes such a body");
+}
+
+TEST(RequestParsingTest, ErrorBodiesStayValidJsonWhateverTheMessageHolds) {
+  const std::string body = error_body(ApiError{422, "Validation", "bad byte \xFF here"});
+  EXPECT_EQ(body, "{\"error\":\"bad byte \xEF\xBF\xBD here\",\"error_type\":\"Validation\"}");
+}
+
+}  // namespace
+}  // namespace ufb::serve
