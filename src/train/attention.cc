@@ -12,6 +12,9 @@
 namespace ufb::train {
 namespace {
 
+// Below this many multiply-adds a parallel region costs more than it saves (tiny test shapes).
+constexpr int64_t kParallelWork = 32768;
+
 void check_sizes(const AttentionBatch& batch, size_t qkv_size, size_t dropout_size,
                  size_t context_size) {
   const int64_t hidden = batch.shape.hidden();
@@ -56,7 +59,7 @@ void attention_forward(const AttentionBatch& batch, std::span<const T> qkv,
   const auto scale = static_cast<T>(batch.score_scale);
   cache.probabilities.resize(batch.probability_count());
   const int64_t tasks = batch.sequences * batch.shape.heads;
-#pragma omp parallel
+#pragma omp parallel if (tasks * s * s * d > kParallelWork)
   {
     std::vector<T> dropped;
 #pragma omp for schedule(static)
@@ -98,7 +101,7 @@ void attention_backward(const AttentionBatch& batch, std::span<const T> qkv,
   const int64_t s = batch.length;
   const auto scale = static_cast<T>(batch.score_scale);
   const int64_t tasks = batch.sequences * batch.shape.heads;
-#pragma omp parallel
+#pragma omp parallel if (tasks * s * s * d > kParallelWork)
   {
     std::vector<T> weights(s * s);
     std::vector<T> dweights(s * s);

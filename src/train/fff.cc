@@ -10,6 +10,8 @@
 namespace ufb::train {
 namespace {
 
+constexpr int64_t kParallelWork = 32768;
+
 template <class T>
 void check_sizes(const FffParams<T>& params, size_t x_size, int64_t rows, size_t y_size) {
   const ops::FffShape& shape = params.shape;
@@ -41,7 +43,9 @@ void fff_forward(const FffParams<T>& params, std::span<const T> x, int64_t rows,
   const int64_t steps_per_row = shape.trees * levels;
   cache.neurons.resize(rows * steps_per_row);
   cache.logits.resize(rows * steps_per_row);
-#pragma omp parallel for schedule(static)
+  // Tiny layers (tests) run on one thread: a parallel region would cost more than the work.
+  const bool parallel = rows * steps_per_row * hidden > kParallelWork;
+#pragma omp parallel for schedule(static) if (parallel)
   for (int64_t r = 0; r < rows; ++r) {
     const T* token = x.data() + r * hidden;
     T* out = y.data() + r * hidden;
@@ -73,7 +77,8 @@ void fff_backward(const FffParams<T>& params, std::span<const T> x, int64_t rows
   const int64_t steps = rows * steps_per_row;
   // dl = GELU'(l) · dot(g, W_out[:, n]) per visited node; dx += dl · W_in[n]. Per token: no races.
   std::vector<T> logit_grads(steps);
-#pragma omp parallel for schedule(static)
+  const bool parallel = steps * hidden > kParallelWork;
+#pragma omp parallel for schedule(static) if (parallel)
   for (int64_t r = 0; r < rows; ++r) {
     const T* g = dy.data() + r * hidden;
     for (int64_t step = r * steps_per_row; step < (r + 1) * steps_per_row; ++step) {
@@ -86,7 +91,7 @@ void fff_backward(const FffParams<T>& params, std::span<const T> x, int64_t rows
   }
   // Weight rows are shared by tokens: each thread owns a slice of the hidden dimension and adds
   // every token's contribution to it in token order, so the sums are race-free and repeatable.
-#pragma omp parallel
+#pragma omp parallel if (parallel)
   {
     const int threads = omp_get_num_threads();
     const int thread = omp_get_thread_num();

@@ -6,7 +6,9 @@
 
 #include "train/grad_check.h"
 #include "ufb/error.h"
+#include "ufb/ops/compare.h"
 #include "ufb/ops/embedding.h"
+#include "ufb/ops/synthetic.h"
 #include "ufb/train/attention.h"
 #include "ufb/train/dropout.h"
 #include "ufb/train/embedding.h"
@@ -279,6 +281,41 @@ TEST(Dropout, DropsTheRequestedFractionRepeatably) {
   std::vector<float> none(10);
   dropout_scales<float>(CounterRandom(1), 0, 0.0, none);
   EXPECT_EQ(none, std::vector<float>(10, 1.0f));
+}
+
+}  // namespace
+}  // namespace ufb::train
+
+namespace ufb::train {
+namespace {
+
+// The training forward takes exactly the reference kernel's paths and matches its output.
+TEST(FastFeedforwardForward, MatchesTheReferenceKernel) {
+  std::mt19937 rng(12);
+  const ops::FffShape shape{37, 5, 3};
+  const ops::FffLayer layer = ops::random_fff_layer(shape, rng);
+  const int64_t rows = 29;
+  const std::vector<float> x = ops::tokens_with_routing_margin(layer.view(), rows, 1e-3f, rng);
+  std::vector<float> expected(x.size());
+  std::vector<int32_t> leaves(rows * shape.trees);
+  ops::make_fff_kernel(ops::FffImpl::reference, layer.view())->forward(x, rows, expected, leaves);
+
+  const int64_t neurons = shape.neurons();
+  std::vector<float> w_out_rows(layer.w_out.size());
+  for (int64_t h = 0; h < shape.hidden; ++h) {
+    for (int64_t n = 0; n < neurons; ++n) w_out_rows[n * shape.hidden + h] = layer.w_out[h * neurons + n];
+  }
+  std::vector<float> y(x.size());
+  FffCache<float> cache;
+  fff_forward<float>({shape, layer.w_in, layer.b_in, w_out_rows}, x, rows, y, cache);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t tree = 0; tree < shape.trees; ++tree) {
+      const int64_t last = (r * shape.trees + tree) * shape.levels() + shape.depth;
+      EXPECT_EQ(cache.neurons[last] - tree * shape.nodes_per_tree(), leaves[r * shape.trees + tree])
+          << "row " << r << " tree " << tree;
+    }
+  }
+  EXPECT_LE(ops::relative_error(y, expected), 1e-6);
 }
 
 }  // namespace
