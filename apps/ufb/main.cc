@@ -6,6 +6,7 @@
 #include "bench_command.h"
 #include "model_commands.h"
 #include "tokenize_command.h"
+#include "train_command.h"
 #include "ufb/error.h"
 #include "ufb/system_info.h"
 
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   ufb::cli::add_bench_command(app);
   ufb::cli::add_model_commands(app);
   ufb::cli::add_tokenize_command(app);
+  ufb::cli::add_train_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
