@@ -39,6 +39,13 @@ std::vector<int32_t> Goldens::ints(std::string_view name) const {
   return values;
 }
 
+std::vector<double> Goldens::doubles(std::string_view name) const {
+  const io::RawTensor& raw = tensor(name, io::DType::kF64);
+  std::vector<double> values(raw.bytes.size() / sizeof(double));
+  std::memcpy(values.data(), raw.bytes.data(), raw.bytes.size());
+  return values;
+}
+
 std::vector<model::TokenIds> Goldens::sequences() const {
   const std::vector<int32_t> ids = ints("input_ids");
   const std::vector<int32_t> lengths = ints("lengths");

@@ -23,6 +23,7 @@ class Goldens {
   bool has(std::string_view name) const { return file_.find(name) != nullptr; }
   std::vector<float> floats(std::string_view name) const;
   std::vector<int32_t> ints(std::string_view name) const;
+  std::vector<double> doubles(std::string_view name) const;  // an F64 tensor
 
   // The batch's sequences without their padding.
   std::vector<model::TokenIds> sequences() const;
