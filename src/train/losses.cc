@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "ufb/error.h"
 
@@ -17,25 +18,31 @@ double cross_entropy(std::span<const T> logits, int64_t rows, int64_t classes,
                 std::to_string(labels.size()) + " labels do not fit " + std::to_string(rows) +
                 " rows of " + std::to_string(classes) + " classes");
   }
-  double total = 0.0;
-  const double row_scale = double{grad_scale} / static_cast<double>(rows);
   for (int64_t r = 0; r < rows; ++r) {
     if (labels[r] < 0 || labels[r] >= classes) {
       throw Error("cross-entropy: label " + std::to_string(labels[r]) + " of row " +
                   std::to_string(r) + " is outside [0, " + std::to_string(classes) + ")");
     }
+  }
+  const double row_scale = double{grad_scale} / static_cast<double>(rows);
+  std::vector<double> row_losses(rows);  // summed in order afterwards: repeatable
+#pragma omp parallel for schedule(static) if (rows * classes > 65536)
+  for (int64_t r = 0; r < rows; ++r) {
     const T* row = logits.data() + r * classes;
     T* grad = dlogits.data() + r * classes;
-    const double max = *std::max_element(row, row + classes);
+    const T max = *std::max_element(row, row + classes);
     double sum = 0.0;
-    for (int64_t c = 0; c < classes; ++c) sum += std::exp(row[c] - max);
-    const double log_sum = std::log(sum) + max;
-    total += log_sum - row[labels[r]];
     for (int64_t c = 0; c < classes; ++c) {
-      const double probability = std::exp(row[c] - log_sum);
-      grad[c] = static_cast<T>((probability - (c == labels[r] ? 1.0 : 0.0)) * row_scale);
+      grad[c] = std::exp(row[c] - max);  // one exp per logit, kept for the softmax below
+      sum += grad[c];
     }
+    row_losses[r] = std::log(sum) + max - row[labels[r]];
+    const double scale = row_scale / sum;
+    for (int64_t c = 0; c < classes; ++c) grad[c] = static_cast<T>(grad[c] * scale);
+    grad[labels[r]] -= static_cast<T>(row_scale);
   }
+  double total = 0.0;
+  for (const double loss : row_losses) total += loss;
   return total / static_cast<double>(rows);
 }
 

@@ -97,14 +97,7 @@ void ParameterSet<T>::add(const io::ExpectedTensor& tensor, const io::ModelConfi
 template <class T>
 ParameterSet<T> ParameterSet<T>::initialized(const io::ModelConfig& config, io::ModelHead head,
                                              int64_t num_labels, double init_std, uint64_t seed) {
-  ParameterSet set;
-  const CounterRandom random(seed);
-  const std::vector<io::ExpectedTensor> table = io::expected_tensors(config, head, num_labels);
-  for (size_t i = 0; i < table.size(); ++i) {
-    set.add(table[i], config);
-    if (set.contains(table[i].name)) initialize(set.get(table[i].name), config, init_std, random.child(i));
-  }
-  return set;
+  return build(config, head, num_labels, init_std, seed, nullptr);
 }
 
 template <class T>
@@ -115,16 +108,31 @@ ParameterSet<T> ParameterSet<T>::from_checkpoint(const io::Checkpoint& checkpoin
     throw Error(checkpoint.weights_source() +
                 " holds a classification model; masked-LM training needs decoder.weight");
   }
-  ParameterSet set = initialized(checkpoint.config(), head, num_labels, init_std, seed);
-  for (Parameter<T>& parameter : set.all()) {
-    if (const io::TensorView* tensor = find_tensor(checkpoint, parameter.name)) {
-      if (tensor->shape != parameter.shape) {
-        throw Error(checkpoint.weights_source() + ": tensor " + parameter.name + " has shape " +
-                    io::format_shape(tensor->shape) + ", the model needs " +
-                    io::format_shape(parameter.shape));
-      }
-      assign(parameter, tensor->values);
+  return build(checkpoint.config(), head, num_labels, init_std, seed, &checkpoint);
+}
+
+template <class T>
+ParameterSet<T> ParameterSet<T>::build(const io::ModelConfig& config, io::ModelHead head,
+                                       int64_t num_labels, double init_std, uint64_t seed,
+                                       const io::Checkpoint* checkpoint) {
+  ParameterSet set;
+  const CounterRandom random(seed);
+  const std::vector<io::ExpectedTensor> table = io::expected_tensors(config, head, num_labels);
+  for (size_t i = 0; i < table.size(); ++i) {
+    set.add(table[i], config);
+    if (!set.contains(table[i].name)) continue;
+    Parameter<T>& parameter = set.get(table[i].name);
+    const io::TensorView* tensor = checkpoint ? find_tensor(*checkpoint, parameter.name) : nullptr;
+    if (tensor == nullptr) {
+      initialize(parameter, config, init_std, random.child(i));
+      continue;
     }
+    if (tensor->shape != parameter.shape) {
+      throw Error(checkpoint->weights_source() + ": tensor " + parameter.name + " has shape " +
+                  io::format_shape(tensor->shape) + ", the model needs " +
+                  io::format_shape(parameter.shape));
+    }
+    assign(parameter, tensor->values);
   }
   return set;
 }

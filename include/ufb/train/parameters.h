@@ -55,6 +55,9 @@ class ParameterSet {
 
  private:
   ParameterSet() = default;
+  // Every tensor of the table: from `checkpoint` where it has it, else initialised.
+  static ParameterSet build(const io::ModelConfig& config, io::ModelHead head, int64_t num_labels,
+                            double init_std, uint64_t seed, const io::Checkpoint* checkpoint);
   void add(const io::ExpectedTensor& tensor, const io::ModelConfig& config);
 
   std::vector<Parameter<T>> parameters_;
