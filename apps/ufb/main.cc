@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "bench_command.h"
+#include "glue_commands.h"
 #include "model_commands.h"
 #include "tokenize_command.h"
 #include "ufb/error.h"
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   ufb::cli::add_bench_command(app);
   ufb::cli::add_model_commands(app);
   ufb::cli::add_tokenize_command(app);
+  ufb::cli::add_glue_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
