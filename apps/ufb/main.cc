@@ -7,6 +7,7 @@
 #include "glue_commands.h"
 #include "model_commands.h"
 #include "tokenize_command.h"
+#include "tokenizer_train_command.h"
 #include "ufb/error.h"
 #include "ufb/system_info.h"
 
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
   ufb::cli::add_model_commands(app);
   ufb::cli::add_tokenize_command(app);
   ufb::cli::add_glue_commands(app);
+  ufb::cli::add_tokenizer_train_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
