@@ -103,25 +103,26 @@ TEST(GlueReader, ReadsTheSharedGlueFilesWithTheirOfficialSizes) {
 }
 
 TEST(GlueReader, MalformedRowsNameFileAndLine) {
-  EXPECT_ERROR_CONTAINS(parse("SST-2", GlueSplit::dev, "sentence\tlabel\na\t1\nb\t1\tc\n"),
-                        "t.tsv:3: expected 2 tab-separated fields, found 3");
-  EXPECT_ERROR_CONTAINS(parse("SST-2", GlueSplit::dev, "sentence\tlabel\na\t1\n\nb\t0\n"),
-                        "t.tsv:3: expected 2 tab-separated fields, found 1");
-  EXPECT_ERROR_CONTAINS(parse("SST-2", GlueSplit::dev, "sentence\tlabel\na\t2\n"),
-                        "t.tsv:2: label '2' is not one of 0, 1");
-  EXPECT_ERROR_CONTAINS(parse("RTE", GlueSplit::dev, "index\tsentence1\tsentence2\tlabel\n0\ta\tb\tentails\n"),
-                        "t.tsv:2: label 'entails' is not one of entailment, not_entailment");
-  EXPECT_ERROR_CONTAINS(parse("STS-B", GlueSplit::dev, "index\tsentence1\tsentence2\tscore\n0\ta\tb\tfive\n"),
-                        "t.tsv:2: score 'five' is not a number");
-  EXPECT_ERROR_CONTAINS(parse("STS-B", GlueSplit::dev, "index\tsentence1\tsentence2\tscore\n0\ta\tb\t\n"),
-                        "t.tsv:2: score '' is not a number");
-  EXPECT_ERROR_CONTAINS(parse("RTE", GlueSplit::test, "index\tsentence1\tsentence2\nx1\ta\tb\n"),
-                        "t.tsv:2: index 'x1' is not an integer");
-  EXPECT_ERROR_CONTAINS(parse("RTE", GlueSplit::dev, "index\tpremise\thypothesis\tlabel\n"),
-                        "t.tsv:1: the header has no column 'sentence1' (a RTE file)");
-  EXPECT_ERROR_CONTAINS(parse("CoLA", GlueSplit::dev, "gj04\t1\tthe sentence\n"),
-                        "t.tsv:1: expected 4 tab-separated fields, found 3");
-  EXPECT_ERROR_CONTAINS(parse("SST-2", GlueSplit::dev, ""), "t.tsv:1: the file is empty");
+  struct Case {
+    const char* task;
+    GlueSplit split;
+    std::string_view text;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"SST-2", GlueSplit::dev, "sentence\tlabel\na\t1\nb\t1\tc\n", "t.tsv:3: expected 2 tab-separated fields, found 3"},
+      {"SST-2", GlueSplit::dev, "sentence\tlabel\na\t1\n\nb\t0\n", "t.tsv:3: expected 2 tab-separated fields, found 1"},
+      {"SST-2", GlueSplit::dev, "sentence\tlabel\na\t2\n", "t.tsv:2: label '2' is not one of 0, 1"},
+      {"RTE", GlueSplit::dev, "index\tsentence1\tsentence2\tlabel\n0\ta\tb\tentails\n",
+       "t.tsv:2: label 'entails' is not one of entailment, not_entailment"},
+      {"STS-B", GlueSplit::dev, "index\tsentence1\tsentence2\tscore\n0\ta\tb\tfive\n", "t.tsv:2: score 'five' is not a number"},
+      {"STS-B", GlueSplit::dev, "index\tsentence1\tsentence2\tscore\n0\ta\tb\t\n", "t.tsv:2: score '' is not a number"},
+      {"RTE", GlueSplit::test, "index\tsentence1\tsentence2\nx1\ta\tb\n", "t.tsv:2: index 'x1' is not an integer"},
+      {"RTE", GlueSplit::dev, "index\tpremise\thypothesis\tlabel\n", "t.tsv:1: the header has no column 'sentence1' (a RTE file)"},
+      {"CoLA", GlueSplit::dev, "gj04\t1\tthe sentence\n", "t.tsv:1: expected 4 tab-separated fields, found 3"},
+      {"SST-2", GlueSplit::dev, "", "t.tsv:1: the file is empty"},
+  };
+  for (const Case& c : cases) EXPECT_ERROR_CONTAINS(parse(c.task, c.split, c.text), c.message);
   EXPECT_ERROR_CONTAINS(read_glue_split(find_glue_task("QQP"), GlueSplit::dev, kTestGlue / "nowhere"),
                         "nowhere/dev.tsv: no such file (the QQP dev split");
 }
