@@ -4,8 +4,10 @@
 #include <iostream>
 
 #include "bench_command.h"
+#include "glue_commands.h"
 #include "model_commands.h"
 #include "tokenize_command.h"
+#include "tokenizer_train_command.h"
 #include "train_command.h"
 #include "ufb/error.h"
 #include "ufb/system_info.h"
@@ -28,6 +30,8 @@ int main(int argc, char** argv) {
   ufb::cli::add_model_commands(app);
   ufb::cli::add_tokenize_command(app);
   ufb::cli::add_train_command(app);
+  ufb::cli::add_glue_commands(app);
+  ufb::cli::add_tokenizer_train_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -52,14 +52,14 @@ ModelSession::ModelSession(const ModelFlags& flags) : flags_(flags), tokenizer_(
   tokenizer_.set_padding(std::nullopt);  // the model pads each batch itself
 }
 
-model::TokenIds ModelSession::encode(const TextInput& input, size_t index) const {
+tokenizer::Encoding ModelSession::encode(const TextInput& input, size_t index) const {
   try {
-    const tokenizer::Encoding encoding =
+    tokenizer::Encoding encoding =
         input.is_pair() ? tokenizer_.encode_pair(input.text, *input.text_pair) : tokenizer_.encode(input.text);
-    if (encoding.truncated) {
+    if (encoding.truncated && flags_.warn_each_truncation) {
       std::cerr << "ufb: warning: input " << index + 1 << " truncated to " << encoding.size() << " tokens\n";
     }
-    return encoding.ids;
+    return encoding;
   } catch (const Error& error) {
     throw Error("input " + std::to_string(index + 1) + ": " + error.what());
   }
@@ -68,14 +68,23 @@ model::TokenIds ModelSession::encode(const TextInput& input, size_t index) const
 void ModelSession::for_each_batch(std::span<const TextInput> inputs,
                                   const std::function<void(size_t, std::span<const model::TokenIds>)>& run) const {
   const bool show_progress = inputs.size() > static_cast<size_t>(flags_.batch_size) && isatty(STDERR_FILENO);
+  size_t truncated = 0;
   for (size_t first = 0; first < inputs.size(); first += static_cast<size_t>(flags_.batch_size)) {
     const size_t count = std::min(inputs.size() - first, static_cast<size_t>(flags_.batch_size));
     std::vector<model::TokenIds> batch;
-    for (size_t i = 0; i < count; ++i) batch.push_back(encode(inputs[first + i], first + i));
+    for (size_t i = 0; i < count; ++i) {
+      tokenizer::Encoding encoding = encode(inputs[first + i], first + i);
+      truncated += encoding.truncated;
+      batch.push_back(std::move(encoding.ids));
+    }
     run(first, batch);
     if (show_progress) std::cerr << "\r" << first + count << "/" << inputs.size() << " inputs" << std::flush;
   }
   if (show_progress) std::cerr << "\n";
+  if (truncated > 0 && !flags_.warn_each_truncation) {
+    std::cerr << "ufb: warning: " << truncated << " of " << inputs.size() << " inputs truncated to "
+              << tokenizer_.truncation()->max_length << " tokens\n";
+  }
 }
 
 }  // namespace ufb::cli

@@ -27,6 +27,8 @@ struct ModelFlags {
   bool strict = false;
   std::string dtype = "f32";
   int64_t batch_size = 32;
+  // One warning per truncated input, or (false) one count at the end: long datasets.
+  bool warn_each_truncation = true;
 };
 
 void add_model_flags(CLI::App& command, ModelFlags& flags);
@@ -44,7 +46,7 @@ class ModelSession {
                       const std::function<void(size_t, std::span<const model::TokenIds>)>& run) const;
 
  private:
-  model::TokenIds encode(const TextInput& input, size_t index) const;
+  tokenizer::Encoding encode(const TextInput& input, size_t index) const;
 
   const ModelFlags& flags_;
   std::unique_ptr<model::Model> model_;

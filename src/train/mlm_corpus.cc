@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
+#include "ufb/data/corpus.h"
+#include "file_text.h"
 #include "ufb/error.h"
 #include "ufb/io/safetensors.h"
 
@@ -13,25 +13,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kBom = "\xEF\xBB\xBF";
 constexpr const char* kFingerprintKey = "fingerprint";
 constexpr const char* kDocumentsKey = "documents";
-
-// A Gutenberg marker line: "*** START OF ..." or "***START OF ..." (`what` is START or END).
-bool is_marker(std::string_view line, std::string_view what) {
-  if (line.substr(0, 3) != "***") return false;
-  line.remove_prefix(3);
-  while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
-  return line.substr(0, what.size()) == what && line.substr(what.size(), 3) == " OF";
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read " + path.string());
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
 
 uint64_t fnv1a(std::string_view bytes, uint64_t hash = 0xcbf29ce484222325ULL) {
   for (const char c : bytes) {
@@ -41,26 +24,13 @@ uint64_t fnv1a(std::string_view bytes, uint64_t hash = 0xcbf29ce484222325ULL) {
   return hash;
 }
 
-std::vector<fs::path> documents_in(const fs::path& data_dir) {
-  if (!fs::is_directory(data_dir)) throw Error("--data: " + data_dir.string() + " is not a folder");
-  std::vector<fs::path> files;
-  for (const fs::directory_entry& entry : fs::directory_iterator(data_dir)) {
-    if (entry.is_regular_file() && entry.path().filename().string().front() != '.') {
-      files.push_back(entry.path());
-    }
-  }
-  if (files.empty()) throw Error("--data: " + data_dir.string() + " holds no text files");
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 std::string fingerprint(const std::vector<fs::path>& files, const fs::path& tokenizer_file) {
   std::string description;
   for (const fs::path& file : files) {
     description += file.filename().string() + ":" + std::to_string(fs::file_size(file)) + ":" +
                    std::to_string(fs::last_write_time(file).time_since_epoch().count()) + ";";
   }
-  return std::to_string(fnv1a(description)) + "-" + std::to_string(fnv1a(read_file(tokenizer_file)));
+  return std::to_string(fnv1a(description)) + "-" + std::to_string(fnv1a(read_file_text(tokenizer_file)));
 }
 
 bool read_cache(const fs::path& cache_file, const std::string& expected, TokenCorpus& corpus) {
@@ -81,33 +51,10 @@ bool read_cache(const fs::path& cache_file, const std::string& expected, TokenCo
 
 }  // namespace
 
-std::string clean_document(std::string_view text) {
-  if (text.substr(0, kBom.size()) == kBom) text.remove_prefix(kBom.size());
-  std::vector<std::string_view> lines;
-  size_t start_line = 0;
-  size_t end_line = std::string_view::npos;
-  while (!text.empty()) {
-    const size_t newline = text.find('\n');
-    std::string_view line = text.substr(0, newline);
-    text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (is_marker(line, "START")) start_line = lines.size() + 1;
-    if (is_marker(line, "END") && end_line == std::string_view::npos) end_line = lines.size();
-    lines.push_back(line);
-  }
-  if (end_line == std::string_view::npos || end_line < start_line) end_line = lines.size();
-  std::string cleaned;
-  for (size_t i = start_line; i < end_line; ++i) {
-    cleaned += lines[i];
-    cleaned += '\n';
-  }
-  return cleaned;
-}
-
 TokenCorpus load_token_corpus(const fs::path& data_dir, const fs::path& tokenizer_file,
                               const fs::path& cache_file,
                               const std::function<void(int64_t, int64_t)>& progress) {
-  const std::vector<fs::path> files = documents_in(data_dir);
+  const std::vector<fs::path> files = data::list_corpus_files(std::vector<std::string>{data_dir.string()});
   const std::string expected = fingerprint(files, tokenizer_file);
   TokenCorpus corpus;
   if (read_cache(cache_file, expected, corpus)) return corpus;
@@ -122,7 +69,7 @@ TokenCorpus load_token_corpus(const fs::path& data_dir, const fs::path& tokenize
 #pragma omp parallel for schedule(dynamic)
   for (int64_t i = 0; i < count; ++i) {
     try {
-      encoded[i] = tokenizer.encode(clean_document(read_file(files[i]))).ids;
+      encoded[i] = tokenizer.encode(data::read_corpus_document(files[i])).ids;
     } catch (const Error& error) {
       errors[i] = files[i].string() + ": " + error.what();
     }

@@ -3,8 +3,8 @@
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
+#include "file_text.h"
 #include "ufb/error.h"
 #include "ufb/io/checkpoint.h"
 #include "ufb/io/config.h"
@@ -22,14 +22,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr uint64_t kDropoutStream = 3;
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 void check_options(const MlmTrainingOptions& o) {
   if (o.steps <= 0 && o.budget_seconds <= 0) throw Error("give --steps N or --budget TIME");
@@ -65,7 +57,7 @@ void train_mlm(const MlmTrainingOptions& o,
                const std::function<void(const TrainingProgress&)>& report,
                const std::function<void(const std::string&)>& status) {
   check_options(o);
-  const std::string config_json = read_text(o.config_file);
+  const std::string config_json = read_file_text(o.config_file);
   const io::ModelConfig config = io::parse_model_config(config_json, o.config_file.string());
   const ArchOptions arch = parse_arch_options(config_json, o.config_file.string());
   const tokenizer::Tokenizer tokenizer = tokenizer::Tokenizer::from_file(o.tokenizer_file);

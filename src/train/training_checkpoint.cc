@@ -1,10 +1,9 @@
 #include "ufb/train/training_checkpoint.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "ufb/atomic_file.h"
+#include "file_text.h"
 #include "ufb/error.h"
 #include "ufb/io/safetensors.h"
 
@@ -15,14 +14,6 @@ namespace fs = std::filesystem;
 
 constexpr const char* kStepKey = "step";
 constexpr const char* kStateFile = "trainer_state.json";
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 void check_step(const fs::path& path, const std::map<std::string, std::string>& metadata,
                 int64_t step) {
@@ -43,7 +34,7 @@ void save_training_checkpoint(const fs::path& dir, std::string_view config_json,
   write_file_atomically(dir / "config.json", config_json);
   const fs::path tokenizer_copy = dir / tokenizer_file.filename();
   if (!fs::exists(tokenizer_copy) || !fs::equivalent(tokenizer_file, tokenizer_copy)) {
-    write_file_atomically(tokenizer_copy, read_text(tokenizer_file));
+    write_file_atomically(tokenizer_copy, read_file_text(tokenizer_file));
   }
   save_weights(dir / "model.safetensors", parameters, step);
   optimizer.save(dir / "optimizer.safetensors", parameters, step);
@@ -59,7 +50,7 @@ void save_training_checkpoint(const fs::path& dir, std::string_view config_json,
 TrainingState read_training_state(const fs::path& dir) {
   const fs::path path = dir / kStateFile;
   if (!fs::exists(path)) throw Error("--resume: " + path.string() + " does not exist");
-  const nlohmann::json json = nlohmann::json::parse(read_text(path), nullptr, false);
+  const nlohmann::json json = nlohmann::json::parse(read_file_text(path), nullptr, false);
   const auto field = [&](const char* key) -> const nlohmann::json& {
     if (!json.is_object() || !json.contains(key) || !json[key].is_number()) {
       throw Error(path.string() + ": expected a number \"" + key + "\"");

@@ -8,7 +8,6 @@
 #include "ufb/error.h"
 #include "ufb/model/model.h"
 #include "ufb/train/mlm_batches.h"
-#include "ufb/train/mlm_corpus.h"
 #include "ufb/train/mlm_trainer.h"
 
 namespace ufb::train {
@@ -24,13 +23,6 @@ std::string read_bytes(const fs::path& path) {
   std::ostringstream bytes;
   bytes << in.rdbuf();
   return bytes.str();
-}
-
-TEST(CleanDocument, StripsBomCrlfAndGutenbergHeaderAndFooter) {
-  EXPECT_EQ(clean_document("\xEF\xBB\xBFheader\r\n*** START OF THE PROJECT GUTENBERG EBOOK X ***\r\n"
-                           "body one\r\nbody two\r\n***END OF THE PROJECT GUTENBERG EBOOK X***\r\nlicence\r\n"),
-            "body one\nbody two\n");
-  EXPECT_EQ(clean_document("plain\r\ntext"), "plain\ntext\n");
 }
 
 TEST(MlmBatches, MasksAQuarterOfOrdinaryTokensRepeatably) {

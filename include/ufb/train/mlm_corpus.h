@@ -8,16 +8,11 @@
 #include <filesystem>
 #include <functional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "ufb/tokenizer/tokenizer.h"
 
 namespace ufb::train {
-
-// The text without a UTF-8 byte-order mark, with LF line ends, and, where the Project Gutenberg
-// markers are present, only what lies between the "*** START OF ..." and "*** END OF ..." lines.
-std::string clean_document(std::string_view text);
 
 struct TokenCorpus {
   std::vector<int32_t> tokens;
@@ -25,8 +20,9 @@ struct TokenCorpus {
   bool from_cache = false;
 };
 
-// The tokens of every regular, non-hidden file of `data_dir`, in file-name order, each document
-// encoded whole (no truncation). `cache_file` (a safetensors file) is read if its fingerprint —
+// The tokens of every regular, non-hidden file under `data_dir`, in path order, each document
+// cleaned (data::read_corpus_document: byte-order mark, CRLF, Project Gutenberg header and
+// footer) and encoded whole (no truncation). `cache_file` (a safetensors file) is read if its fingerprint —
 // file names, sizes and modification times, the tokenizer file's bytes — matches, and written
 // otherwise. `progress(done, total)` is called per document. Throws ufb::Error for a missing or
 // empty folder or a document that is not valid UTF-8, naming it.
