@@ -46,24 +46,6 @@ std::string layer_prefix(int64_t layer) { return "encoder.layers." + std::to_str
 }  // namespace
 
 template <class T>
-struct TrainableEncoder<T>::Activations {
-  struct Layer {
-    std::vector<T> input, normed1, qkv, context, mid, normed2;
-    LayerNormStats stats1, stats2;
-    AttentionCache<T> attention;
-    std::vector<T> attention_dropout, attention_output_dropout, feedforward_dropout;
-    FffCache<T> fff;
-    DenseFfCache<T> dense;
-  };
-  std::vector<T> embedded;  // before the embedding LayerNorm
-  LayerNormStats embedding_stats;
-  std::vector<T> embedding_dropout;
-  std::vector<Layer> layers;
-  std::vector<T> before_final_norm;
-  LayerNormStats final_stats;
-};
-
-template <class T>
 TrainableEncoder<T>::TrainableEncoder(const io::ModelConfig& config, ParameterSet<T>& parameters)
     : config_(config), parameters_(parameters) {
   if (config.embedding.pos_embedding == io::PositionEmbedding::kScaledSinusoidal) {
@@ -77,12 +59,7 @@ template <class T>
 TrainableEncoder<T>::~TrainableEncoder() = default;
 
 template <class T>
-void TrainableEncoder<T>::ActivationsDeleter::operator()(Activations* activations) const {
-  delete activations;
-}
-
-template <class T>
-typename TrainableEncoder<T>::ActivationsPtr TrainableEncoder<T>::forward(
+std::unique_ptr<typename TrainableEncoder<T>::Activations> TrainableEncoder<T>::forward(
     const TrainBatch& batch, const DropoutContext& dropout, std::vector<T>& hidden_states) const {
   const int64_t hidden = config_.hidden_size;
   const int64_t rows = batch.rows();
@@ -93,7 +70,7 @@ typename TrainableEncoder<T>::ActivationsPtr TrainableEncoder<T>::forward(
     layer_norm_forward<T>(x, rows, values(prefix + ".weight"), values(prefix + ".bias"),
                           config_.norm_eps, y, stats);
   };
-  ActivationsPtr activations(new Activations());
+  auto activations = std::make_unique<Activations>();
   Activations& a = *activations;
 
   const bool sinusoidal = !sinusoidal_.empty();

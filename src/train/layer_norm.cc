@@ -4,6 +4,7 @@
 #include <string>
 
 #include "ufb/error.h"
+#include "ufb/ops/layer_norm.h"
 
 namespace ufb::train {
 namespace {
@@ -31,12 +32,7 @@ void layer_norm_forward(std::span<const T> x, int64_t rows, std::span<const T> w
   for (int64_t r = 0; r < rows; ++r) {
     const T* in = x.data() + r * width;
     T* out = y.data() + r * width;
-    double sum = 0.0;
-    for (int64_t c = 0; c < width; ++c) sum += in[c];
-    const double mean = sum / static_cast<double>(width);
-    double squares = 0.0;
-    for (int64_t c = 0; c < width; ++c) squares += (in[c] - mean) * (in[c] - mean);
-    const double inverse_std = 1.0 / std::sqrt(squares / static_cast<double>(width) + eps);
+    const auto [mean, inverse_std] = ops::row_statistics(in, width, eps);
     stats.mean[r] = mean;
     stats.inverse_std[r] = inverse_std;
     for (int64_t c = 0; c < width; ++c) {

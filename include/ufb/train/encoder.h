@@ -11,7 +11,10 @@
 
 #include "ufb/io/config.h"
 #include "ufb/train/arch_options.h"
+#include "ufb/train/attention.h"
 #include "ufb/train/counter_random.h"
+#include "ufb/train/feedforward.h"
+#include "ufb/train/layer_norm.h"
 #include "ufb/train/parameters.h"
 #include "ufb/train/train_batch.h"
 
@@ -27,19 +30,31 @@ struct DropoutContext {
 template <class T>
 class TrainableEncoder {
  public:
-  // What the forward pass keeps for the backward pass (defined where it is used).
-  struct Activations;
-  struct ActivationsDeleter {
-    void operator()(Activations* activations) const;
+  // What the forward pass keeps for the backward pass.
+  struct Activations {
+    struct Layer {
+      std::vector<T> input, normed1, qkv, context, mid, normed2;
+      LayerNormStats stats1, stats2;
+      AttentionCache<T> attention;
+      // Dropout scales of this layer's sites; empty where dropout is off.
+      std::vector<T> attention_dropout, attention_output_dropout, feedforward_dropout;
+      FffCache<T> fff;
+      DenseFfCache<T> dense;
+    };
+    std::vector<T> embedded;  // before the embedding LayerNorm
+    LayerNormStats embedding_stats;
+    std::vector<T> embedding_dropout;
+    std::vector<Layer> layers;
+    std::vector<T> before_final_norm;
+    LayerNormStats final_stats;
   };
-  using ActivationsPtr = std::unique_ptr<Activations, ActivationsDeleter>;
 
   TrainableEncoder(const io::ModelConfig& config, ParameterSet<T>& parameters);
   ~TrainableEncoder();
 
   // Final hidden states [rows, hidden] of every position, padding included.
-  ActivationsPtr forward(const TrainBatch& batch, const DropoutContext& dropout,
-                         std::vector<T>& hidden_states) const;
+  std::unique_ptr<Activations> forward(const TrainBatch& batch, const DropoutContext& dropout,
+                                       std::vector<T>& hidden_states) const;
   // dhidden [rows, hidden]: the loss's gradient w.r.t. the final hidden states.
   void backward(const TrainBatch& batch, Activations& activations, std::span<const T> dhidden);
 
