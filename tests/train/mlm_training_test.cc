@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tokenizer/error_message.h"
 #include "ufb/error.h"
 #include "ufb/model/model.h"
 #include "ufb/train/mlm_batches.h"
@@ -53,12 +54,8 @@ TEST(MlmBatches, MasksAQuarterOfOrdinaryTokensRepeatably) {
 }
 
 TEST(MlmBatches, RejectsTooLittleText) {
-  try {
-    MlmBatches(std::vector<int32_t>(10, 5), 16, 0, {});
-    FAIL() << "no error";
-  } catch (const Error& error) {
-    EXPECT_STREQ(error.what(), "the training text has 10 tokens, fewer than one sequence of 16");
-  }
+  EXPECT_EQ(tokenizer::error_of([&] { MlmBatches(std::vector<int32_t>(10, 5), 16, 0, {}); }),
+            "the training text has 10 tokens, fewer than one sequence of 16");
 }
 
 MlmTrainingOptions tiny_run(const fs::path& out, int64_t steps) {
@@ -125,14 +122,9 @@ TEST(TrainMlm, LossFalls) {
 TEST(TrainMlm, RefusesAVocabularyThatDoesNotMatchTheConfig) {
   MlmTrainingOptions options = tiny_run(fs::path(::testing::TempDir()) / "train_mlm_vocab", 1);
   options.config_file = fs::path(UFB_TEST_DATA_DIR) / "model" / "fff_mlm" / "config.json";
-  try {
-    train(options);
-    FAIL() << "no error";
-  } catch (const Error& error) {
-    EXPECT_EQ(std::string(error.what()), options.config_file.string() +
-                                             ": arch.embedding.vocab_size 50 does not match the 30 "
-                                             "tokens of " + kTokenizer.string());
-  }
+  EXPECT_EQ(tokenizer::error_of([&] { train(options); }),
+            options.config_file.string() + ": arch.embedding.vocab_size 50 does not match the 30 tokens of " +
+                kTokenizer.string());
 }
 
 TEST(TrainMlm, RefusesToResumeWithAnotherSeed) {
@@ -142,13 +134,9 @@ TEST(TrainMlm, RefusesToResumeWithAnotherSeed) {
   MlmTrainingOptions options = tiny_run(root / "b", 4);
   options.resume_dir = root / "a";
   options.seed = 4;
-  try {
-    train(options);
-    FAIL() << "no error";
-  } catch (const Error& error) {
-    EXPECT_STREQ(error.what(), "--resume: the checkpoint was trained with seed 3, batch 4 and accumulation 2; "
-                               "give the same to continue it");
-  }
+  EXPECT_EQ(tokenizer::error_of([&] { train(options); }),
+            "--resume: the checkpoint was trained with seed 3, batch 4 and accumulation 2; "
+            "give the same to continue it");
 }
 
 }  // namespace
