@@ -107,7 +107,9 @@ void train_mlm(const MlmTrainingOptions& o,
   double last_report_time = elapsed_before;
   const int64_t samples_per_step = o.batch_size * o.accumulation;
   const int64_t first_step = state.step;
-  while (progress_of(elapsed_now()) < 1.0) {
+  // Decided right after each step, so that the last step is always logged and checkpointed.
+  bool finished = progress_of(elapsed_now()) >= 1.0;
+  while (!finished) {
     const double learning_rate = o.schedule.at(progress_of(elapsed_now()));
     model.parameters().zero_grads();
     double loss = 0.0;
@@ -127,8 +129,7 @@ void train_mlm(const MlmTrainingOptions& o,
     loss_sum += loss;
     ++loss_steps;
     const double elapsed = elapsed_now();
-    const bool finished =
-        progress_of(elapsed) >= 1.0 || (o.stop_after > 0 && state.step - first_step >= o.stop_after);
+    finished = progress_of(elapsed) >= 1.0 || (o.stop_after > 0 && state.step - first_step >= o.stop_after);
     if (state.step % o.log_every == 0 || finished) {
       const TrainingProgress progress{state.step, loss_sum / static_cast<double>(loss_steps), learning_rate,
                                       grad_norm, tokens_since_report / std::max(elapsed - last_report_time, 1e-9),
@@ -149,7 +150,6 @@ void train_mlm(const MlmTrainingOptions& o,
       state.elapsed_seconds = elapsed;
       save_training_checkpoint(o.out_dir, config_json, o.tokenizer_file, model.parameters(), optimizer, state);
     }
-    if (finished) break;
   }
 }
 
