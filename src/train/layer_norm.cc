@@ -4,10 +4,25 @@
 #include <string>
 
 #include "ufb/error.h"
-#include "ufb/ops/layer_norm.h"
 
 namespace ufb::train {
 namespace {
+
+struct RowStatistics {
+  double mean = 0;
+  double inverse_std = 0;  // 1 / sqrt(biased variance + eps)
+};
+
+// Two passes over double sums: exact to float rounding at any width.
+template <class T>
+RowStatistics row_statistics(const T* row, int64_t width, double eps) {
+  double sum = 0.0;
+  for (int64_t c = 0; c < width; ++c) sum += row[c];
+  const double mean = sum / static_cast<double>(width);
+  double squares = 0.0;
+  for (int64_t c = 0; c < width; ++c) squares += (row[c] - mean) * (row[c] - mean);
+  return {mean, 1.0 / std::sqrt(squares / static_cast<double>(width) + eps)};
+}
 
 void check_sizes(size_t x_size, int64_t rows, size_t width, size_t other_size, size_t y_size) {
   const auto w = static_cast<int64_t>(width);
@@ -32,7 +47,7 @@ void layer_norm_forward(std::span<const T> x, int64_t rows, std::span<const T> w
   for (int64_t r = 0; r < rows; ++r) {
     const T* in = x.data() + r * width;
     T* out = y.data() + r * width;
-    const auto [mean, inverse_std] = ops::row_statistics(in, width, eps);
+    const auto [mean, inverse_std] = row_statistics(in, width, eps);
     stats.mean[r] = mean;
     stats.inverse_std[r] = inverse_std;
     for (int64_t c = 0; c < width; ++c) {
