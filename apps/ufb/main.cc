@@ -5,10 +5,13 @@
 
 #include "bench_command.h"
 #include "dump_command.h"
+#include "glue_commands.h"
 #include "model_commands.h"
 #include "serve/serve_command.h"
 #include "tokenize_command.h"
 #include "ufb/distributed/communicator.h"
+#include "tokenizer_train_command.h"
+#include "train_command.h"
 #include "ufb/error.h"
 #include "ufb/system_info.h"
 
@@ -40,6 +43,9 @@ int main(int argc, char** argv) {
   ufb::cli::add_dump_command(app);
   ufb::cli::add_tokenize_command(app);
   ufb::cli::add_serve_command(app);
+  ufb::cli::add_train_command(app);
+  ufb::cli::add_glue_commands(app);
+  ufb::cli::add_tokenizer_train_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -64,41 +64,51 @@ ModelSession::ModelSession(const ModelFlags& flags) : flags_(flags), tokenizer_(
   tokenizer_.set_padding(std::nullopt);  // the model pads each batch itself
 }
 
-model::TokenIds ModelSession::encode(const TextInput& input, size_t index) const {
+tokenizer::Encoding ModelSession::encode(const TextInput& input, size_t index) const {
   try {
-    const tokenizer::Encoding encoding =
+    tokenizer::Encoding encoding =
         input.is_pair() ? tokenizer_.encode_pair(input.text, *input.text_pair) : tokenizer_.encode(input.text);
-    if (encoding.truncated) {
+    if (encoding.truncated && flags_.warn_each_truncation) {
       std::cerr << "ufb: warning: input " << index + 1 << " truncated to " << encoding.size() << " tokens\n";
     }
-    return encoding.ids;
+    return encoding;
   } catch (const Error& error) {
     throw Error("input " + std::to_string(index + 1) + ": " + error.what());
   }
 }
 
 void ModelSession::for_each_batch(std::span<const TextInput> all_inputs,
-                                  const std::function<void(size_t, std::span<const model::TokenIds>)>& run) const {
+                                  const std::function<void(size_t, std::span<const model::TokenIds>)>& run,
+                                  bool shard_across_ranks) const {
   const distributed::Communicator& world = distributed::Communicator::world();
-  const distributed::Shard shard = distributed::shard_of(all_inputs.size(), world.rank(), world.size());
+  const distributed::Shard shard = shard_across_ranks
+                                       ? distributed::shard_of(all_inputs.size(), world.rank(), world.size())
+                                       : distributed::Shard{0, all_inputs.size()};
   const std::span<const TextInput> inputs = all_inputs.subspan(shard.begin, shard.end - shard.begin);
   const auto batch_size = static_cast<size_t>(flags_.batch_size);
   // Progress and throughput are for jobs of several batches; one batch answers at once.
   const bool long_job = all_inputs.size() > batch_size && world.is_root();
   const std::string who = world.size() > 1 ? "ufb (rank 0 of " + std::to_string(world.size()) + ")" : "ufb";
   ProgressBar progress("inputs", static_cast<int64_t>(inputs.size()), long_job, who);
+  size_t truncated = 0;
   for (size_t first = 0; first < inputs.size(); first += batch_size) {
     const size_t count = std::min(inputs.size() - first, batch_size);
     std::vector<model::TokenIds> batch;
     int64_t tokens = 0;
     for (size_t i = 0; i < count; ++i) {
-      batch.push_back(encode(inputs[first + i], shard.begin + first + i));
-      tokens += static_cast<int64_t>(batch.back().size());
+      tokenizer::Encoding encoding = encode(inputs[first + i], shard.begin + first + i);
+      truncated += encoding.truncated;
+      tokens += static_cast<int64_t>(encoding.ids.size());
+      batch.push_back(std::move(encoding.ids));
     }
     run(shard.begin + first, batch);
     progress.advance(static_cast<int64_t>(count), tokens);
   }
   if (long_job) progress.finish();
+  if (truncated > 0 && !flags_.warn_each_truncation) {
+    std::cerr << "ufb: warning: " << truncated << " of " << inputs.size() << " inputs truncated to "
+              << tokenizer_.truncation()->max_length << " tokens\n";
+  }
 }
 
 }  // namespace ufb::cli

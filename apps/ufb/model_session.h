@@ -28,6 +28,8 @@ struct ModelFlags {
   std::string dtype = "f32";
   int64_t batch_size = 32;
   std::string out;  // output file; empty: stdout
+  // One warning per truncated input, or (false) one count at the end: long datasets.
+  bool warn_each_truncation = true;
 };
 
 void add_model_flags(CLI::App& command, ModelFlags& flags);
@@ -48,13 +50,14 @@ class ModelSession {
 
   // Tokenizes the inputs and calls `run(first_input, token_ids)` batch by batch (at most
   // --batch-size inputs each), reporting truncation and progress on stderr. In an MPI job
-  // (mpirun -np N) each rank runs only its contiguous shard of the inputs; `first_input` is
-  // always an index into all of them, and rank 0 shows the progress.
+  // (mpirun -np N) each rank runs only its contiguous shard of the inputs unless `shard` is
+  // false; `first_input` is always an index into all of them, and rank 0 shows the progress.
   void for_each_batch(std::span<const TextInput> inputs,
-                      const std::function<void(size_t, std::span<const model::TokenIds>)>& run) const;
+                      const std::function<void(size_t, std::span<const model::TokenIds>)>& run,
+                      bool shard = true) const;
 
  private:
-  model::TokenIds encode(const TextInput& input, size_t index) const;
+  tokenizer::Encoding encode(const TextInput& input, size_t index) const;
 
   const ModelFlags& flags_;
   std::unique_ptr<model::Model> model_;

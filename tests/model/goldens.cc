@@ -53,6 +53,13 @@ std::vector<std::string> Goldens::names_with_prefix(std::string_view prefix) con
   return names;
 }
 
+std::vector<double> Goldens::doubles(std::string_view name) const {
+  const io::RawTensor& raw = tensor(name, io::DType::kF64);
+  std::vector<double> values(raw.bytes.size() / sizeof(double));
+  std::memcpy(values.data(), raw.bytes.data(), raw.bytes.size());
+  return values;
+}
+
 std::vector<model::TokenIds> Goldens::sequences() const {
   const std::vector<int32_t> ids = ints("input_ids");
   const std::vector<int32_t> lengths = ints("lengths");

@@ -26,6 +26,7 @@ class Goldens {
   std::vector<int64_t> shape(std::string_view name) const;
   // Every tensor name that starts with `prefix`, in file order.
   std::vector<std::string> names_with_prefix(std::string_view prefix) const;
+  std::vector<double> doubles(std::string_view name) const;  // an F64 tensor
 
   // The batch's sequences without their padding.
   std::vector<model::TokenIds> sequences() const;

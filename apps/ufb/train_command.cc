@@ -1,0 +1,169 @@
+#include "train_command.h"
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "glue_evaluation.h"
+#include "model_session.h"
+#include "ufb/error.h"
+#include "ufb/threads.h"
+#include "ufb/train/glue_trainer.h"
+#include "ufb/train/mlm_trainer.h"
+
+namespace ufb::cli {
+namespace {
+
+struct MlmFlags {
+  train::MlmTrainingOptions options;
+  std::string config, tokenizer, data, out, resume, budget, schedule = "linear";
+  int threads = 0;
+};
+
+std::string format_duration(double seconds) {
+  const auto total = static_cast<int64_t>(std::max(seconds, 0.0));
+  char text[32];
+  if (total >= 3600) {
+    std::snprintf(text, sizeof text, "%lldh%02lldm", static_cast<long long>(total / 3600),
+                  static_cast<long long>(total / 60 % 60));
+  } else {
+    std::snprintf(text, sizeof text, "%lldm%02llds", static_cast<long long>(total / 60),
+                  static_cast<long long>(total % 60));
+  }
+  return text;
+}
+
+void print_progress(const train::TrainingProgress& p) {
+  const double eta = p.progress > 0 ? p.elapsed_seconds * (1.0 - p.progress) / p.progress : 0.0;
+  std::fprintf(stderr, "\rstep %lld  loss %.4f  lr %.2e  |g| %.3f  %.0f tokens/s  %5.1f%%  ETA %s   ",
+               static_cast<long long>(p.step), p.loss, p.learning_rate, p.grad_norm, p.tokens_per_second,
+               100.0 * p.progress, format_duration(eta).c_str());
+  if (p.progress >= 1.0) std::fprintf(stderr, "\n");
+  std::fflush(stderr);
+}
+
+void print_status(const std::string& message) { std::cerr << message << "\n"; }
+
+void run_mlm(MlmFlags& flags) {
+  train::MlmTrainingOptions& o = flags.options;
+  o.config_file = flags.config;
+  o.tokenizer_file = flags.tokenizer;
+  o.data_dir = flags.data;
+  o.out_dir = flags.out;
+  if (!flags.resume.empty()) o.resume_dir = flags.resume;
+  if (!flags.budget.empty()) o.budget_seconds = parse_duration_seconds(flags.budget);
+  o.schedule.kind = train::parse_schedule_kind(flags.schedule);
+  set_num_threads(flags.threads);
+  train::train_mlm(o, print_progress, print_status);
+  std::cerr << "checkpoint: " << flags.out << "\n";
+}
+
+struct GlueFlags {
+  train::GlueTrainingOptions options;
+  std::string model, data, out, tokenizer;
+  int threads = 0;
+  bool no_dropout = false;
+};
+
+void run_glue(GlueFlags& flags) {
+  train::GlueTrainingOptions& o = flags.options;
+  o.model_dir = flags.model;
+  o.data_dir = flags.data;
+  o.out_dir = flags.out;
+  if (!flags.tokenizer.empty()) o.tokenizer_file = flags.tokenizer;
+  o.dropout = !flags.no_dropout;
+  set_num_threads(flags.threads);
+  train::train_glue(o, print_progress, print_status);
+  std::cerr << "checkpoint: " << flags.out << "\n";
+  // The dev score, where the task folder has a dev file: what `ufb eval glue` would write.
+  const data::GlueTask& task = data::find_glue_task(o.task);
+  if (!std::filesystem::exists(o.data_dir / task.file(data::GlueSplit::dev))) return;
+  ModelFlags model_flags;
+  model_flags.model_dir = flags.out;
+  model_flags.threads = flags.threads;
+  model_flags.warn_each_truncation = false;
+  const ModelSession session(model_flags);
+  write_glue_outputs(evaluate_glue(session, task, data::GlueSplit::dev, o.data_dir), o.out_dir / "eval_dev");
+}
+
+void add_glue_subcommand(CLI::App& train) {
+  auto flags = std::make_shared<GlueFlags>();
+  train::GlueTrainingOptions& o = flags->options;
+  CLI::App* glue = train.add_subcommand("glue", "Fine-tune a model on a GLUE task (writes a classification model)");
+  glue->add_option("--task", o.task, "GLUE task: CoLA, SST-2, MRPC, STS-B, QQP, MNLI, QNLI, RTE, WNLI")->required();
+  glue->add_option("--model", flags->model, "Model directory to start from (masked-LM checkpoint)")->required()
+      ->check(CLI::ExistingDirectory);
+  glue->add_option("--data", flags->data, "The task's folder (train file; dev file for the score)")->required()
+      ->check(CLI::ExistingDirectory);
+  glue->add_option("--out", flags->out, "Output model directory")->required();
+  glue->add_option("--tokenizer", flags->tokenizer, "tokenizer.json or vocab.txt (default: from --model)")
+      ->check(CLI::ExistingFile);
+  glue->add_option("--epochs", o.epochs, "Passes over the train file")->capture_default_str()->check(CLI::PositiveNumber);
+  glue->add_option("--lr", o.schedule.peak, "Peak learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+  glue->add_option("--warmup", o.schedule.warmup_fraction, "Warm-up share of the steps")->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  glue->add_option("--batch", o.batch_size, "Examples per step")->capture_default_str()->check(CLI::PositiveNumber);
+  glue->add_option("--seed", o.seed, "Seed of the head's initialisation, data order and dropout")->capture_default_str();
+  glue->add_option("--weight-decay", o.adamw.weight_decay, "AdamW weight decay")->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  glue->add_option("--clip", o.clip_norm, "Gradient clipping: maximum global norm (0 = none)")->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  glue->add_flag("--no-dropout", flags->no_dropout, "Train without the config's dropout");
+  glue->add_option("--threads", flags->threads, "Threads (0 = all cores)")->capture_default_str();
+  glue->add_option("--log-every", o.log_every, "Steps between log lines")->capture_default_str()->check(CLI::PositiveNumber);
+  glue->callback([flags] { run_glue(*flags); });
+}
+
+}  // namespace
+
+double parse_duration_seconds(const std::string& text) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  const std::string unit = text.substr(used);
+  const double scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
+  if (used == 0 || scale == 0 || !(value > 0) || !std::isfinite(value)) {
+    throw Error("--budget: expected a duration such as 2h, 90m or 45s, got '" + text + "'");
+  }
+  return value * scale;
+}
+
+void add_train_command(CLI::App& app) {
+  CLI::App* train = app.add_subcommand("train", "Train models: masked-LM pretraining, GLUE fine-tuning");
+  train->require_subcommand(1);
+  auto flags = std::make_shared<MlmFlags>();
+  train::MlmTrainingOptions& o = flags->options;
+  CLI::App* mlm = train->add_subcommand("mlm", "Pretrain a crammedBERT/UltraFastBERT model with masked-LM");
+  mlm->add_option("--config", flags->config, "Model config.json (cramming's arch object)")->required()->check(CLI::ExistingFile);
+  mlm->add_option("--tokenizer", flags->tokenizer, "tokenizer.json or vocab.txt")->required()->check(CLI::ExistingFile);
+  mlm->add_option("--data", flags->data, "Folder of text files")->required()->check(CLI::ExistingDirectory);
+  mlm->add_option("--out", flags->out, "Output folder: checkpoint, log.jsonl, token cache")->required();
+  auto* steps = mlm->add_option("--steps", o.steps, "Optimizer steps in total")->check(CLI::PositiveNumber);
+  auto* budget = mlm->add_option("--budget", flags->budget, "Training time in total, e.g. 2h, 90m");
+  steps->excludes(budget);
+  mlm->add_option("--stop-after", o.stop_after, "Stop after this many steps of this run (resume later)")
+      ->check(CLI::PositiveNumber);
+  mlm->add_option("--seed", o.seed, "Seed of initialisation, data order, masking and dropout")->capture_default_str();
+  mlm->add_option("--resume", flags->resume, "Continue the checkpoint in this folder")->check(CLI::ExistingDirectory);
+  mlm->add_option("--threads", flags->threads, "Threads (0 = all cores)")->capture_default_str();
+  mlm->add_option("--batch", o.batch_size, "Sequences per micro-batch")->capture_default_str()->check(CLI::PositiveNumber);
+  mlm->add_option("--accumulate", o.accumulation, "Micro-batches per optimizer step")->capture_default_str()->check(CLI::PositiveNumber);
+  mlm->add_option("--lr", o.schedule.peak, "Peak learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+  mlm->add_option("--schedule", flags->schedule, "constant or linear (warm-up, then linear decay to 0)")->capture_default_str();
+  mlm->add_option("--warmup", o.schedule.warmup_fraction, "Warm-up share of the budget (0.5: one-cycle triangle)")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  mlm->add_option("--weight-decay", o.adamw.weight_decay, "AdamW weight decay")->capture_default_str()->check(CLI::NonNegativeNumber);
+  mlm->add_option("--clip", o.clip_norm, "Gradient clipping: maximum global norm (0 = none)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  mlm->add_flag("--dropout", o.dropout, "Use the config's dropout rates (cramming pretrains without)");
+  mlm->add_option("--log-every", o.log_every, "Steps between log lines")->capture_default_str()->check(CLI::PositiveNumber);
+  mlm->add_option("--checkpoint-every", o.checkpoint_every, "Steps between checkpoints")->capture_default_str()->check(CLI::PositiveNumber);
+  mlm->callback([flags] { run_mlm(*flags); });
+  add_glue_subcommand(*train);
+}
+
+}  // namespace ufb::cli

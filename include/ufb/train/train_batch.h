@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace ufb::train {
+
+// Label of a position the masked-LM loss ignores (PyTorch's ignore_index).
+inline constexpr int32_t kIgnoredLabel = -100;
+
+// A batch of `sequences` token sequences padded to `length`, with what the head learns from.
+struct TrainBatch {
+  int64_t sequences = 0;
+  int64_t length = 0;
+  std::vector<int32_t> ids;      // [sequences, length], padding rows hold the pad id
+  std::vector<int64_t> lengths;  // [sequences]: real tokens
+  // Masked LM: [sequences, length], the original token where predicted, else kIgnoredLabel.
+  std::vector<int32_t> mlm_labels;
+  // Classification: [sequences] class indices; regression (one label): [sequences] targets.
+  std::vector<int32_t> class_labels;
+  std::vector<float> regression_targets;
+  // Global index of sequence 0 in the run: dropout draws are keyed by it, so a sample gets the
+  // same mask wherever it is computed.
+  uint64_t first_sample = 0;
+
+  int64_t rows() const { return sequences * length; }
+};
+
+// A batch of the sequences padded with pad_id to the longest (labels left empty). Throws
+// ufb::Error for no sequences or an empty one.
+TrainBatch padded_batch(std::span<const std::vector<int32_t>> sequences, int32_t pad_id);
+
+}  // namespace ufb::train

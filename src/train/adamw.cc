@@ -1,0 +1,113 @@
+#include "ufb/train/adamw.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "ufb/error.h"
+#include "ufb/io/safetensors.h"
+
+namespace ufb::train {
+namespace {
+
+constexpr const char* kStepsKey = "adamw_steps";
+
+}  // namespace
+
+AdamW::AdamW(const ParameterSet<float>& parameters, AdamWOptions options) : options_(options) {
+  for (const Parameter<float>& parameter : parameters.all()) {
+    first_moments_.emplace_back(parameter.grad.size(), 0.0f);
+    second_moments_.emplace_back(parameter.grad.size(), 0.0f);
+  }
+}
+
+void AdamW::step(ParameterSet<float>& parameters, double learning_rate) {
+  ++steps_;
+  const auto beta1 = static_cast<float>(options_.beta1);
+  const auto beta2 = static_cast<float>(options_.beta2);
+  const double bias_correction1 = 1.0 - std::pow(options_.beta1, static_cast<double>(steps_));
+  const double bias_correction2 = 1.0 - std::pow(options_.beta2, static_cast<double>(steps_));
+  const auto step_size = static_cast<float>(learning_rate / bias_correction1);
+  const auto bias_correction2_sqrt = static_cast<float>(std::sqrt(bias_correction2));
+  const auto epsilon = static_cast<float>(options_.epsilon);
+  for (size_t index = 0; index < parameters.all().size(); ++index) {
+    Parameter<float>& parameter = parameters.all()[index];
+    if (!parameter.trainable) continue;
+    const auto decay = static_cast<float>(
+        1.0 - learning_rate * (parameter.weight_decay ? options_.weight_decay : 0.0));
+    std::vector<float>& m = first_moments_[index];
+    std::vector<float>& v = second_moments_[index];
+    float* value = parameter.value.data();
+    const float* grad = parameter.grad.data();
+    const auto count = static_cast<int64_t>(parameter.value.size());
+#pragma omp parallel for schedule(static) if (count > 65536)
+    for (int64_t i = 0; i < count; ++i) {
+      value[i] *= decay;
+      m[i] += (1.0f - beta1) * (grad[i] - m[i]);
+      v[i] = v[i] * beta2 + (1.0f - beta2) * grad[i] * grad[i];
+      const float denominator = std::sqrt(v[i]) / bias_correction2_sqrt + epsilon;
+      value[i] += -step_size * (m[i] / denominator);
+    }
+  }
+}
+
+void AdamW::save(const std::filesystem::path& path, const ParameterSet<float>& parameters,
+                 std::map<std::string, std::string> metadata) const {
+  std::vector<io::RawTensor> tensors;
+  for (size_t index = 0; index < parameters.all().size(); ++index) {
+    const Parameter<float>& parameter = parameters.all()[index];
+    if (!parameter.trainable) continue;
+    // Moments are stored in the parameter's own (training) layout.
+    const std::vector<int64_t> shape = {static_cast<int64_t>(parameter.value.size())};
+    tensors.push_back({"exp_avg." + parameter.name, io::DType::kF32, shape,
+                       std::as_bytes(std::span<const float>(first_moments_[index]))});
+    tensors.push_back({"exp_avg_sq." + parameter.name, io::DType::kF32, shape,
+                       std::as_bytes(std::span<const float>(second_moments_[index]))});
+  }
+  metadata[kStepsKey] = std::to_string(steps_);
+  io::write_safetensors(path, tensors, metadata);
+}
+
+std::map<std::string, std::string> AdamW::load(const std::filesystem::path& path,
+                                               const ParameterSet<float>& parameters) {
+  const io::SafetensorsFile file(path);
+  const auto read = [&](const std::string& name, std::vector<float>& out) {
+    const io::RawTensor* tensor = file.find(name);
+    if (tensor == nullptr || tensor->dtype != io::DType::kF32 ||
+        tensor->bytes.size() != out.size() * sizeof(float)) {
+      throw Error(path.string() + ": optimizer state " + name +
+                  " is missing or does not fit the model (" + std::to_string(out.size()) +
+                  " float32 values expected)");
+    }
+    std::memcpy(out.data(), tensor->bytes.data(), tensor->bytes.size());
+  };
+  for (size_t index = 0; index < parameters.all().size(); ++index) {
+    const Parameter<float>& parameter = parameters.all()[index];
+    if (!parameter.trainable) continue;
+    read("exp_avg." + parameter.name, first_moments_[index]);
+    read("exp_avg_sq." + parameter.name, second_moments_[index]);
+  }
+  const auto found = file.metadata().find(kStepsKey);
+  if (found == file.metadata().end()) throw Error(path.string() + ": no " + kStepsKey + " in its metadata");
+  steps_ = std::stoll(found->second);
+  return file.metadata();
+}
+
+double clip_grad_norm(ParameterSet<float>& parameters, double max_norm) {
+  double squares = 0.0;
+  for (const Parameter<float>& parameter : parameters.all()) {
+    for (const float g : parameter.grad) squares += double{g} * g;
+  }
+  const double norm = std::sqrt(squares);
+  if (max_norm > 0.0) {
+    const double coefficient = max_norm / (norm + 1e-6);
+    if (coefficient < 1.0) {
+      const auto scale = static_cast<float>(coefficient);
+      for (Parameter<float>& parameter : parameters.all()) {
+        for (float& g : parameter.grad) g *= scale;
+      }
+    }
+  }
+  return norm;
+}
+
+}  // namespace ufb::train

@@ -1,0 +1,232 @@
+#include "ufb/train/encoder.h"
+
+#include <string>
+
+#include "ufb/ops/embedding.h"
+#include "ufb/train/attention.h"
+#include "ufb/train/dropout.h"
+#include "ufb/train/embedding.h"
+#include "ufb/train/feedforward.h"
+#include "ufb/train/layer_norm.h"
+#include "ufb/train/linear.h"
+
+namespace ufb::train {
+namespace {
+
+constexpr std::string_view kWordEmbedding = "encoder.embedding.word_embedding.weight";
+constexpr std::string_view kScaleFactor = "encoder.embedding.pos_embedding.scale_factor";
+constexpr std::string_view kLearnedPositions = "encoder.embedding.pos_embedding.embedding.weight";
+
+// Dropout sites: each has its own random stream (per sample, below).
+enum class Site : uint64_t { embedding = 0, attention = 1, attention_output = 2, feedforward = 3 };
+uint64_t site_key(Site site, int64_t layer) { return static_cast<uint64_t>(layer + 1) * 4 + static_cast<uint64_t>(site); }
+
+// Scales [sequences, per_sample] of one dropout site; empty when dropout is off there.
+template <class T>
+std::vector<T> dropout_for(const DropoutContext& dropout, double probability, uint64_t site,
+                           const TrainBatch& batch, int64_t per_sample) {
+  if (!dropout.random || probability == 0.0) return {};
+  std::vector<T> scales(batch.sequences * per_sample);
+  const CounterRandom site_random = dropout.random->child(site);
+  for (int64_t b = 0; b < batch.sequences; ++b) {
+    dropout_scales<T>(site_random.child(batch.first_sample + b), 0, probability,
+                      std::span<T>(scales).subspan(b * per_sample, per_sample));
+  }
+  return scales;
+}
+
+template <class T>
+void multiply(std::span<T> values, const std::vector<T>& scales) {
+  if (scales.empty()) return;
+  for (size_t i = 0; i < values.size(); ++i) values[i] *= scales[i];
+}
+
+std::string layer_prefix(int64_t layer) { return "encoder.layers." + std::to_string(layer) + "."; }
+
+}  // namespace
+
+template <class T>
+TrainableEncoder<T>::TrainableEncoder(const io::ModelConfig& config, ParameterSet<T>& parameters)
+    : config_(config), parameters_(parameters) {
+  if (config.embedding.pos_embedding == io::PositionEmbedding::kScaledSinusoidal) {
+    const std::vector<float> table =
+        ops::sinusoidal_positions(config.embedding.max_seq_length, config.hidden_size);
+    sinusoidal_.assign(table.begin(), table.end());
+  }
+}
+
+template <class T>
+TrainableEncoder<T>::~TrainableEncoder() = default;
+
+template <class T>
+std::unique_ptr<typename TrainableEncoder<T>::Activations> TrainableEncoder<T>::forward(
+    const TrainBatch& batch, const DropoutContext& dropout, std::vector<T>& hidden_states) const {
+  const int64_t hidden = config_.hidden_size;
+  const int64_t rows = batch.rows();
+  const ParameterSet<T>& p = parameters_;
+  const auto values = [&](const std::string& name) { return std::span<const T>(p.get(name).value); };
+  const auto normalize = [&](const std::string& prefix, std::span<const T> x, std::span<T> y,
+                             LayerNormStats& stats) {
+    layer_norm_forward<T>(x, rows, values(prefix + ".weight"), values(prefix + ".bias"),
+                          config_.norm_eps, y, stats);
+  };
+  auto activations = std::make_unique<Activations>();
+  Activations& a = *activations;
+
+  const bool sinusoidal = !sinusoidal_.empty();
+  const EmbeddingParams<T> embedding{hidden, values(std::string(kWordEmbedding)),
+                                     sinusoidal ? sinusoidal_ : values(std::string(kLearnedPositions)),
+                                     sinusoidal ? values(std::string(kScaleFactor))[0] : T{1}};
+  a.embedded.resize(rows * hidden);
+  embedding_forward<T>(embedding, batch.ids, batch.length, a.embedded);
+  std::vector<T> x(rows * hidden);
+  if (config_.embedding.normalization) {
+    normalize("encoder.embedding.norm", a.embedded, x, a.embedding_stats);
+  } else {
+    x = a.embedded;
+  }
+  a.embedding_dropout = dropout_for<T>(dropout, dropout.rates.embedding, site_key(Site::embedding, -1),
+                                       batch, batch.length * hidden);
+  multiply<T>(x, a.embedding_dropout);
+
+  const ops::AttentionShape shape{config_.attention.num_attention_heads,
+                                  hidden / config_.attention.num_attention_heads};
+  const int64_t width = config_.feedforward_width();
+  const bool fff = config_.intermed_type == io::FeedforwardKind::kFastFeedforward;
+  a.layers.resize(config_.num_transformer_layers);
+  std::vector<T> update(rows * hidden);
+  for (int64_t i = 0; i < config_.num_transformer_layers; ++i) {
+    typename Activations::Layer& layer = a.layers[i];
+    const std::string prefix = layer_prefix(i);
+    layer.input = x;
+    layer.normed1.resize(x.size());
+    normalize(prefix + "norm1", x, layer.normed1, layer.stats1);
+    layer.qkv.resize(3 * x.size());
+    linear_forward<T>({hidden, 3 * hidden, values(prefix + "attn.self_attention.query_key_value.weight"), {}},
+                      layer.normed1, rows, layer.qkv);
+    const AttentionBatch attention{shape, batch.sequences, batch.length, batch.lengths,
+                                   double{values(prefix + "attn.self_attention.norm_factor")[0]}};
+    layer.attention_dropout = dropout_for<T>(dropout, dropout.rates.attention, site_key(Site::attention, i),
+                                             batch, shape.heads * batch.length * batch.length);
+    layer.context.resize(x.size());
+    attention_forward<T>(attention, layer.qkv, layer.attention_dropout, layer.context, layer.attention);
+    linear_forward<T>({hidden, hidden, values(prefix + "attn.dense.weight"), {}}, layer.context, rows, update);
+    layer.attention_output_dropout = dropout_for<T>(dropout, dropout.rates.hidden,
+                                                    site_key(Site::attention_output, i), batch,
+                                                    batch.length * hidden);
+    multiply<T>(update, layer.attention_output_dropout);
+    for (size_t j = 0; j < x.size(); ++j) x[j] += update[j];
+    layer.mid = x;
+    layer.normed2.resize(x.size());
+    normalize(prefix + "norm2", x, layer.normed2, layer.stats2);
+    if (fff) {
+      const ops::FffShape fff_shape{hidden, static_cast<int>(config_.intermed_depth), config_.intermed_size};
+      fff_forward<T>({fff_shape, values(prefix + "ffn.linear_in.weight"), values(prefix + "ffn.linear_in.bias"),
+                      values(prefix + "ffn.linear_out.weight")},
+                     layer.normed2, rows, update, layer.fff);
+    } else {
+      dense_ff_forward<T>({hidden, width, values(prefix + "ffn.dense_in.weight"),
+                           values(prefix + "ffn.dense_out.weight")},
+                          layer.normed2, rows, update, layer.dense);
+    }
+    layer.feedforward_dropout = dropout_for<T>(dropout, dropout.rates.hidden, site_key(Site::feedforward, i),
+                                               batch, batch.length * hidden);
+    multiply<T>(update, layer.feedforward_dropout);
+    for (size_t j = 0; j < x.size(); ++j) x[j] += update[j];
+  }
+  if (config_.final_norm) {
+    a.before_final_norm = x;
+    normalize("encoder.final_norm", a.before_final_norm, x, a.final_stats);
+  }
+  hidden_states = std::move(x);
+  return activations;
+}
+
+template <class T>
+void TrainableEncoder<T>::backward(const TrainBatch& batch, Activations& a,
+                                   std::span<const T> dhidden) {
+  const int64_t hidden = config_.hidden_size;
+  const int64_t rows = batch.rows();
+  ParameterSet<T>& p = parameters_;
+  const auto values = [&](const std::string& name) { return std::span<const T>(p.get(name).value); };
+  const auto grad = [&](const std::string& name) { return std::span<T>(p.get(name).grad); };
+  // dx += the gradient through LayerNorm `prefix` of input x.
+  const auto normalize_back = [&](const std::string& prefix, std::span<const T> x,
+                                  const LayerNormStats& stats, std::span<const T> dy, std::span<T> dx) {
+    layer_norm_backward<T>(x, rows, values(prefix + ".weight"), stats, dy, dx,
+                           grad(prefix + ".weight"), grad(prefix + ".bias"));
+  };
+
+  std::vector<T> dx(rows * hidden, T{0});
+  if (config_.final_norm) {
+    normalize_back("encoder.final_norm", a.before_final_norm, a.final_stats, dhidden, dx);
+  } else {
+    dx.assign(dhidden.begin(), dhidden.end());
+  }
+  const ops::AttentionShape shape{config_.attention.num_attention_heads,
+                                  hidden / config_.attention.num_attention_heads};
+  const int64_t width = config_.feedforward_width();
+  const bool fff = config_.intermed_type == io::FeedforwardKind::kFastFeedforward;
+  std::vector<T> dbranch(rows * hidden), dnormed(rows * hidden), dqkv(3 * rows * hidden);
+  for (int64_t i = config_.num_transformer_layers - 1; i >= 0; --i) {
+    typename Activations::Layer& layer = a.layers[i];
+    const std::string prefix = layer_prefix(i);
+    // x_out = mid + dropout(FF(LN2(mid)))
+    dbranch = dx;
+    multiply<T>(dbranch, layer.feedforward_dropout);
+    std::fill(dnormed.begin(), dnormed.end(), T{0});
+    if (fff) {
+      const ops::FffShape fff_shape{hidden, static_cast<int>(config_.intermed_depth), config_.intermed_size};
+      fff_backward<T>({fff_shape, values(prefix + "ffn.linear_in.weight"), values(prefix + "ffn.linear_in.bias"),
+                       values(prefix + "ffn.linear_out.weight")},
+                      layer.normed2, rows, layer.fff, dbranch, dnormed,
+                      {grad(prefix + "ffn.linear_in.weight"), grad(prefix + "ffn.linear_in.bias"),
+                       grad(prefix + "ffn.linear_out.weight")});
+    } else {
+      dense_ff_backward<T>({hidden, width, values(prefix + "ffn.dense_in.weight"),
+                            values(prefix + "ffn.dense_out.weight")},
+                           layer.normed2, rows, layer.dense, dbranch, dnormed,
+                           {grad(prefix + "ffn.dense_in.weight"), grad(prefix + "ffn.dense_out.weight")});
+    }
+    normalize_back(prefix + "norm2", layer.mid, layer.stats2, dnormed, dx);
+    // mid = input + dropout(Attn(LN1(input)) · W_dense^T)
+    dbranch = dx;
+    multiply<T>(dbranch, layer.attention_output_dropout);
+    std::vector<T>& dcontext = layer.mid;  // reused: mid is no longer needed
+    std::fill(dcontext.begin(), dcontext.end(), T{0});
+    linear_backward<T>({hidden, hidden, values(prefix + "attn.dense.weight"), {}}, layer.context, rows,
+                       dbranch, dcontext, {grad(prefix + "attn.dense.weight"), {}});
+    const AttentionBatch attention{shape, batch.sequences, batch.length, batch.lengths,
+                                   double{values(prefix + "attn.self_attention.norm_factor")[0]}};
+    attention_backward<T>(attention, layer.qkv, layer.attention_dropout, layer.attention, dcontext, dqkv);
+    std::fill(dnormed.begin(), dnormed.end(), T{0});
+    linear_backward<T>({hidden, 3 * hidden, values(prefix + "attn.self_attention.query_key_value.weight"), {}},
+                       layer.normed1, rows, dqkv, dnormed,
+                       {grad(prefix + "attn.self_attention.query_key_value.weight"), {}});
+    normalize_back(prefix + "norm1", layer.input, layer.stats1, dnormed, dx);
+  }
+  multiply<T>(dx, a.embedding_dropout);
+  std::vector<T> dembedded(rows * hidden, T{0});
+  if (config_.embedding.normalization) {
+    normalize_back("encoder.embedding.norm", a.embedded, a.embedding_stats, dx, dembedded);
+  } else {
+    dembedded = dx;
+  }
+  const bool sinusoidal = !sinusoidal_.empty();
+  const EmbeddingParams<T> embedding{hidden, values(std::string(kWordEmbedding)),
+                                     sinusoidal ? sinusoidal_ : values(std::string(kLearnedPositions)),
+                                     sinusoidal ? values(std::string(kScaleFactor))[0] : T{1}};
+  EmbeddingGrads<T> grads{grad(std::string(kWordEmbedding)), {}, nullptr,
+                          static_cast<int32_t>(config_.embedding.pad_token_id)};
+  if (sinusoidal) {
+    grads.scale = grad(std::string(kScaleFactor)).data();
+  } else {
+    grads.positions = grad(std::string(kLearnedPositions));
+  }
+  embedding_backward<T>(embedding, batch.ids, batch.length, dembedded, grads);
+}
+
+template class TrainableEncoder<float>;
+template class TrainableEncoder<double>;
+
+}  // namespace ufb::train

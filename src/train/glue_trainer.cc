@@ -1,0 +1,166 @@
+#include "ufb/train/glue_trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "file_text.h"
+#include "ufb/atomic_file.h"
+#include "ufb/data/glue_reader.h"
+#include "ufb/error.h"
+#include "ufb/io/checkpoint.h"
+#include "ufb/tokenizer/tokenizer.h"
+#include "ufb/train/arch_options.h"
+#include "ufb/train/counter_random.h"
+#include "ufb/train/trainable_model.h"
+
+namespace ufb::train {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr uint64_t kShuffleStream = 1;
+constexpr uint64_t kDropoutStream = 3;
+
+fs::path tokenizer_of(const GlueTrainingOptions& o) {
+  if (o.tokenizer_file) return *o.tokenizer_file;
+  for (const char* name : {"tokenizer.json", "vocab.txt"}) {
+    if (fs::exists(o.model_dir / name)) return o.model_dir / name;
+  }
+  throw Error(o.model_dir.string() + " holds no tokenizer.json or vocab.txt; give --tokenizer");
+}
+
+// config.json of the model with arch.num_labels set to the task's.
+std::string classification_config(const fs::path& model_dir, int64_t num_labels) {
+  const fs::path path = model_dir / "config.json";
+  nlohmann::json config = nlohmann::json::parse(read_file_text(path), nullptr, false);
+  if (!config.is_object() || !config.contains("arch") || !config["arch"].is_object()) {
+    throw Error(path.string() + ": expected a JSON object with an \"arch\" object");
+  }
+  config["arch"]["num_labels"] = num_labels;
+  config["architectures"] = {"ScriptableLMForSequenceClassification"};
+  return config.dump(2) + "\n";
+}
+
+struct Example {
+  std::vector<int32_t> ids;
+  int32_t label = 0;
+  float score = 0;
+};
+
+std::vector<Example> encode_examples(const data::GlueTask& task, const std::vector<data::GlueExample>& examples,
+                                     const tokenizer::Tokenizer& tokenizer) {
+  std::vector<Example> encoded;
+  for (const data::GlueExample& example : examples) {
+    if (!example.has_target()) throw Error(task.name + " train line " + std::to_string(example.line) + " has no label");
+    const tokenizer::Encoding encoding = example.text_b ? tokenizer.encode_pair(example.text_a, *example.text_b)
+                                                        : tokenizer.encode(example.text_a);
+    encoded.push_back({encoding.ids, example.label.value_or(0), example.score.value_or(0.0f)});
+  }
+  return encoded;
+}
+
+TrainBatch make_batch(const data::GlueTask& task, const std::vector<Example>& examples,
+                      std::span<const int64_t> order, int32_t pad_id, uint64_t first_sample) {
+  std::vector<std::vector<int32_t>> sequences;
+  for (const int64_t index : order) sequences.push_back(examples[index].ids);
+  TrainBatch batch = padded_batch(sequences, pad_id);
+  batch.first_sample = first_sample;
+  for (const int64_t index : order) {
+    if (task.is_regression()) {
+      batch.regression_targets.push_back(examples[index].score);
+    } else {
+      batch.class_labels.push_back(examples[index].label);
+    }
+  }
+  return batch;
+}
+
+std::vector<int64_t> shuffled(int64_t count, const CounterRandom& random) {
+  std::vector<int64_t> order(count);
+  std::iota(order.begin(), order.end(), int64_t{0});
+  for (int64_t i = count - 1; i > 0; --i) {
+    std::swap(order[i], order[random.bits(static_cast<uint64_t>(i)) % static_cast<uint64_t>(i + 1)]);
+  }
+  return order;
+}
+
+}  // namespace
+
+void train_glue(const GlueTrainingOptions& o, const std::function<void(const TrainingProgress&)>& report,
+                const std::function<void(const std::string&)>& status) {
+  if (o.epochs < 1 || o.batch_size < 1) throw Error("--epochs and --batch must be >= 1");
+  const data::GlueTask& task = data::find_glue_task(o.task);
+  const auto num_labels = static_cast<int64_t>(task.num_labels());
+  const std::string config_json = classification_config(o.model_dir, num_labels);
+  const io::Checkpoint checkpoint(o.model_dir);
+  if (checkpoint.head() == io::ModelHead::kClassification && checkpoint.num_labels() != num_labels) {
+    throw Error(checkpoint.weights_source() + " is a classification model with " +
+                std::to_string(checkpoint.num_labels()) + " labels; " + task.name + " needs " +
+                std::to_string(num_labels) + " (start from a masked-LM checkpoint)");
+  }
+  const io::ModelConfig config = io::parse_model_config(config_json, (o.model_dir / "config.json").string());
+  const ArchOptions arch = parse_arch_options(config_json, (o.model_dir / "config.json").string());
+
+  const fs::path tokenizer_file = tokenizer_of(o);
+  tokenizer::Tokenizer tokenizer = tokenizer::Tokenizer::from_file(tokenizer_file);
+  tokenizer::TruncationOptions truncation;
+  truncation.max_length = static_cast<size_t>(config.embedding.max_seq_length);
+  tokenizer.set_truncation(truncation);
+  tokenizer.set_padding(std::nullopt);
+  const std::vector<Example> examples =
+      encode_examples(task, data::read_glue_split(task, data::GlueSplit::train, o.data_dir), tokenizer);
+  status(task.name + ": " + std::to_string(examples.size()) + " training examples");
+
+  TrainableModel<float> model(config,
+                              ParameterSet<float>::from_checkpoint(checkpoint, io::ModelHead::kClassification,
+                                                                   num_labels, arch.init_std, o.seed),
+                              o.dropout ? arch.dropout : DropoutRates{});
+  AdamW optimizer(model.parameters(), o.adamw);
+  const auto count = static_cast<int64_t>(examples.size());
+  const int64_t steps_per_epoch = (count + o.batch_size - 1) / o.batch_size;
+  const int64_t total_steps = steps_per_epoch * o.epochs;
+  const auto pad_id = static_cast<int32_t>(config.embedding.pad_token_id);
+  fs::create_directories(o.out_dir);
+  std::ofstream log(o.out_dir / "log.jsonl", std::ios::trunc);
+  const Clock::time_point start = Clock::now();
+  int64_t step = 0;
+  double loss_sum = 0;
+  int64_t tokens = 0;
+  for (int64_t epoch = 0; epoch < o.epochs; ++epoch) {
+    const std::vector<int64_t> order = shuffled(count, CounterRandom(o.seed).child(kShuffleStream).child(epoch));
+    for (int64_t first = 0; first < count; first += o.batch_size) {
+      const std::span<const int64_t> indices(order.data() + first, std::min(o.batch_size, count - first));
+      const TrainBatch batch = make_batch(task, examples, indices, pad_id, static_cast<uint64_t>(epoch * count + first));
+      const double learning_rate = o.schedule.at(static_cast<double>(step) / static_cast<double>(total_steps));
+      model.parameters().zero_grads();
+      loss_sum += model.forward_backward(batch, CounterRandom(o.seed).child(kDropoutStream).child(step));
+      const double grad_norm = clip_grad_norm(model.parameters(), o.clip_norm);
+      optimizer.step(model.parameters(), learning_rate);
+      ++step;
+      tokens += batch.rows();
+      if (step % o.log_every == 0 || step == total_steps) {
+        const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+        const int64_t logged = step % o.log_every == 0 ? o.log_every : step % o.log_every;
+        const TrainingProgress progress{step, loss_sum / static_cast<double>(logged), learning_rate, grad_norm,
+                                        static_cast<double>(tokens) / std::max(elapsed, 1e-9), elapsed,
+                                        static_cast<double>(step) / static_cast<double>(total_steps)};
+        log << nlohmann::json{{"step", step}, {"epoch", epoch}, {"loss", progress.loss}, {"lr", learning_rate},
+                              {"grad_norm", grad_norm}, {"tokens_per_s", progress.tokens_per_second}}
+                   .dump()
+            << "\n"
+            << std::flush;
+        report(progress);
+        loss_sum = 0;
+      }
+    }
+  }
+  write_file_atomically(o.out_dir / "config.json", config_json);
+  write_file_atomically(o.out_dir / tokenizer_file.filename(), read_file_text(tokenizer_file));
+  save_weights(o.out_dir / "model.safetensors", model.parameters());
+}
+
+}  // namespace ufb::train

@@ -1,0 +1,76 @@
+#include "ufb/train/losses.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "ufb/error.h"
+
+namespace ufb::train {
+
+template <class T>
+double cross_entropy(std::span<const T> logits, int64_t rows, int64_t classes,
+                     std::span<const int32_t> labels, T grad_scale, std::span<T> dlogits) {
+  if (rows < 1 || classes < 1 || static_cast<int64_t>(logits.size()) != rows * classes ||
+      static_cast<int64_t>(labels.size()) != rows || dlogits.size() != logits.size()) {
+    throw Error("cross-entropy: " + std::to_string(logits.size()) + " logits and " +
+                std::to_string(labels.size()) + " labels do not fit " + std::to_string(rows) +
+                " rows of " + std::to_string(classes) + " classes");
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    if (labels[r] < 0 || labels[r] >= classes) {
+      throw Error("cross-entropy: label " + std::to_string(labels[r]) + " of row " +
+                  std::to_string(r) + " is outside [0, " + std::to_string(classes) + ")");
+    }
+  }
+  const double row_scale = double{grad_scale} / static_cast<double>(rows);
+  std::vector<double> row_losses(rows);  // summed in order afterwards: repeatable
+#pragma omp parallel for schedule(static) if (rows * classes > 65536)
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* row = logits.data() + r * classes;
+    T* grad = dlogits.data() + r * classes;
+    const T max = *std::max_element(row, row + classes);
+    double sum = 0.0;
+    for (int64_t c = 0; c < classes; ++c) {
+      grad[c] = std::exp(row[c] - max);  // one exp per logit, kept for the softmax below
+      sum += grad[c];
+    }
+    row_losses[r] = std::log(sum) + max - row[labels[r]];
+    const double scale = row_scale / sum;
+    for (int64_t c = 0; c < classes; ++c) grad[c] = static_cast<T>(grad[c] * scale);
+    grad[labels[r]] -= static_cast<T>(row_scale);
+  }
+  double total = 0.0;
+  for (const double loss : row_losses) total += loss;
+  return total / static_cast<double>(rows);
+}
+
+template <class T>
+double mean_squared_error(std::span<const T> predictions, std::span<const T> targets,
+                          T grad_scale, std::span<T> dpredictions) {
+  if (predictions.empty() || targets.size() != predictions.size() ||
+      dpredictions.size() != predictions.size()) {
+    throw Error("mean squared error: " + std::to_string(predictions.size()) + " predictions and " +
+                std::to_string(targets.size()) + " targets do not match");
+  }
+  const auto count = static_cast<double>(predictions.size());
+  double total = 0.0;
+  for (size_t i = 0; i < predictions.size(); ++i) {
+    const double difference = double{predictions[i]} - targets[i];
+    total += difference * difference;
+    dpredictions[i] = static_cast<T>(2.0 * difference / count * grad_scale);
+  }
+  return total / count;
+}
+
+template double cross_entropy<float>(std::span<const float>, int64_t, int64_t,
+                                     std::span<const int32_t>, float, std::span<float>);
+template double cross_entropy<double>(std::span<const double>, int64_t, int64_t,
+                                      std::span<const int32_t>, double, std::span<double>);
+template double mean_squared_error<float>(std::span<const float>, std::span<const float>, float,
+                                          std::span<float>);
+template double mean_squared_error<double>(std::span<const double>, std::span<const double>,
+                                           double, std::span<double>);
+
+}  // namespace ufb::train

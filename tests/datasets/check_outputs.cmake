@@ -1,0 +1,20 @@
+# Runs `ufb` with ARGS (a ;-list) into a fresh OUT directory, then checks that it succeeded and
+# that each file FILE<i> (relative to OUT) exists and matches REGEX<i>, for i = 1..4.
+#   cmake -DUFB=path -DOUT=dir -DARGS="eval;glue;..." -DFILE1=... -DREGEX1=... -P check_outputs.cmake
+file(REMOVE_RECURSE "${OUT}")
+execute_process(COMMAND "${UFB}" ${ARGS} RESULT_VARIABLE status OUTPUT_VARIABLE output ERROR_VARIABLE errors)
+if(NOT status EQUAL 0)
+  message(FATAL_ERROR "ufb failed (${status}):\n${output}${errors}")
+endif()
+foreach(i 1 2 3 4)
+  if(DEFINED FILE${i})
+    set(path "${OUT}/${FILE${i}}")
+    if(NOT EXISTS "${path}")
+      message(FATAL_ERROR "missing ${path}; stderr:\n${errors}")
+    endif()
+    file(READ "${path}" contents)
+    if(NOT contents MATCHES "${REGEX${i}}")
+      message(FATAL_ERROR "${path} does not match ${REGEX${i}}:\n${contents}")
+    endif()
+  endif()
+endforeach()
