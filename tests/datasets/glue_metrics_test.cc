@@ -48,7 +48,8 @@ TEST(GlueMetrics, TiesGetTheirAverageRank) {
 }
 
 TEST(GlueMetrics, ClassificationMatchesScikitLearn) {
-  for (const auto& golden : load_goldens()["classification"]) {
+  const nlohmann::json goldens = load_goldens();  // a range-for over a temporary's member would dangle
+  for (const auto& golden : goldens["classification"]) {
     const Labels predictions = golden["predictions"], labels = golden["labels"];
     SCOPED_TRACE("case of " + std::to_string(labels.size()));
     EXPECT_NEAR(accuracy(predictions, labels), golden["accuracy"].get<double>(), 1e-12);
@@ -58,7 +59,8 @@ TEST(GlueMetrics, ClassificationMatchesScikitLearn) {
 }
 
 TEST(GlueMetrics, CorrelationsMatchSciPy) {
-  for (const auto& golden : load_goldens()["regression"]) {
+  const nlohmann::json goldens = load_goldens();
+  for (const auto& golden : goldens["regression"]) {
     const Scores predictions = golden["predictions"], targets = golden["targets"];
     SCOPED_TRACE("case of " + std::to_string(targets.size()));
     EXPECT_NEAR(pearson_correlation(predictions, targets), golden["pearson"].get<double>(), 1e-12);
