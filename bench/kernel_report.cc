@@ -271,17 +271,16 @@ void print_kernel_report(const KernelBenchReport& report, std::ostream& out) {
   for (const std::string& note : report.notes) out << "  " << note << "\n";
 }
 
+nlohmann::json machine_json(const SystemInfo& machine) {
+  return {{"cpu", machine.cpu_model},         {"isa", machine.simd_target},
+          {"avx512_bf16", machine.has_avx512_bf16}, {"cores", machine.cores},
+          {"openblas", machine.openblas},       {"onednn", machine.onednn}};
+}
+
 void write_kernel_json(const KernelBenchReport& report, const std::filesystem::path& path) {
-  const SystemInfo& machine = report.machine;
-  nlohmann::json json = {{"machine",
-                          {{"cpu", machine.cpu_model},
-                           {"isa", machine.simd_target},
-                           {"avx512_bf16", machine.has_avx512_bf16},
-                           {"cores", machine.cores},
-                           {"threads", report.thread_counts},
-                           {"openblas", machine.openblas},
-                           {"onednn", machine.onednn}}},
+  nlohmann::json json = {{"machine", machine_json(report.machine)},
                          {"results", nlohmann::json::array()}};
+  json["machine"]["threads"] = report.thread_counts;
   if (report.gpu) json["gpu"] = to_json(*report.gpu);
   for (const KernelResult& row : report.results) json["results"].push_back(to_json(row, report.gpu));
 

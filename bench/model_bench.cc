@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "kernel_report.h"
 #include "ufb/atomic_file.h"
 #include "ufb/error.h"
 #include "ufb/model/model.h"
@@ -250,15 +251,7 @@ void write_model_json(const ModelBenchReport& report, const std::filesystem::pat
       results.back()["fff_paths_unchanged_vs_f32"] = row.fff_paths_unchanged.value_or(1.0);
     }
   }
-  const SystemInfo& machine = report.machine;
-  const nlohmann::json json = {{"machine",
-                                {{"cpu", machine.cpu_model},
-                                 {"isa", machine.simd_target},
-                                 {"avx512_bf16", machine.has_avx512_bf16},
-                                 {"cores", machine.cores},
-                                 {"openblas", machine.openblas},
-                                 {"onednn", machine.onednn}}},
-                               {"results", results}};
+  const nlohmann::json json = {{"machine", machine_json(report.machine)}, {"results", results}};
   write_file_atomically(path, json.dump(2) + "\n");
 }
 

@@ -27,8 +27,7 @@ void print_version() {
 
 // After an error on one rank of an MPI job the others would wait forever: end them all.
 int fail(int status) {
-  const ufb::distributed::Communicator& world = ufb::distributed::Communicator::world();
-  if (world.size() > 1) world.abort(status);
+  ufb::distributed::Communicator::world().abort_job(status);
   return status;
 }
 

@@ -114,11 +114,10 @@ std::vector<std::byte> Communicator::gather_to_root(std::span<const std::byte> b
 #endif
 }
 
-void Communicator::abort(int status) const {
+void Communicator::abort_job(int status) const {
 #if UFB_HAVE_MPI
   if (initialized_mpi_ && size_ > 1) MPI_Abort(MPI_COMM_WORLD, status);
 #endif
-  std::exit(status);
 }
 
 Shard shard_of(size_t count, int rank, int size) {

@@ -27,9 +27,10 @@ class Communicator {
   // Rank 0 receives every rank's bytes concatenated in rank order; the others get nothing.
   std::vector<std::byte> gather_to_root(std::span<const std::byte> bytes) const;
 
-  // Ends every process of the job with `status` (after an error on one rank, the others would
-  // otherwise wait forever in the next collective).
-  [[noreturn]] void abort(int status) const;
+  // In a job of several processes, ends all of them with `status` (after an error on one rank
+  // the others would otherwise wait forever in the next collective) and does not return. In a
+  // job of one it does nothing: the caller returns `status` as usual.
+  void abort_job(int status) const;
 
   Communicator(const Communicator&) = delete;
   Communicator& operator=(const Communicator&) = delete;
