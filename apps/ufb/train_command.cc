@@ -7,6 +7,7 @@
 
 #include "glue_evaluation.h"
 #include "model_session.h"
+#include "ufb/distributed/communicator.h"
 #include "ufb/error.h"
 #include "ufb/threads.h"
 #include "ufb/train/glue_trainer.h"
@@ -39,6 +40,7 @@ void print_progress(const train::TrainingProgress& p) {
   std::fprintf(stderr, "\rstep %lld  loss %.4f  lr %.2e  |g| %.3f  %.0f tokens/s  %5.1f%%  ETA %s   ",
                static_cast<long long>(p.step), p.loss, p.learning_rate, p.grad_norm, p.tokens_per_second,
                100.0 * p.progress, format_duration(eta).c_str());
+  if (p.communication_share > 0) std::fprintf(stderr, "(%.1f%% allreduce)   ", 100.0 * p.communication_share);
   if (p.progress >= 1.0) std::fprintf(stderr, "\n");
   std::fflush(stderr);
 }
@@ -55,8 +57,9 @@ void run_mlm(MlmFlags& flags) {
   if (!flags.budget.empty()) o.budget_seconds = parse_duration_seconds(flags.budget);
   o.schedule.kind = train::parse_schedule_kind(flags.schedule);
   set_num_threads(flags.threads);
-  train::train_mlm(o, print_progress, print_status);
-  std::cerr << "checkpoint: " << flags.out << "\n";
+  const distributed::Communicator& world = distributed::Communicator::world();
+  train::train_mlm(o, world, print_progress, print_status);
+  if (world.is_root()) std::cerr << "checkpoint: " << flags.out << "\n";
 }
 
 struct GlueFlags {
@@ -74,7 +77,9 @@ void run_glue(GlueFlags& flags) {
   if (!flags.tokenizer.empty()) o.tokenizer_file = flags.tokenizer;
   o.dropout = !flags.no_dropout;
   set_num_threads(flags.threads);
-  train::train_glue(o, print_progress, print_status);
+  const distributed::Communicator& world = distributed::Communicator::world();
+  train::train_glue(o, world, print_progress, print_status);
+  if (!world.is_root()) return;
   std::cerr << "checkpoint: " << flags.out << "\n";
   // The dev score, where the task folder has a dev file: what `ufb eval glue` would write.
   const data::GlueTask& task = data::find_glue_task(o.task);
@@ -103,7 +108,7 @@ void add_glue_subcommand(CLI::App& train) {
   glue->add_option("--lr", o.schedule.peak, "Peak learning rate")->capture_default_str()->check(CLI::PositiveNumber);
   glue->add_option("--warmup", o.schedule.warmup_fraction, "Warm-up share of the steps")->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
-  glue->add_option("--batch", o.batch_size, "Examples per step")->capture_default_str()->check(CLI::PositiveNumber);
+  glue->add_option("--batch", o.batch_size, "Examples per step, over all ranks")->capture_default_str()->check(CLI::PositiveNumber);
   glue->add_option("--seed", o.seed, "Seed of the head's initialisation, data order and dropout")->capture_default_str();
   glue->add_option("--weight-decay", o.adamw.weight_decay, "AdamW weight decay")->capture_default_str()
       ->check(CLI::NonNegativeNumber);
@@ -151,7 +156,7 @@ void add_train_command(CLI::App& app) {
   mlm->add_option("--seed", o.seed, "Seed of initialisation, data order, masking and dropout")->capture_default_str();
   mlm->add_option("--resume", flags->resume, "Continue the checkpoint in this folder")->check(CLI::ExistingDirectory);
   mlm->add_option("--threads", flags->threads, "Threads (0 = all cores)")->capture_default_str();
-  mlm->add_option("--batch", o.batch_size, "Sequences per micro-batch")->capture_default_str()->check(CLI::PositiveNumber);
+  mlm->add_option("--batch", o.batch_size, "Sequences per micro-batch, over all ranks")->capture_default_str()->check(CLI::PositiveNumber);
   mlm->add_option("--accumulate", o.accumulation, "Micro-batches per optimizer step")->capture_default_str()->check(CLI::PositiveNumber);
   mlm->add_option("--lr", o.schedule.peak, "Peak learning rate")->capture_default_str()->check(CLI::PositiveNumber);
   mlm->add_option("--schedule", flags->schedule, "constant or linear (warm-up, then linear decay to 0)")->capture_default_str();

@@ -30,6 +30,11 @@ const Communicator& Communicator::world() {
   return communicator;
 }
 
+const Communicator& Communicator::single() {
+  static const Communicator communicator{Alone{}};
+  return communicator;
+}
+
 Communicator::Communicator() {
 #if UFB_HAVE_MPI
   if (!started_by_mpirun()) return;
@@ -76,6 +81,23 @@ void Communicator::allreduce_sum(std::span<float> values) const {
 void Communicator::allreduce_sum(std::span<double> values) const {
 #if UFB_HAVE_MPI
   if (size_ > 1) allreduce_in_place(values, MPI_DOUBLE);
+#endif
+}
+
+void Communicator::broadcast_from_root(std::span<double> values) const {
+#if UFB_HAVE_MPI
+  if (size_ == 1) return;
+  constexpr size_t kPiece = size_t{1} << 30;  // MPI counts are ints
+  for (size_t first = 0; first < values.size(); first += kPiece) {
+    const auto count = static_cast<int>(std::min(kPiece, values.size() - first));
+    check(MPI_Bcast(values.data() + first, count, MPI_DOUBLE, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  }
+#endif
+}
+
+void Communicator::barrier() const {
+#if UFB_HAVE_MPI
+  if (size_ > 1) check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
 #endif
 }
 

@@ -14,6 +14,7 @@
 #include "ufb/tokenizer/tokenizer.h"
 #include "ufb/train/arch_options.h"
 #include "ufb/train/counter_random.h"
+#include "ufb/train/data_parallel.h"
 #include "ufb/train/trainable_model.h"
 
 namespace ufb::train {
@@ -90,7 +91,8 @@ std::vector<int64_t> shuffled(int64_t count, const CounterRandom& random) {
 
 }  // namespace
 
-void train_glue(const GlueTrainingOptions& o, const std::function<void(const TrainingProgress&)>& report,
+void train_glue(const GlueTrainingOptions& o, const distributed::Communicator& communicator,
+                const std::function<void(const TrainingProgress&)>& report,
                 const std::function<void(const std::string&)>& status) {
   if (o.epochs < 1 || o.batch_size < 1) throw Error("--epochs and --batch must be >= 1");
   const data::GlueTask& task = data::find_glue_task(o.task);
@@ -113,23 +115,29 @@ void train_glue(const GlueTrainingOptions& o, const std::function<void(const Tra
   tokenizer.set_padding(std::nullopt);
   const std::vector<Example> examples =
       encode_examples(task, data::read_glue_split(task, data::GlueSplit::train, o.data_dir), tokenizer);
-  status(task.name + ": " + std::to_string(examples.size()) + " training examples");
+  const bool root = communicator.is_root();
+  if (root) status(task.name + ": " + std::to_string(examples.size()) + " training examples");
 
   TrainableModel<float> model(config,
                               ParameterSet<float>::from_checkpoint(checkpoint, io::ModelHead::kClassification,
                                                                    num_labels, arch.init_std, o.seed),
                               o.dropout ? arch.dropout : DropoutRates{});
   AdamW optimizer(model.parameters(), o.adamw);
+  DataParallel data_parallel(communicator);
   const auto count = static_cast<int64_t>(examples.size());
   const int64_t steps_per_epoch = (count + o.batch_size - 1) / o.batch_size;
   const int64_t total_steps = steps_per_epoch * o.epochs;
   const auto pad_id = static_cast<int32_t>(config.embedding.pad_token_id);
-  fs::create_directories(o.out_dir);
-  std::ofstream log(o.out_dir / "log.jsonl", std::ios::trunc);
+  std::ofstream log;
+  if (root) {
+    fs::create_directories(o.out_dir);
+    log.open(o.out_dir / "log.jsonl", std::ios::trunc);
+  }
   const Clock::time_point start = Clock::now();
   int64_t step = 0;
   double loss_sum = 0;
   int64_t tokens = 0;
+  double communication_seconds = 0;
   for (int64_t epoch = 0; epoch < o.epochs; ++epoch) {
     const std::vector<int64_t> order = shuffled(count, CounterRandom(o.seed).child(kShuffleStream).child(epoch));
     for (int64_t first = 0; first < count; first += o.batch_size) {
@@ -137,19 +145,24 @@ void train_glue(const GlueTrainingOptions& o, const std::function<void(const Tra
       const TrainBatch batch = make_batch(task, examples, indices, pad_id, static_cast<uint64_t>(epoch * count + first));
       const double learning_rate = o.schedule.at(static_cast<double>(step) / static_cast<double>(total_steps));
       model.parameters().zero_grads();
-      loss_sum += model.forward_backward(batch, CounterRandom(o.seed).child(kDropoutStream).child(step));
+      const double local_loss =
+          data_parallel.forward_backward(model, batch, CounterRandom(o.seed).child(kDropoutStream).child(step));
+      loss_sum += data_parallel.all_reduce(model.parameters(), local_loss);
       const double grad_norm = clip_grad_norm(model.parameters(), o.clip_norm);
       optimizer.step(model.parameters(), learning_rate);
       ++step;
       tokens += batch.rows();
-      if (step % o.log_every == 0 || step == total_steps) {
+      if (root && (step % o.log_every == 0 || step == total_steps)) {
         const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
         const int64_t logged = step % o.log_every == 0 ? o.log_every : step % o.log_every;
-        const TrainingProgress progress{step, loss_sum / static_cast<double>(logged), learning_rate, grad_norm,
-                                        static_cast<double>(tokens) / std::max(elapsed, 1e-9), elapsed,
-                                        static_cast<double>(step) / static_cast<double>(total_steps)};
+        communication_seconds += data_parallel.take_communication_seconds();
+        TrainingProgress progress{step, loss_sum / static_cast<double>(logged), learning_rate, grad_norm,
+                                  static_cast<double>(tokens) / std::max(elapsed, 1e-9), elapsed,
+                                  static_cast<double>(step) / static_cast<double>(total_steps)};
+        progress.communication_share = std::min(communication_seconds / std::max(elapsed, 1e-9), 1.0);
         log << nlohmann::json{{"step", step}, {"epoch", epoch}, {"loss", progress.loss}, {"lr", learning_rate},
-                              {"grad_norm", grad_norm}, {"tokens_per_s", progress.tokens_per_second}}
+                              {"grad_norm", grad_norm}, {"tokens_per_s", progress.tokens_per_second},
+                              {"ranks", communicator.size()}, {"comm_share", progress.communication_share}}
                    .dump()
             << "\n"
             << std::flush;
@@ -158,6 +171,7 @@ void train_glue(const GlueTrainingOptions& o, const std::function<void(const Tra
       }
     }
   }
+  if (!root) return;
   write_file_atomically(o.out_dir / "config.json", config_json);
   write_file_atomically(o.out_dir / tokenizer_file.filename(), read_file_text(tokenizer_file));
   save_weights(o.out_dir / "model.safetensors", model.parameters());

@@ -52,7 +52,7 @@ bool read_cache(const fs::path& cache_file, const std::string& expected, TokenCo
 }  // namespace
 
 TokenCorpus load_token_corpus(const fs::path& data_dir, const fs::path& tokenizer_file,
-                              const fs::path& cache_file,
+                              const fs::path& cache_file, CacheWrite cache_write,
                               const std::function<void(int64_t, int64_t)>& progress) {
   const std::vector<fs::path> files = data::list_corpus_files(std::vector<std::string>{data_dir.string()});
   const std::string expected = fingerprint(files, tokenizer_file);
@@ -83,6 +83,7 @@ TokenCorpus load_token_corpus(const fs::path& data_dir, const fs::path& tokenize
     corpus.tokens.insert(corpus.tokens.end(), document.begin(), document.end());
   }
   corpus.documents = count;
+  if (cache_write == CacheWrite::forbidden) return corpus;
   const std::vector<int64_t> shape = {static_cast<int64_t>(corpus.tokens.size())};
   const io::RawTensor tensor{"tokens", io::DType::kI32, shape,
                              std::as_bytes(std::span<const int32_t>(corpus.tokens))};

@@ -10,6 +10,7 @@
 #include "ufb/io/config.h"
 #include "ufb/tokenizer/tokenizer.h"
 #include "ufb/train/arch_options.h"
+#include "ufb/train/data_parallel.h"
 #include "ufb/train/mlm_batches.h"
 #include "ufb/train/mlm_corpus.h"
 #include "ufb/train/trainable_model.h"
@@ -51,12 +52,24 @@ void check_resume(const TrainingState& state, const MlmTrainingOptions& o) {
   }
 }
 
+// The token stream: rank 0 reads (or builds) the cache first and the others after it, so that
+// on a shared folder they find it instead of all tokenizing the corpus at once.
+TokenCorpus load_corpus(const MlmTrainingOptions& o, const distributed::Communicator& communicator) {
+  const fs::path cache = o.out_dir / "tokens.safetensors";
+  TokenCorpus corpus;
+  if (communicator.is_root()) corpus = load_token_corpus(o.data_dir, o.tokenizer_file, cache);
+  communicator.barrier();
+  if (!communicator.is_root()) corpus = load_token_corpus(o.data_dir, o.tokenizer_file, cache, CacheWrite::forbidden);
+  return corpus;
+}
+
 }  // namespace
 
-void train_mlm(const MlmTrainingOptions& o,
+void train_mlm(const MlmTrainingOptions& o, const distributed::Communicator& communicator,
                const std::function<void(const TrainingProgress&)>& report,
                const std::function<void(const std::string&)>& status) {
   check_options(o);
+  const bool root = communicator.is_root();
   const std::string config_json = read_file_text(o.config_file);
   const io::ModelConfig config = io::parse_model_config(config_json, o.config_file.string());
   const ArchOptions arch = parse_arch_options(config_json, o.config_file.string());
@@ -68,11 +81,16 @@ void train_mlm(const MlmTrainingOptions& o,
   }
   MaskingOptions masking = masking_for(tokenizer, config, o.mask_probability);
 
-  fs::create_directories(o.out_dir);
-  status("reading " + o.data_dir.string());
-  TokenCorpus corpus = load_token_corpus(o.data_dir, o.tokenizer_file, o.out_dir / "tokens.safetensors");
-  status(std::to_string(corpus.tokens.size()) + " tokens from " + std::to_string(corpus.documents) +
-         " documents" + (corpus.from_cache ? " (cached)" : ""));
+  if (root) {
+    fs::create_directories(o.out_dir);
+    status("reading " + o.data_dir.string());
+  }
+  TokenCorpus corpus = load_corpus(o, communicator);
+  if (root) {
+    status(std::to_string(corpus.tokens.size()) + " tokens from " + std::to_string(corpus.documents) +
+           " documents" + (corpus.from_cache ? " (cached)" : "") +
+           (communicator.size() > 1 ? ", " + std::to_string(communicator.size()) + " ranks" : ""));
+  }
   MlmBatches batches(std::move(corpus.tokens), config.embedding.max_seq_length, o.seed, std::move(masking));
 
   TrainingState state{0, 0, 0.0, o.seed, o.batch_size, o.accumulation};
@@ -90,16 +108,22 @@ void train_mlm(const MlmTrainingOptions& o,
   TrainableModel<float> model(config, std::move(*parameters), o.dropout ? arch.dropout : DropoutRates{});
   AdamW optimizer(model.parameters(), o.adamw);
   if (o.resume_dir) restore_optimizer(*o.resume_dir, model.parameters(), state, optimizer);
+  DataParallel data_parallel(communicator);
 
-  std::ofstream log(o.out_dir / "log.jsonl", std::ios::app);
+  std::ofstream log;
+  if (root) log.open(o.out_dir / "log.jsonl", std::ios::app);
   const auto progress_of = [&](double elapsed) {
     return o.steps > 0 ? static_cast<double>(state.step) / static_cast<double>(o.steps)
                        : elapsed / o.budget_seconds;
   };
   const Clock::time_point start = Clock::now();
   const double elapsed_before = state.elapsed_seconds;
+  // Rank 0's clock, so that every rank takes the same learning rate and stops at the same step
+  // of a time budget.
   const auto elapsed_now = [&] {
-    return elapsed_before + std::chrono::duration<double>(Clock::now() - start).count();
+    double elapsed = elapsed_before + std::chrono::duration<double>(Clock::now() - start).count();
+    communicator.broadcast_from_root(std::span<double>(&elapsed, 1));
+    return elapsed;
   };
   double loss_sum = 0.0;
   int64_t loss_steps = 0;
@@ -107,20 +131,21 @@ void train_mlm(const MlmTrainingOptions& o,
   double last_report_time = elapsed_before;
   const int64_t samples_per_step = o.batch_size * o.accumulation;
   const int64_t first_step = state.step;
+  double elapsed = elapsed_now();
   // Decided right after each step, so that the last step is always logged and checkpointed.
-  bool finished = progress_of(elapsed_now()) >= 1.0;
+  bool finished = progress_of(elapsed) >= 1.0;
   while (!finished) {
-    const double learning_rate = o.schedule.at(progress_of(elapsed_now()));
+    const double learning_rate = o.schedule.at(progress_of(elapsed));
     model.parameters().zero_grads();
-    double loss = 0.0;
+    double local_loss = 0.0;
     std::optional<CounterRandom> dropout_random;
     if (o.dropout) dropout_random = CounterRandom(o.seed).child(kDropoutStream).child(state.step);
     for (int64_t micro = 0; micro < o.accumulation; ++micro) {
       const auto first_sample = static_cast<uint64_t>(state.step * samples_per_step + micro * o.batch_size);
-      loss += model.forward_backward(batches.batch(first_sample, o.batch_size), dropout_random,
-                                     1.0f / static_cast<float>(o.accumulation));
+      local_loss += data_parallel.forward_backward(model, batches.batch(first_sample, o.batch_size), dropout_random,
+                                                   1.0f / static_cast<float>(o.accumulation));
     }
-    loss /= static_cast<double>(o.accumulation);
+    const double loss = data_parallel.all_reduce(model.parameters(), local_loss) / static_cast<double>(o.accumulation);
     const double grad_norm = clip_grad_norm(model.parameters(), o.clip_norm);
     optimizer.step(model.parameters(), learning_rate);
     ++state.step;
@@ -128,25 +153,30 @@ void train_mlm(const MlmTrainingOptions& o,
     tokens_since_report += samples_per_step * batches.sequence_length();
     loss_sum += loss;
     ++loss_steps;
-    const double elapsed = elapsed_now();
+    elapsed = elapsed_now();
     finished = progress_of(elapsed) >= 1.0 || (o.stop_after > 0 && state.step - first_step >= o.stop_after);
     if (state.step % o.log_every == 0 || finished) {
-      const TrainingProgress progress{state.step, loss_sum / static_cast<double>(loss_steps), learning_rate,
-                                      grad_norm, tokens_since_report / std::max(elapsed - last_report_time, 1e-9),
-                                      elapsed, std::min(progress_of(elapsed), 1.0)};
-      log << nlohmann::json{{"step", progress.step}, {"loss", progress.loss}, {"lr", progress.learning_rate},
-                            {"grad_norm", progress.grad_norm}, {"tokens_per_s", progress.tokens_per_second},
-                            {"tokens_seen", state.tokens_seen}, {"elapsed_s", progress.elapsed_seconds}}
-                 .dump()
-          << "\n"
-          << std::flush;
-      report(progress);
+      const double interval = std::max(elapsed - last_report_time, 1e-9);
+      TrainingProgress progress{state.step, loss_sum / static_cast<double>(loss_steps), learning_rate,
+                                grad_norm, tokens_since_report / interval, elapsed,
+                                std::min(progress_of(elapsed), 1.0)};
+      progress.communication_share = std::min(data_parallel.take_communication_seconds() / interval, 1.0);
+      if (root) {
+        log << nlohmann::json{{"step", progress.step}, {"loss", progress.loss}, {"lr", progress.learning_rate},
+                              {"grad_norm", progress.grad_norm}, {"tokens_per_s", progress.tokens_per_second},
+                              {"tokens_seen", state.tokens_seen}, {"elapsed_s", progress.elapsed_seconds},
+                              {"ranks", communicator.size()}, {"comm_share", progress.communication_share}}
+                   .dump()
+            << "\n"
+            << std::flush;
+        report(progress);
+      }
       loss_sum = 0.0;
       loss_steps = 0;
       tokens_since_report = 0;
       last_report_time = elapsed;
     }
-    if (state.step % o.checkpoint_every == 0 || finished) {
+    if (root && (state.step % o.checkpoint_every == 0 || finished)) {
       state.elapsed_seconds = elapsed;
       save_training_checkpoint(o.out_dir, config_json, o.tokenizer_file, model.parameters(), optimizer, state);
     }

@@ -23,4 +23,37 @@ TrainBatch padded_batch(std::span<const std::vector<int32_t>> sequences, int32_t
   return batch;
 }
 
+namespace {
+
+template <class T>
+std::vector<T> rows_of(const std::vector<T>& values, int64_t row_size, int64_t begin, int64_t end) {
+  if (values.empty()) return {};
+  return {values.begin() + begin * row_size, values.begin() + end * row_size};
+}
+
+}  // namespace
+
+TrainBatch slice_sequences(const TrainBatch& batch, int64_t begin, int64_t end) {
+  if (begin < 0 || end < begin || end > batch.sequences) {
+    throw Error("sequences [" + std::to_string(begin) + ", " + std::to_string(end) + ") of a batch of " +
+                std::to_string(batch.sequences));
+  }
+  TrainBatch slice;
+  slice.sequences = end - begin;
+  slice.length = batch.length;
+  slice.ids = rows_of(batch.ids, batch.length, begin, end);
+  slice.lengths = rows_of(batch.lengths, 1, begin, end);
+  slice.mlm_labels = rows_of(batch.mlm_labels, batch.length, begin, end);
+  slice.class_labels = rows_of(batch.class_labels, 1, begin, end);
+  slice.regression_targets = rows_of(batch.regression_targets, 1, begin, end);
+  slice.first_sample = batch.first_sample + static_cast<uint64_t>(begin);
+  return slice;
+}
+
+int64_t loss_terms(const TrainBatch& batch) {
+  if (batch.mlm_labels.empty()) return batch.sequences;
+  return std::count_if(batch.mlm_labels.begin(), batch.mlm_labels.end(),
+                       [](int32_t label) { return label != kIgnoredLabel; });
+}
+
 }  // namespace ufb::train

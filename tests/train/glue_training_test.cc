@@ -33,7 +33,9 @@ GlueTrainingOptions tiny_glue_run(const std::string& task, const std::string& ou
 
 std::vector<double> train(const GlueTrainingOptions& options) {
   std::vector<double> losses;
-  train_glue(options, [&](const TrainingProgress& p) { losses.push_back(p.loss); }, [](const std::string&) {});
+  train_glue(
+      options, distributed::Communicator::single(), [&](const TrainingProgress& p) { losses.push_back(p.loss); },
+      [](const std::string&) {});
   return losses;
 }
 

@@ -76,7 +76,8 @@ MlmTrainingOptions tiny_run(const fs::path& out, int64_t steps) {
 }
 
 void train(const MlmTrainingOptions& options) {
-  train_mlm(options, [](const TrainingProgress&) {}, [](const std::string&) {});
+  train_mlm(options, distributed::Communicator::single(), [](const TrainingProgress&) {},
+            [](const std::string&) {});
 }
 
 TEST(TrainMlm, ResumedRunEqualsUninterruptedRunBitForBit) {
@@ -114,7 +115,9 @@ TEST(TrainMlm, LossFalls) {
   MlmTrainingOptions options = tiny_run(out, 60);
   options.log_every = 10;
   std::vector<double> losses;
-  train_mlm(options, [&](const TrainingProgress& p) { losses.push_back(p.loss); }, [](const std::string&) {});
+  train_mlm(
+      options, distributed::Communicator::single(), [&](const TrainingProgress& p) { losses.push_back(p.loss); },
+      [](const std::string&) {});
   ASSERT_EQ(losses.size(), 6u);
   EXPECT_LT(losses.back(), losses.front() - 0.2);
 }

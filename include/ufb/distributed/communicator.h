@@ -15,6 +15,10 @@ class Communicator {
   // The job this process belongs to. The first call initialises MPI when this process was
   // started by mpirun; MPI is finalised at exit.
   static const Communicator& world();
+  // A job of this process alone, whatever started it: every collective is the identity. What a
+  // data-parallel trainer is given to run as one process inside a job of several (tests compare
+  // the two).
+  static const Communicator& single();
 
   int rank() const { return rank_; }
   int size() const { return size_; }
@@ -23,6 +27,11 @@ class Communicator {
   // values ← the element-wise sum over all ranks, on every rank (gradient averaging divides it).
   void allreduce_sum(std::span<float> values) const;
   void allreduce_sum(std::span<double> values) const;
+
+  // values ← rank 0's values, on every rank.
+  void broadcast_from_root(std::span<double> values) const;
+  // Returns once every rank has called it.
+  void barrier() const;
 
   // Rank 0 receives every rank's bytes concatenated in rank order; the others get nothing.
   std::vector<std::byte> gather_to_root(std::span<const std::byte> bytes) const;
@@ -38,6 +47,8 @@ class Communicator {
 
  private:
   Communicator();
+  struct Alone {};
+  explicit Communicator(Alone) {}
 
   int rank_ = 0;
   int size_ = 1;

@@ -25,7 +25,7 @@ struct GlueTrainingOptions {
   std::filesystem::path out_dir;
   std::optional<std::filesystem::path> tokenizer_file;  // default: the model directory's
   int64_t epochs = 5;
-  int64_t batch_size = 16;
+  int64_t batch_size = 16;  // examples per step, over all ranks of the job
   uint64_t seed = 0;
   LrSchedule schedule{ScheduleKind::linear, 4e-5, 0.1};
   AdamWOptions adamw;
@@ -34,9 +34,11 @@ struct GlueTrainingOptions {
   int64_t log_every = 10;
 };
 
-// `report` is called at each logged step, after OUT/log.jsonl got its line. Throws ufb::Error for
-// an unknown task, missing or malformed files, or a checkpoint whose head does not fit the task.
-void train_glue(const GlueTrainingOptions& options,
+// Data-parallel over the ranks of `communicator` as train_mlm is: rank 0 alone writes OUT and
+// calls `report`, at each logged step, after OUT/log.jsonl got its line, and `status`. Throws
+// ufb::Error for an unknown task, missing or malformed files, or a checkpoint whose head does not
+// fit the task.
+void train_glue(const GlueTrainingOptions& options, const distributed::Communicator& communicator,
                 const std::function<void(const TrainingProgress&)>& report,
                 const std::function<void(const std::string&)>& status);
 

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "ufb/distributed/communicator.h"
 #include "ufb/train/adamw.h"
 #include "ufb/train/lr_schedule.h"
 
@@ -28,7 +29,7 @@ struct MlmTrainingOptions {
   // whole budget: training in pieces, each resumed from the last. 0: no such stop.
   int64_t stop_after = 0;
   uint64_t seed = 0;
-  int64_t batch_size = 32;  // sequences per micro-batch
+  int64_t batch_size = 32;  // sequences per micro-batch, over all ranks of the job
   int64_t accumulation = 1;
   LrSchedule schedule{ScheduleKind::linear, 1e-3, 0.5};
   AdamWOptions adamw;
@@ -44,16 +45,19 @@ struct TrainingProgress {
   double loss = 0;  // mean over the steps since the last report
   double learning_rate = 0;
   double grad_norm = 0;
-  double tokens_per_second = 0;
+  double tokens_per_second = 0;  // of the whole job
   double elapsed_seconds = 0;
   double progress = 0;  // fraction of the budget done
+  double communication_share = 0;  // of the wall time, spent summing gradients over the ranks
 };
 
-// Runs the training; `report` is called at each logged step (after the step is appended to
-// OUT/log.jsonl), `status` with one-off messages (data preparation). Throws ufb::Error for bad
-// input (vocab_size not matching the tokenizer, no mask token, a resume directory that does not
-// fit the run).
-void train_mlm(const MlmTrainingOptions& options,
+// Runs the training, data-parallel over the ranks of `communicator` (DataParallel): every rank
+// calls it with the same options and reads `data_dir` (and `resume_dir`); rank 0 alone writes
+// OUT (token cache, log, checkpoints) and is the only one to call `report`, at each logged step
+// (after the step is appended to OUT/log.jsonl), and `status`, with one-off messages (data
+// preparation). Throws ufb::Error for bad input (vocab_size not matching the tokenizer, no mask
+// token, a resume directory that does not fit the run).
+void train_mlm(const MlmTrainingOptions& options, const distributed::Communicator& communicator,
                const std::function<void(const TrainingProgress&)>& report,
                const std::function<void(const std::string&)>& status);
 

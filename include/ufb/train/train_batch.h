@@ -27,6 +27,15 @@ struct TrainBatch {
   int64_t rows() const { return sequences * length; }
 };
 
+// Sequences [begin, end) of `batch` with their labels, still padded to the batch's length (the
+// avg pooler averages over it) and with first_sample moved along, so that every sample keeps its
+// dropout draws: the part of a global batch that one rank of a data-parallel job computes.
+TrainBatch slice_sequences(const TrainBatch& batch, int64_t begin, int64_t end);
+
+// How many terms the batch's mean loss averages: the predicted positions of a masked-LM batch,
+// else the sequences.
+int64_t loss_terms(const TrainBatch& batch);
+
 // A batch of the sequences padded with pad_id to the longest (labels left empty). Throws
 // ufb::Error for no sequences or an empty one.
 TrainBatch padded_batch(std::span<const std::vector<int32_t>> sequences, int32_t pad_id);
