@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
+start=$(date +%s)
+phase() { echo "test.sh: [$(( $(date +%s) - start )) s] $*"; }
 
 cuda_options=()
 nvcc_path=$(command -v nvcc || true)
@@ -16,13 +18,19 @@ else
   echo "test.sh: no CUDA toolkit found: CPU build only"
 fi
 
+phase "release build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${cuda_options[@]}"
 cmake --build build -j "$jobs"
+phase "release tests"
 ctest --test-dir build --output-on-failure -j "$jobs"
 
+phase "sanitizer build"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUFB_SANITIZE=ON
 cmake --build build-asan -j "$jobs"
+phase "sanitizer tests"
 ctest --test-dir build-asan --output-on-failure -j "$jobs"
 
 # Each libFuzzer target for 30 s from its committed seeds (docs/fuzzing.md).
+phase "fuzzing"
 scripts/fuzz.sh 30
+phase "done"
