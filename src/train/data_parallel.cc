@@ -5,12 +5,6 @@
 #include <utility>
 
 namespace ufb::train {
-namespace {
-
-constexpr size_t kBucketFloats = size_t{4} << 20;  // 16 MiB
-
-}  // namespace
-
 double DataParallel::forward_backward(TrainableModel<float>& model, const TrainBatch& batch,
                                       const std::optional<CounterRandom>& dropout_random, float grad_scale) {
   const distributed::Shard shard = distributed::shard_of(static_cast<size_t>(batch.sequences),
@@ -31,11 +25,11 @@ double DataParallel::all_reduce(ParameterSet<float>& parameters, double local_lo
   size_t pending_floats = 0;
   for (Parameter<float>& parameter : parameters.all()) {
     if (!parameter.trainable) continue;
-    if (parameter.grad.size() >= kBucketFloats) {  // large enough to travel alone, in place
+    if (parameter.grad.size() >= bucket_floats_) {  // large enough to travel alone, in place
       communicator_.allreduce_sum(parameter.grad);
       continue;
     }
-    if (pending_floats + parameter.grad.size() > kBucketFloats) {
+    if (pending_floats + parameter.grad.size() > bucket_floats_) {
       flush_bucket(pending);
       pending_floats = 0;
     }

@@ -81,7 +81,9 @@ TrainBatch random_mlm_batch(int64_t sequences, int64_t length, uint64_t seed) {
   return batch;
 }
 
-TEST(DataParallelUnderMpi, SummedShardGradientsEqualTheGlobalBatchGradient) {
+// The gradients of one global batch: whole in one process, and summed from the shards of the
+// ranks through buckets of `bucket_floats`.
+void expect_sharded_gradients_equal_whole(size_t bucket_floats) {
   ASSERT_EQ(world().size(), 2);
   const io::ModelConfig config = tiny_config();
   DropoutRates dropout;
@@ -96,14 +98,20 @@ TEST(DataParallelUnderMpi, SummedShardGradientsEqualTheGlobalBatchGradient) {
   whole->parameters().zero_grads();
   const double loss = whole->forward_backward(batch, dropout_random, 0.5f);
   sharded->parameters().zero_grads();
-  DataParallel data_parallel(world());
+  DataParallel data_parallel(world(), bucket_floats);
   const double local_loss = data_parallel.forward_backward(*sharded, batch, dropout_random, 0.5f);
   EXPECT_NE(local_loss, loss) << "each rank computes only its share";
   EXPECT_NEAR(data_parallel.all_reduce(sharded->parameters(), local_loss), loss, kTolerance * loss);
   for (const Parameter<float>& expected : whole->parameters().all()) {
     if (expected.trainable) expect_close(sharded->parameters().get(expected.name).grad, expected.grad, expected.name);
   }
-  report_largest_deviation("gradients");
+  report_largest_deviation("gradients, buckets of " + std::to_string(bucket_floats) + " floats");
+}
+
+TEST(DataParallelUnderMpi, SummedShardGradientsEqualTheGlobalBatchGradient) {
+  expect_sharded_gradients_equal_whole(DataParallel::kDefaultBucketFloats);  // the tiny model: one bucket
+  // Many buckets, and gradients larger than one (the 480 floats of the word embedding) alone.
+  expect_sharded_gradients_equal_whole(100);
 }
 
 std::vector<double> losses_of(const fs::path& log_file) {

@@ -8,6 +8,7 @@
 // on N ranks follows the trajectory of one process, up to the order of floating-point sums.
 // Dropout and masking are keyed by the global sample index, never by the rank.
 
+#include <cstddef>
 #include <optional>
 #include <vector>
 
@@ -21,7 +22,11 @@ namespace ufb::train {
 
 class DataParallel {
  public:
-  explicit DataParallel(const distributed::Communicator& communicator) : communicator_(communicator) {}
+  static constexpr size_t kDefaultBucketFloats = size_t{4} << 20;  // 16 MiB
+
+  explicit DataParallel(const distributed::Communicator& communicator,
+                        size_t bucket_floats = kDefaultBucketFloats)
+      : communicator_(communicator), bucket_floats_(bucket_floats) {}
 
   const distributed::Communicator& communicator() const { return communicator_; }
 
@@ -31,8 +36,9 @@ class DataParallel {
                           const std::optional<CounterRandom>& dropout_random, float grad_scale = 1.0f);
 
   // Sums every trainable gradient, and `local_loss`, over the ranks; returns the summed loss.
-  // Gradients travel in buckets of a few MiB: one collective per LayerNorm vector would pay the
-  // latency of each, one copy of the whole model would double its memory.
+  // Gradients travel in buckets of `bucket_floats`: one collective per LayerNorm vector would pay
+  // the latency of each, one copy of the whole model would double its memory. A gradient larger
+  // than a bucket travels alone, in place.
   double all_reduce(ParameterSet<float>& parameters, double local_loss);
 
   // Wall seconds spent in all_reduce (waiting for slower ranks included) since the last call.
@@ -42,6 +48,7 @@ class DataParallel {
   void flush_bucket(std::vector<Parameter<float>*>& pending);
 
   const distributed::Communicator& communicator_;
+  size_t bucket_floats_;
   std::vector<float> bucket_;
   double communication_seconds_ = 0;
 };
