@@ -13,6 +13,7 @@
 #include "tokenizer_train_command.h"
 #include "train_command.h"
 #include "ufb/error.h"
+#include "ufb/model/builtin_model.h"
 #include "ufb/system_info.h"
 
 namespace {
@@ -21,6 +22,8 @@ void print_version() {
   const ufb::SystemInfo info = ufb::system_info();
   std::cout << "ufb 0.1.0\nCPU: " << info.cpu_model << " (" << info.cores << " cores, SIMD " << info.simd_target
             << ")\nOpenBLAS: " << info.openblas << "\noneDNN: " << info.onednn << "\n";
+  std::cout << "Default model: " << (ufb::model::has_builtin_model() ? ufb::model::kBuiltinModelName : "none (give --model DIR)")
+            << "\n";
 }
 
 }  // namespace

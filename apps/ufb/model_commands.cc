@@ -13,6 +13,7 @@
 #include "sharded_output.h"
 #include "ufb/distributed/communicator.h"
 #include "ufb/error.h"
+#include "ufb/model/builtin_model.h"
 
 namespace ufb::cli {
 namespace {
@@ -135,6 +136,10 @@ void embed(const ModelFlags& flags, const EmbedFlags& embed_flags) {
 }
 
 void classify(const ModelFlags& flags) {
+  if (flags.model_dir.empty() && model::has_builtin_model()) {
+    throw Error("classify needs --model DIR: the " + std::string(model::kBuiltinModelName) +
+                " model has no classification head");
+  }
   const ModelSession session(flags);
   const std::vector<TextInput> inputs = read_text_inputs(flags.texts, flags.file, true);
   ShardedText output(flags.out);

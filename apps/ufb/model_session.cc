@@ -6,13 +6,29 @@
 #include "progress.h"
 #include "ufb/distributed/communicator.h"
 #include "ufb/error.h"
+#include "ufb/model/builtin_model.h"
 #include "ufb/threads.h"
 
 namespace ufb::cli {
 namespace {
 
+// Without --model the built-in model answers, if this build has one.
+void require_some_model(const ModelFlags& flags) {
+  if (flags.model_dir.empty() && !model::has_builtin_model()) {
+    throw Error("--model is required: this ufb was built without a built-in model");
+  }
+}
+
 tokenizer::Tokenizer load_tokenizer(const ModelFlags& flags) {
-  return tokenizer::Tokenizer::from_file(flags.tokenizer_path.empty() ? flags.model_dir : flags.tokenizer_path);
+  require_some_model(flags);
+  if (!flags.tokenizer_path.empty()) return tokenizer::Tokenizer::from_file(flags.tokenizer_path);
+  if (!flags.model_dir.empty()) return tokenizer::Tokenizer::from_file(flags.model_dir);
+  return model::builtin_tokenizer();
+}
+
+std::unique_ptr<model::Model> load_model(const ModelFlags& flags, const model::ModelOptions& options) {
+  if (flags.model_dir.empty()) return model::builtin_model(options);
+  return std::make_unique<model::Model>(flags.model_dir, options);
 }
 
 }  // namespace
@@ -30,9 +46,11 @@ model::EmbeddingPooling parse_pooling(const std::string& name) {
 
 void add_model_flags(CLI::App& command, ModelFlags& flags) {
   command.add_option("texts", flags.texts, "Input texts (or use --file)");
-  command.add_option("--model", flags.model_dir, "Model directory (config.json + model.safetensors or pytorch_model.bin)")
-      ->required()->check(CLI::ExistingDirectory);
-  command.add_option("--tokenizer", flags.tokenizer_path, "tokenizer.json or vocab.txt (default: from --model)")
+  command.add_option("--model", flags.model_dir,
+                     "Model directory (config.json + model.safetensors or pytorch_model.bin; default: the built-in "
+                     "ufb-mini-fff)")
+      ->check(CLI::ExistingDirectory);
+  command.add_option("--tokenizer", flags.tokenizer_path, "tokenizer.json or vocab.txt (default: the model's)")
       ->check(CLI::ExistingFile);
   command.add_option("--file", flags.file, "Read inputs from a file, one per line or JSONL (- = stdin)");
   command.add_option("--threads", flags.threads, "Threads (0 = all cores)")->capture_default_str()->check(CLI::Range(0, 1024));
@@ -51,7 +69,7 @@ ModelSession::ModelSession(const ModelFlags& flags) : flags_(flags), tokenizer_(
   set_num_threads(flags.threads);
   model::ModelOptions options;
   options.fff_weight_type = ops::parse_weight_type(flags.dtype);
-  model_ = std::make_unique<model::Model>(flags.model_dir, options);
+  model_ = load_model(flags, options);
   const int64_t limit = model_->limits().max_sequence_length;
   if (flags.max_length > limit) {
     throw Error("--max-length " + std::to_string(flags.max_length) + " exceeds the model's max_seq_length " +

@@ -17,7 +17,7 @@
 namespace ufb::cli {
 
 struct ModelFlags {
-  std::string model_dir;
+  std::string model_dir;  // empty: the built-in model
   std::string tokenizer_path;  // empty: the model directory's tokenizer.json or vocab.txt
   std::vector<std::string> texts;
   std::string file;

@@ -8,6 +8,7 @@
 #include "text_inputs.h"
 #include "ufb/error.h"
 #include "ufb/io/config.h"
+#include "ufb/model/builtin_model.h"
 #include "ufb/tokenizer/tokenizer.h"
 
 namespace ufb::cli {
@@ -20,9 +21,15 @@ struct TokenizeFlags {
   int64_t max_length = 0;
 };
 
-// --max-length, else the max_seq_length of a config.json beside the tokenizer, else none.
+bool uses_builtin_model(const TokenizeFlags& flags) {
+  return flags.model_dir.empty() && flags.tokenizer_path.empty() && model::has_builtin_model();
+}
+
+// --max-length, else the max_seq_length of a config.json beside the tokenizer (or of the built-in
+// model), else none.
 std::optional<size_t> length_limit(const TokenizeFlags& flags) {
   if (flags.max_length > 0) return static_cast<size_t>(flags.max_length);
+  if (uses_builtin_model(flags)) return static_cast<size_t>(model::builtin_model_config().embedding.max_seq_length);
   const std::filesystem::path tokenizer_dir =
       flags.tokenizer_path.empty() ? std::filesystem::path(flags.model_dir)
                                    : std::filesystem::path(flags.tokenizer_path).parent_path();
@@ -31,10 +38,14 @@ std::optional<size_t> length_limit(const TokenizeFlags& flags) {
   return static_cast<size_t>(io::read_model_config(config).embedding.max_seq_length);
 }
 
-void tokenize(const TokenizeFlags& flags) {
+tokenizer::Tokenizer load_tokenizer(const TokenizeFlags& flags) {
+  if (uses_builtin_model(flags)) return model::builtin_tokenizer();
   if (flags.model_dir.empty() && flags.tokenizer_path.empty()) throw Error("give --model DIR or --tokenizer FILE");
-  tokenizer::Tokenizer tokenizer =
-      tokenizer::Tokenizer::from_file(flags.tokenizer_path.empty() ? flags.model_dir : flags.tokenizer_path);
+  return tokenizer::Tokenizer::from_file(flags.tokenizer_path.empty() ? flags.model_dir : flags.tokenizer_path);
+}
+
+void tokenize(const TokenizeFlags& flags) {
+  tokenizer::Tokenizer tokenizer = load_tokenizer(flags);
   tokenizer.set_padding(std::nullopt);
   std::optional<tokenizer::TruncationOptions> truncation;
   if (const std::optional<size_t> limit = length_limit(flags)) {
@@ -59,7 +70,7 @@ void tokenize(const TokenizeFlags& flags) {
 void add_tokenize_command(CLI::App& app) {
   auto flags = std::make_shared<TokenizeFlags>();
   CLI::App* command = app.add_subcommand("tokenize", "Token ids and strings of each input line (stdin by default)");
-  command->add_option("--model", flags->model_dir, "Directory holding tokenizer.json or vocab.txt")
+  command->add_option("--model", flags->model_dir, "Directory holding tokenizer.json or vocab.txt (default: the built-in model's)")
       ->check(CLI::ExistingDirectory);
   command->add_option("--tokenizer", flags->tokenizer_path, "tokenizer.json or vocab.txt")->check(CLI::ExistingFile);
   command->add_option("--file", flags->file, "Input file, one text or JSON object per line (- = stdin)")

@@ -207,4 +207,7 @@ SafetensorsFile::SafetensorsFile(const std::filesystem::path& path)
   metadata_ = std::move(contents.metadata);
 }
 
+SafetensorsImage::SafetensorsImage(std::span<const std::byte> image, std::string source_name)
+    : source_name_(std::move(source_name)), contents_(parse_safetensors(image, source_name_)) {}
+
 }  // namespace ufb::io

@@ -89,6 +89,20 @@ TEST(Safetensors, ParsesAnImageHeldInMemory) {
             "in-memory: file is 7 bytes, too short for the 8-byte header length");
 }
 
+TEST(Safetensors, ImageArchiveBorrowsTheBytesAndNamesItsSource) {
+  const std::vector<std::byte> bytes = testing::read_bytes(fixture("fff_mlm/model.safetensors"));
+  const SafetensorsFile file(fixture("fff_mlm/model.safetensors"));
+  const SafetensorsImage image(bytes, "compiled-in weights");
+  EXPECT_EQ(image.source_name(), "compiled-in weights");
+  EXPECT_EQ(image.metadata(), file.metadata());
+  testing::expect_same_tensors(image.tensors(), file.tensors());
+  ASSERT_FALSE(image.tensors().empty());
+  EXPECT_GE(image.tensors().front().bytes.data(), bytes.data());
+  EXPECT_LT(image.tensors().front().bytes.data(), bytes.data() + bytes.size());
+  EXPECT_EQ(error_message([&] { SafetensorsImage(std::span(bytes).first(7), "compiled-in weights"); }),
+            "compiled-in weights: file is 7 bytes, too short for the 8-byte header length");
+}
+
 TEST_F(SafetensorsErrors, TruncatedAtSeveralPoints) {
   const std::vector<std::byte> good = testing::read_bytes(fixture("fff_mlm/model.safetensors"));
   std::uint64_t header_bytes = 0;

@@ -45,6 +45,22 @@ class SafetensorsFile final : public TensorArchive {
   std::map<std::string, std::string> metadata_;
 };
 
+// A safetensors image held in memory (weights compiled into the program, say), validated as
+// SafetensorsFile validates a file. The image is borrowed: it must outlive this archive.
+class SafetensorsImage final : public TensorArchive {
+ public:
+  // Throws ufb::Error naming `source_name` and the first problem found.
+  SafetensorsImage(std::span<const std::byte> image, std::string source_name);
+
+  const std::string& source_name() const override { return source_name_; }
+  const std::vector<RawTensor>& tensors() const override { return contents_.tensors; }
+  const std::map<std::string, std::string>& metadata() const { return contents_.metadata; }
+
+ private:
+  std::string source_name_;
+  SafetensorsContents contents_;
+};
+
 // Writes `tensors` (data in the order given) and `metadata` as a safetensors file. Writes a
 // temporary file in the same directory, flushes it to disk and renames it over `path`, so a
 // reader never sees a half-written file. Throws ufb::Error on duplicate or reserved names, a
