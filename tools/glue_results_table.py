@@ -4,7 +4,8 @@
 Each LABEL=DIR is the OUT of tools/glue_experiment.sh: DIR/<task>/eval_dev/eval_results.json per
 task. A task's score is the mean of its metrics x 100 (GLUE's convention); an undefined
 correlation (constant predictions) counts as 0, as scikit-learn's Matthews correlation gives
-it. Retention is the first set's average over each other set's, on the tasks all sets have.
+it. Each set's average is over the tasks it has; retention is the first set's average over each
+other set's, both over the tasks the two have in common.
 
     python3 tools/glue_results_table.py FFF=glue/fff dense=glue/dense
 """
@@ -35,22 +36,25 @@ def main():
     args = parser.parse_args()
     labelled = [s.partition("=")[::2] for s in args.sets]
     scores = {label: task_scores(directory) for label, directory in labelled}
-    tasks = [t for t in TASK_ORDER if all(t in s for s in scores.values())]
-    tasks += sorted({t for s in scores.values() for t in s} - set(tasks) - set(TASK_ORDER))
-    common = [t for t in tasks if all(t in s for s in scores.values())]
+    present = {t for s in scores.values() for t in s}
+    tasks = [t for t in TASK_ORDER if t in present] + sorted(present - set(TASK_ORDER))
     print("| task | " + " | ".join(label for label, _ in labelled) + " |")
     print("|---|" + "---|" * len(labelled))
     for task in tasks:
         cells = [f"{scores[label][task][0]:.1f} ({describe(scores[label][task][1])})" if task in scores[label]
-                 else "—" for label, _ in labelled]
+                 else "not run" for label, _ in labelled]
         print(f"| {task} | " + " | ".join(cells) + " |")
-    averages = {label: sum(scores[label][t][0] for t in common) / len(common) for label, _ in labelled}
-    print("| **average** | " + " | ".join(f"**{averages[label]:.1f}**" for label, _ in labelled) + " |")
+
+    def average(label, over):
+        return sum(scores[label][t][0] for t in over) / len(over)
+
+    print("| **average** | " + " | ".join(f"**{average(label, list(scores[label])):.1f}** ({len(scores[label])} tasks)"
+                                         for label, _ in labelled) + " |")
     first = labelled[0][0]
     for label, _ in labelled[1:]:
-        print(f"\n{first} / {label}: {100 * averages[first] / averages[label]:.1f} % retention "
-              f"(average over {', '.join(common)})")
-
+        common = [t for t in tasks if t in scores[first] and t in scores[label]]
+        print(f"\n{first} / {label}: {100 * average(first, common) / average(label, common):.1f} % retention "
+              f"({average(first, common):.1f} / {average(label, common):.1f}, over {', '.join(common)})")
 
 if __name__ == "__main__":
     main()
