@@ -29,11 +29,6 @@ constexpr double kTolerance = 1e-5;
 
 const Communicator& world() { return Communicator::world(); }
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 // The largest deviation seen by expect_close, reported at the end of each test on rank 0.
 double largest_deviation = 0;
 
@@ -62,10 +57,7 @@ fs::path fresh_dir(const std::string& name) {
   return dir;
 }
 
-io::ModelConfig tiny_config() {
-  const fs::path path = kTestData / "train" / "config.json";
-  return io::parse_model_config(read_text(path), path.string());
-}
+io::ModelConfig tiny_config() { return io::read_model_config(kTestData / "train" / "config.json"); }
 
 TrainBatch random_mlm_batch(int64_t sequences, int64_t length, uint64_t seed) {
   std::mt19937 random(seed);

@@ -3,8 +3,6 @@
 // plain forward_backward.
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 #include "tokenizer/error_message.h"
 #include "ufb/io/config.h"
 #include "ufb/train/data_parallel.h"
@@ -44,10 +42,8 @@ TEST(LossTerms, CountsPredictedPositionsOrSequences) {
 }
 
 TEST(DataParallel, InAJobOfOneIsPlainForwardBackward) {
-  const std::filesystem::path path = std::filesystem::path(UFB_TEST_DATA_DIR) / "train" / "config.json";
-  std::ifstream in(path);
-  const io::ModelConfig config = io::parse_model_config(
-      std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()), path.string());
+  const io::ModelConfig config =
+      io::read_model_config(std::filesystem::path(UFB_TEST_DATA_DIR) / "train" / "config.json");
   const auto model = [&] {
     return std::make_unique<TrainableModel<float>>(
         config, ParameterSet<float>::initialized(config, io::ModelHead::kMaskedLm, 0, 0.02, 1), DropoutRates{});
