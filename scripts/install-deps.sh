@@ -6,6 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libopenblas-openmp-dev   # OpenBLAS on the OpenMP runtime we use too (see cmake/Dependencies.cmake)
   libdnnl-dev              # oneDNN
+  ocl-icd-opencl-dev       # oneDNN's CMake package requires OpenCL (Debian only recommends it)
   libhwy-dev               # Google Highway: SIMD with run-time dispatch
   libutf8proc-dev nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libzip-dev
   libpcre2-dev             # PCRE2: the tokenizer's Regex normalizers
