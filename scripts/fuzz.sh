@@ -12,6 +12,14 @@ if [ ${#targets[@]} -eq 0 ]; then
   targets=(safetensors torch_pickle pytorch_bin pytorch_bin_records config tokenizer_json tokenize)
 fi
 
+# The tokenize target fuzzes BERT's tokenizer.json from the shared data beside the checkout.
+bert_tokenizer=../shared/data/vocab/bert-base-uncased/tokenizer.json
+if [ ! -e "$bert_tokenizer" ] && [[ " ${targets[*]} " == *" tokenize "* ]]; then
+  echo "fuzz.sh: tokenize skipped: needs $bert_tokenizer, which is missing"
+  for index in "${!targets[@]}"; do [ "${targets[index]}" != tokenize ] || unset "targets[index]"; done
+  targets=("${targets[@]}")
+fi
+
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DUFB_FUZZ=ON >/dev/null
 cmake --build build-fuzz -j "${UFB_BUILD_JOBS:-$(nproc)}" --target "${targets[@]/%/_fuzzer}"

@@ -4,13 +4,14 @@
 
 #include <filesystem>
 
+#include "shared_data.h"
 #include "tokenizer/error_message.h"
 
 namespace ufb::data {
 namespace {
 
 const std::filesystem::path kTestGlue = std::filesystem::path(UFB_TEST_DATA_DIR) / "glue";
-const std::filesystem::path kSharedGlue = std::filesystem::path(UFB_SHARED_DATA_DIR) / "glue";
+const std::filesystem::path kSharedGlue = shared_data_path("glue");
 
 std::vector<GlueExample> parse(std::string_view task, GlueSplit split, std::string_view text) {
   return parse_glue_file(find_glue_task(task), split, text, "t.tsv");
@@ -82,6 +83,7 @@ TEST(GlueReader, ReadsEveryFormatOfTheTestData) {
 }
 
 TEST(GlueReader, ReadsTheSharedGlueFilesWithTheirOfficialSizes) {
+  UFB_SKIP_WITHOUT_SHARED_DATA(kSharedGlue);
   const std::vector<std::tuple<std::string, GlueSplit, size_t>> files = {
       {"CoLA", GlueSplit::train, 8551}, {"CoLA", GlueSplit::dev, 1043},   {"CoLA", GlueSplit::test, 1063},
       {"SST-2", GlueSplit::dev, 872},   {"SST-2", GlueSplit::test, 1821}, {"MRPC", GlueSplit::train, 3668},

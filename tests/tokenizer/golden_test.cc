@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "shared_data.h"
 #include "ufb/error.h"
 #include "ufb/tokenizer/tokenizer.h"
 
@@ -19,8 +20,7 @@ namespace {
 using nlohmann::json;
 
 const std::filesystem::path kGoldenDir = std::filesystem::path(UFB_TEST_DATA_DIR) / "tokenizer";
-const std::filesystem::path kBertDir =
-    std::filesystem::path(UFB_SHARED_DATA_DIR) / "vocab" / "bert-base-uncased";
+const std::filesystem::path kBertDir = shared_data_path("vocab/bert-base-uncased");
 
 json read_json(const std::filesystem::path& path) {
   std::ifstream file(path);
@@ -61,6 +61,7 @@ std::string describe(const Tokenizer& tokenizer, const std::vector<int32_t>& ids
 class GoldenTest : public testing::TestWithParam<GoldenTokenizer> {
  protected:
   void SetUp() override {
+    UFB_SKIP_WITHOUT_SHARED_DATA(GetParam().path);
     golden_ = read_json(kGoldenDir / ("goldens_" + GetParam().golden + ".json"));
   }
   Tokenizer load() const { return Tokenizer::from_file(GetParam().path); }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "shared_data.h"
 #include "tokenizer/error_message.h"
 #include "ufb/error.h"
 #include "ufb/tokenizer/tokenizer.h"
@@ -18,8 +19,7 @@ namespace {
 
 using Ids = std::vector<int32_t>;
 
-const std::filesystem::path kBertDir =
-    std::filesystem::path(UFB_SHARED_DATA_DIR) / "vocab" / "bert-base-uncased";
+const std::filesystem::path kBertDir = shared_data_path("vocab/bert-base-uncased");
 const std::filesystem::path kUltraFastBertStyle = std::filesystem::path(UFB_TEST_DATA_DIR) /
                                                   "tokenizer" / "ultrafastbert_style" /
                                                   "tokenizer.json";
@@ -79,6 +79,7 @@ TEST(TruncateTest, OnlySecondNeedsAPairAndRoom) {
 }
 
 TEST(TokenizerTruncationTest, CountsSpecialTokensAndSaysItTruncated) {
+  UFB_SKIP_WITHOUT_SHARED_DATA(kBertDir);
   Tokenizer tokenizer = load_bert();
   tokenizer.set_truncation(TruncationOptions{.max_length = 5});
   const Encoding encoding = tokenizer.encode("hello world hello world hello world");
@@ -94,6 +95,7 @@ TEST(TokenizerTruncationTest, CountsSpecialTokensAndSaysItTruncated) {
 }
 
 TEST(TokenizerTruncationTest, RefusesWhenAskedToBeStrict) {
+  UFB_SKIP_WITHOUT_SHARED_DATA(kBertDir);
   Tokenizer tokenizer = load_bert();
   tokenizer.set_truncation(TruncationOptions{.max_length = 5, .refuse_overlong = true});
   EXPECT_EQ(tokenizer.encode("hello world").size(), 4u);
@@ -103,6 +105,7 @@ TEST(TokenizerTruncationTest, RefusesWhenAskedToBeStrict) {
 }
 
 TEST(TokenizerTruncationTest, RefusesAMaxLengthBelowTheSpecialTokens) {
+  UFB_SKIP_WITHOUT_SHARED_DATA(kBertDir);
   Tokenizer tokenizer = load_bert();
   tokenizer.set_truncation(TruncationOptions{.max_length = 2});
   EXPECT_EQ(tokenizer.encode("hello world").tokens, (std::vector<std::string>{"[CLS]", "[SEP]"}));
@@ -112,6 +115,7 @@ TEST(TokenizerTruncationTest, RefusesAMaxLengthBelowTheSpecialTokens) {
 }
 
 TEST(TokenizerPaddingTest, PadsToAFixedLengthOnEitherSide) {
+  UFB_SKIP_WITHOUT_SHARED_DATA(kBertDir);
   Tokenizer tokenizer = load_bert();
   tokenizer.set_padding(PaddingOptions{.length = 6, .pad_id = 0, .pad_type_id = 1});
   Encoding encoding = tokenizer.encode("hello world");
@@ -128,6 +132,7 @@ TEST(TokenizerPaddingTest, PadsToAFixedLengthOnEitherSide) {
 }
 
 TEST(TokenizerPaddingTest, NeverCutsALongerEncoding) {
+  UFB_SKIP_WITHOUT_SHARED_DATA(kBertDir);
   Tokenizer tokenizer = load_bert();
   tokenizer.set_padding(PaddingOptions{.length = 2});
   EXPECT_EQ(tokenizer.encode("hello world").size(), 4u);
@@ -153,6 +158,7 @@ TEST(TokenizerPaddingTest, ReadsTruncationAndPaddingFromTheFile) {
 }
 
 TEST(TokenizerAccessorsTest, BertSpecialTokensComeFromTheFile) {
+  UFB_SKIP_WITHOUT_SHARED_DATA(kBertDir);
   EXPECT_EQ(bert().mask_token_id(), 103);
   EXPECT_EQ(bert().pad_token_id(), 0);
   EXPECT_EQ(bert().vocab_size(), 30522u);
