@@ -28,5 +28,13 @@ if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 echo "install-deps: installing ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# apt's and dpkg's hundreds of lines are kept in a log and shown only if something fails.
+log=$(mktemp /tmp/ufb-install-deps.XXXXXX.log)
+if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+         --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  tail -n 40 "$log"
+  echo "install-deps: apt-get failed (whole log: $log)" >&2
+  exit 1
+fi
+rm -f "$log"
+echo "install-deps: done"
