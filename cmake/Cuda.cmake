@@ -9,6 +9,12 @@ if(NOT CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
   set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
   set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
 endif()
+# Debian 12's CMake 3.25.1 (FindCUDAToolkit) sets a property on CUDA::nvToolsExt without checking
+# that the target exists, and CUDA 13 ships no libnvToolsExt (NVTX is header-only now), so the
+# find fails. ufb uses no NVTX: an empty placeholder target lets the module finish.
+if(NOT TARGET CUDA::nvToolsExt)
+  add_library(CUDA::nvToolsExt INTERFACE IMPORTED)
+endif()
 find_package(CUDAToolkit REQUIRED)
 
 # The CUDA tests need a GPU, so ctest runs them only where one was seen when configuring
