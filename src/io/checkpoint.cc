@@ -1,7 +1,5 @@
 #include "ufb/io/checkpoint.h"
 
-#include <algorithm>
-#include <array>
 #include <set>
 #include <unordered_map>
 
@@ -11,14 +9,6 @@
 
 namespace ufb::io {
 namespace {
-
-constexpr std::string_view kWordEmbedding = "encoder.embedding.word_embedding.weight";
-constexpr std::string_view kDecoder = "decoder.weight";
-constexpr std::string_view kClassifierWeight = "head.weight";
-// Buffers a state dict may hold that carry no weights: learned position embeddings register
-// their position indices as a persistent int64 buffer.
-constexpr std::array<std::string_view, 1> kHarmlessExtras = {
-    "encoder.embedding.pos_embedding.position_ids"};
 
 std::unique_ptr<TensorArchive> open_weights(const std::filesystem::path& model_dir) {
   const std::filesystem::path safetensors = model_dir / "model.safetensors";
@@ -48,19 +38,22 @@ Checkpoint::Checkpoint(const std::filesystem::path& model_dir)
 Checkpoint::Checkpoint(ModelConfig config, std::unique_ptr<TensorArchive> weights)
     : config_(std::move(config)), weights_(std::move(weights)) {
   const std::string& source = weights_->source_name();
+  const std::string word_embedding = tensor_name(TensorRole::kWordEmbedding);
+  const std::string decoder = tensor_name(TensorRole::kDecoderWeight);
+  const std::string classifier = tensor_name(TensorRole::kHeadWeight);
   std::unordered_map<std::string_view, const RawTensor*> stored;
   for (const RawTensor& tensor : weights_->tensors()) stored.emplace(tensor.name, &tensor);
 
-  if (const auto head = stored.find(kClassifierWeight); head != stored.end()) {
+  if (const auto head = stored.find(classifier); head != stored.end()) {
     head_ = ModelHead::kClassification;
     const std::vector<std::int64_t>& shape = head->second->shape;
     if (shape.size() != 2) {
-      throw Error(source + ": tensor head.weight has shape " + format_shape(shape) +
+      throw Error(source + ": tensor " + classifier + " has shape " + format_shape(shape) +
                   ", expected [num_labels,head_dim]");
     }
     num_labels_ = shape[0];
     if (config_.num_labels && *config_.num_labels != num_labels_) {
-      throw Error(source + ": tensor head.weight has " + std::to_string(num_labels_) +
+      throw Error(source + ": tensor " + classifier + " has " + std::to_string(num_labels_) +
                   " labels, config.json gives arch.num_labels " +
                   std::to_string(*config_.num_labels));
     }
@@ -68,10 +61,10 @@ Checkpoint::Checkpoint(ModelConfig config, std::unique_ptr<TensorArchive> weight
   const std::vector<ExpectedTensor> expected = expected_tensors(config_, head_, num_labels_);
 
   if (head_ == ModelHead::kMaskedLm && config_.tie_weights) {
-    const bool has_embedding = stored.contains(kWordEmbedding);
-    const bool has_decoder = stored.contains(kDecoder);
-    if (has_embedding && !has_decoder) stored.emplace(kDecoder, stored.at(kWordEmbedding));
-    if (has_decoder && !has_embedding) stored.emplace(kWordEmbedding, stored.at(kDecoder));
+    const bool has_embedding = stored.contains(word_embedding);
+    const bool has_decoder = stored.contains(decoder);
+    if (has_embedding && !has_decoder) stored.emplace(decoder, stored.at(word_embedding));
+    if (has_decoder && !has_embedding) stored.emplace(word_embedding, stored.at(decoder));
   }
 
   std::vector<std::string> missing;
@@ -87,8 +80,7 @@ Checkpoint::Checkpoint(ModelConfig config, std::unique_ptr<TensorArchive> weight
   std::vector<std::string> unexpected;
   for (const RawTensor& tensor : weights_->tensors()) {
     if (expected_names.contains(tensor.name)) continue;
-    if (std::find(kHarmlessExtras.begin(), kHarmlessExtras.end(), tensor.name) !=
-        kHarmlessExtras.end()) {
+    if (is_weightless_buffer(tensor.name)) {
       ignored_.push_back(tensor.name);
     } else {
       unexpected.push_back(tensor.name);

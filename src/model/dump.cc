@@ -18,20 +18,17 @@ std::vector<float> stack_layers(const std::vector<std::vector<float>>& layers) {
   return stacked;
 }
 
-ops::FffWeights fff_weights(const io::Checkpoint& checkpoint, int64_t layer) {
-  const io::ModelConfig& config = checkpoint.config();
-  const std::string prefix = "encoder.layers." + std::to_string(layer) + ".ffn.";
+ops::FffWeights fff_weights(const Model& model, int64_t layer) {
+  const io::ModelConfig& config = model.config();
+  const LayerWeights<std::span<const float>>& weights = model.encoder().weights().layers[layer];
   return {{config.hidden_size, static_cast<int>(config.intermed_depth), config.intermed_size},
-          checkpoint.tensor(prefix + "linear_in.weight").values,
-          checkpoint.tensor(prefix + "linear_in.bias").values,
-          checkpoint.tensor(prefix + "linear_out.weight").values};
+          weights.fff_in_weight, weights.fff_in_bias, weights.fff_out_weight};
 }
 
 // fff_nodes, fff_leaves and fff_logits: each token's path through each tree of each layer,
 // rebuilt from the leaf the kernel reported, with the node logits for the layer's tree input.
 void append_fff_paths(const Model& model, const ModelTrace& trace,
                       std::vector<int64_t> batch_shape, std::vector<DumpArray>& arrays) {
-  const io::Checkpoint& checkpoint = model.checkpoint();
   const auto layers = static_cast<int64_t>(trace.encoder.fff_leaves.size());
   const int64_t rows = batch_shape[0] * batch_shape[1];
   const int64_t hidden = model.config().hidden_size;
@@ -40,7 +37,7 @@ void append_fff_paths(const Model& model, const ModelTrace& trace,
   DumpArray logits{"fff_logits", {}, {}, {}};
   ops::FffShape shape;
   for (int64_t layer = 0; layer < layers; ++layer) {
-    const ops::FffWeights weights = fff_weights(checkpoint, layer);
+    const ops::FffWeights weights = fff_weights(model, layer);
     shape = weights.shape;
     const int32_t first_leaf = static_cast<int32_t>(shape.nodes_per_tree() / 2);
     for (int64_t row = 0; row < rows; ++row) {

@@ -13,14 +13,10 @@
 namespace ufb::model {
 namespace {
 
-std::span<const float> values(const io::Checkpoint& checkpoint, const std::string& name) {
-  return checkpoint.tensor(name).values;
-}
-
 // A bias-free projection of the hidden state (MODEL.md §2: no biases outside the norms).
-ops::LinearWeights projection(const io::Checkpoint& checkpoint, const std::string& name,
+ops::LinearWeights projection(const io::ModelConfig& config, std::span<const float> weight,
                               int64_t out_features) {
-  return {checkpoint.config().hidden_size, out_features, values(checkpoint, name), {}};
+  return {config.hidden_size, out_features, weight, {}};
 }
 
 // Adds the time from its construction to its destruction to one stage of a profile, if any.
@@ -80,31 +76,26 @@ Encoder::Encoder(const io::Checkpoint& checkpoint, const ModelOptions& options)
       hidden_(config_->hidden_size),
       attention_shape_{config_->attention.num_attention_heads,
                        hidden_ / config_->attention.num_attention_heads},
-      word_embedding_(values(checkpoint, "encoder.embedding.word_embedding.weight")) {
-  const auto norm = [&](const std::string& prefix) {
-    return Norm{values(checkpoint, prefix + ".weight"), values(checkpoint, prefix + ".bias")};
-  };
+      weights_(view_weights(checkpoint)) {
+  const WeightViews& w = weights_;
   if (config_->embedding.pos_embedding == io::PositionEmbedding::kScaledSinusoidal) {
     sinusoidal_ = ops::sinusoidal_positions(config_->embedding.max_seq_length, hidden_);
     positions_ = sinusoidal_;
-    position_scale_ = values(checkpoint, "encoder.embedding.pos_embedding.scale_factor")[0];
+    position_scale_ = w.position_scale[0];
   } else {
-    positions_ = values(checkpoint, "encoder.embedding.pos_embedding.embedding.weight");
+    positions_ = w.learned_positions;
   }
-  if (config_->embedding.normalization) embedding_norm_ = norm("encoder.embedding.norm");
-  if (config_->final_norm) final_norm_ = norm("encoder.final_norm");
+  if (config_->embedding.normalization) embedding_norm_ = {w.embedding_norm_weight, w.embedding_norm_bias};
+  if (config_->final_norm) final_norm_ = {w.final_norm_weight, w.final_norm_bias};
   layers_.reserve(config_->num_transformer_layers);
-  for (int64_t i = 0; i < config_->num_transformer_layers; ++i) {
-    const std::string prefix = "encoder.layers." + std::to_string(i) + ".";
+  for (const LayerWeights<std::span<const float>>& layer : w.layers) {
     layers_.push_back(Layer{
-        norm(prefix + "norm1"), norm(prefix + "norm2"),
-        ops::PreparedLinear(
-            projection(checkpoint, prefix + "attn.self_attention.query_key_value.weight", 3 * hidden_),
-            ops::LinearOutput::overwrite),
-        values(checkpoint, prefix + "attn.self_attention.norm_factor")[0],
-        ops::PreparedLinear(projection(checkpoint, prefix + "attn.dense.weight", hidden_),
+        {layer.norm1_weight, layer.norm1_bias}, {layer.norm2_weight, layer.norm2_bias},
+        ops::PreparedLinear(projection(*config_, layer.qkv_weight, 3 * hidden_), ops::LinearOutput::overwrite),
+        layer.score_scale[0],
+        ops::PreparedLinear(projection(*config_, layer.attention_output_weight, hidden_),
                             ops::LinearOutput::accumulate),
-        Feedforward(checkpoint, prefix, options.fff_weight_type)});
+        Feedforward(*config_, layer, options.fff_weight_type)});
   }
 }
 
@@ -121,7 +112,7 @@ void Encoder::embed(const PaddedBatch& batch, std::span<const ops::AttentionSequ
                     std::span<float> x) const {
   for (int64_t b = 0; b < batch.size; ++b) {
     const ops::AttentionSequence& sequence = sequences[b];
-    ops::embed_sequence(word_embedding_, hidden_, batch.row(b).first(sequence.rows), positions_,
+    ops::embed_sequence(weights_.word_embedding, hidden_, batch.row(b).first(sequence.rows), positions_,
                         position_scale_,
                         x.subspan(sequence.first_row * hidden_, sequence.rows * hidden_));
   }

@@ -4,19 +4,15 @@
 
 namespace ufb::model {
 
-Feedforward::Feedforward(const io::Checkpoint& checkpoint, const std::string& prefix,
+Feedforward::Feedforward(const io::ModelConfig& config,
+                         const LayerWeights<std::span<const float>>& layer,
                          ops::WeightType fff_weight_type) {
-  const io::ModelConfig& config = checkpoint.config();
-  const auto values = [&](const std::string& name) {
-    return checkpoint.tensor(prefix + name).values;
-  };
   if (config.intermed_type == io::FeedforwardKind::kFastFeedforward) {
     const ops::FffShape shape{config.hidden_size, static_cast<int>(config.intermed_depth),
                               config.intermed_size};
     fff_ = ops::make_fff_kernel(
         ops::FffImpl::native,
-        {shape, values("ffn.linear_in.weight"), values("ffn.linear_in.bias"),
-         values("ffn.linear_out.weight")},
+        {shape, layer.fff_in_weight, layer.fff_in_bias, layer.fff_out_weight},
         fff_weight_type);
     return;
   }
@@ -26,8 +22,7 @@ Feedforward::Feedforward(const io::Checkpoint& checkpoint, const std::string& pr
   }
   dense_ = ops::make_dense_ff_kernel(
       ops::DenseFfImpl::onednn,
-      {{config.hidden_size, config.intermed_size}, values("ffn.dense_in.weight"), {},
-       values("ffn.dense_out.weight"), {}});
+      {{config.hidden_size, config.intermed_size}, layer.dense_in_weight, {}, layer.dense_out_weight, {}});
 }
 
 void Feedforward::forward(std::span<const float> x, int64_t rows, std::span<float> y,

@@ -5,9 +5,9 @@
 
 #include <memory>
 #include <span>
-#include <string>
 
-#include "ufb/io/checkpoint.h"
+#include "ufb/io/config.h"
+#include "ufb/model/weights.h"
 #include "ufb/ops/dense_ff.h"
 #include "ufb/ops/fff.h"
 #include "ufb/ops/weight_type.h"
@@ -16,8 +16,8 @@ namespace ufb::model {
 
 class Feedforward {
  public:
-  // `prefix` is the layer's state-dict prefix ("encoder.layers.3."). bf16 applies to FFF only.
-  Feedforward(const io::Checkpoint& checkpoint, const std::string& prefix,
+  // The feedforward of `layer` (views that outlive this). bf16 applies to FFF only.
+  Feedforward(const io::ModelConfig& config, const LayerWeights<std::span<const float>>& layer,
               ops::WeightType fff_weight_type);
 
   // y [rows, hidden] = FF(x [rows, hidden]), overwritten. For FFF layers `leaves`, when not

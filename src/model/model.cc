@@ -22,12 +22,10 @@ TokenLimits limits_of(const io::ModelConfig& config) {
           static_cast<int32_t>(config.embedding.pad_token_id)};
 }
 
-// A linear layer of the heads, read from the checkpoint (`bias` may be omitted).
-ops::LinearWeights head_layer(const io::Checkpoint& checkpoint, const std::string& prefix,
-                              bool with_bias) {
-  const io::TensorView& weight = checkpoint.tensor(prefix + ".weight");
-  return {weight.shape[1], weight.shape[0], weight.values,
-          with_bias ? checkpoint.tensor(prefix + ".bias").values : std::span<const float>()};
+// A linear layer of the heads over `in_features` inputs.
+ops::LinearWeights head_layer(int64_t in_features, std::span<const float> weight,
+                              std::span<const float> bias = {}) {
+  return {in_features, static_cast<int64_t>(weight.size()) / in_features, weight, bias};
 }
 
 // Mean of the first `count` hidden states of `sequence`, accumulated in double.
@@ -62,8 +60,8 @@ void Model::require_head(io::ModelHead head, const char* call) const {
   if (checkpoint_->head() == head) return;
   const bool wants_mlm = head == io::ModelHead::kMaskedLm;
   throw Error(std::string(call) + " needs a " +
-              (wants_mlm ? "masked-LM model (decoder.weight)" :
-                           "classification model (pooler.dense and head tensors)") +
+              (wants_mlm ? "masked-LM model (" + io::tensor_name(io::TensorRole::kDecoderWeight) + ")"
+                         : std::string("classification model (pooler.dense and head tensors)")) +
               ", " + checkpoint_->weights_source() + " holds a " +
               (wants_mlm ? "classification" : "masked-LM") + " model");
 }
@@ -91,7 +89,7 @@ std::vector<float> Model::mlm_logits(std::span<const TokenIds> batch,
     const std::span<const float> row = states.row(positions[i].sequence, positions[i].position);
     std::copy(row.begin(), row.end(), gathered.begin() + i * states.hidden);
   }
-  const ops::LinearWeights decoder = head_layer(*checkpoint_, "decoder", false);
+  const ops::LinearWeights decoder = head_layer(states.hidden, encoder_.weights().decoder());
   std::vector<float> logits(count * decoder.out_features);
   ops::linear(decoder, gathered, count, logits);
   return logits;
@@ -136,7 +134,8 @@ std::vector<float> Model::pooler_features(const HiddenStates& states) const {
       copy_row(states, b, out);
     }
   }
-  const ops::LinearWeights dense = head_layer(*checkpoint_, "pooler.dense", true);
+  const WeightViews& weights = encoder_.weights();
+  const ops::LinearWeights dense = head_layer(states.hidden, weights.pooler_weight, weights.pooler_bias);
   std::vector<float> features(states.batch * dense.out_features);
   ops::linear(dense, pooled, states.batch, features);
   for (float& value : features) value = std::tanh(value);
@@ -144,7 +143,9 @@ std::vector<float> Model::pooler_features(const HiddenStates& states) const {
 }
 
 std::vector<float> Model::head_logits(std::span<const float> features, int64_t batch) const {
-  const ops::LinearWeights head = head_layer(*checkpoint_, "head", true);
+  const WeightViews& weights = encoder_.weights();
+  const int64_t features_width = static_cast<int64_t>(weights.pooler_bias.size());
+  const ops::LinearWeights head = head_layer(features_width, weights.head_weight, weights.head_bias);
   std::vector<float> logits(batch * head.out_features);
   ops::linear(head, features, batch, logits);
   return logits;
@@ -192,7 +193,7 @@ ModelTrace Model::trace(const PaddedBatch& batch) const {
   ModelTrace trace;
   trace.hidden = encoder_.forward(batch, PaddingRows::compute, &trace.encoder);
   if (checkpoint_->head() == io::ModelHead::kMaskedLm) {
-    const ops::LinearWeights decoder = head_layer(*checkpoint_, "decoder", false);
+    const ops::LinearWeights decoder = head_layer(trace.hidden.hidden, encoder_.weights().decoder());
     const int64_t rows = batch.size * batch.length;
     trace.head_width = decoder.out_features;
     trace.head_logits.resize(rows * decoder.out_features);

@@ -9,10 +9,6 @@
 namespace ufb::model {
 namespace {
 
-bool is_norm(const std::string& name) {
-  return name.find("norm") != std::string::npos && name.find("norm_factor") == std::string::npos;
-}
-
 // Init-scale values: uniform with the variance of N(0, 0.02²), which is all a timing needs and
 // several times faster to draw for the ~10⁸ weights of a BERT-base-sized model.
 std::vector<float> random_values(uint64_t count, std::mt19937_64& rng) {
@@ -34,14 +30,14 @@ std::unique_ptr<const io::Checkpoint> random_checkpoint(const io::ModelConfig& c
   for (const io::ExpectedTensor& tensor : io::expected_tensors(config, io::ModelHead::kMaskedLm)) {
     const uint64_t count = io::checked_element_count(tensor.shape, sizeof(float), tensor.name);
     std::vector<float> values;
-    if (is_norm(tensor.name)) {
-      values.assign(count, tensor.name.ends_with(".weight") ? 1.0f : 0.0f);
-    } else if (tensor.name.ends_with("norm_factor")) {
-      values.assign(count, head_scale);
-    } else if (tensor.name.ends_with("scale_factor")) {
-      values.assign(count, 1.0f);
-    } else {
-      values = random_values(count, rng);
+    switch (io::tensor_kind(tensor.role)) {
+      case io::TensorKind::kNormWeight: values.assign(count, 1.0f); break;
+      case io::TensorKind::kNormBias: values.assign(count, 0.0f); break;
+      case io::TensorKind::kScoreScale: values.assign(count, head_scale); break;
+      case io::TensorKind::kPositionScale: values.assign(count, 1.0f); break;
+      case io::TensorKind::kMatrix:
+      case io::TensorKind::kBias:
+      case io::TensorKind::kWordEmbedding: values = random_values(count, rng); break;
     }
     archive->add(tensor.name, tensor.shape, std::move(values));
   }

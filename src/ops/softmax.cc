@@ -4,6 +4,7 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "ops/softmax.cc"
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -15,22 +16,23 @@ HWY_BEFORE_NAMESPACE();
 namespace ufb::ops::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-void SoftmaxRow(float* values, int64_t count) {
-  const hn::ScalableTag<float> d;
+template <class T>
+HWY_INLINE double SoftmaxRow(T* values, int64_t count) {
+  const hn::ScalableTag<T> d;
   const auto lanes = static_cast<int64_t>(hn::Lanes(d));
   const int64_t full = count - count % lanes;
   // The last partial vector goes through a padded copy (a masked load may read past the row on
   // some targets); its padding lanes hold -inf, which neither raises the max nor adds to the sum.
-  HWY_ALIGN float tail[HWY_MAX_BYTES / sizeof(float)];
-  std::fill(tail, tail + lanes, -std::numeric_limits<float>::infinity());
+  HWY_ALIGN T tail[HWY_MAX_BYTES / sizeof(T)];
+  std::fill(tail, tail + lanes, -std::numeric_limits<T>::infinity());
   std::copy(values + full, values + count, tail);
   const auto tail_mask = hn::FirstN(d, static_cast<size_t>(count - full));
 
   auto max = hn::Load(d, tail);
   for (int64_t i = 0; i < full; i += lanes) max = hn::Max(max, hn::LoadU(d, values + i));
   max = hn::MaxOfLanes(d, max);
-  // Float partial sums of at most 32 vectors go into a double total, so that a row as long as
-  // a vocabulary sums as accurately as a short one.
+  // Partial sums of at most 32 vectors go into a double total, so that a row as long as a
+  // vocabulary sums as accurately as a short one.
   constexpr int64_t kVectorsPerPartialSum = 32;
   double sum = 0.0;
   for (int64_t block = 0; block < full; block += kVectorsPerPartialSum * lanes) {
@@ -48,13 +50,17 @@ void SoftmaxRow(float* values, int64_t count) {
   hn::Store(tail_e, d, tail);
   std::copy(tail, tail + (count - full), values + full);
 
-  const auto scale = static_cast<float>(1.0 / sum);
+  const auto scale = static_cast<T>(1.0 / sum);
   const auto inverse_sum = hn::Set(d, scale);
   for (int64_t i = 0; i < full; i += lanes) {
     hn::StoreU(hn::Mul(hn::LoadU(d, values + i), inverse_sum), d, values + i);
   }
   for (int64_t i = full; i < count; ++i) values[i] *= scale;
+  return static_cast<double>(hn::GetLane(max)) + std::log(sum);
 }
+
+double SoftmaxRowF32(float* values, int64_t count) { return SoftmaxRow(values, count); }
+double SoftmaxRowF64(double* values, int64_t count) { return SoftmaxRow(values, count); }
 
 }  // namespace ufb::ops::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
@@ -62,11 +68,17 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace ufb::ops {
 
-HWY_EXPORT(SoftmaxRow);
+HWY_EXPORT(SoftmaxRowF32);
+HWY_EXPORT(SoftmaxRowF64);
 
-void softmax_inplace(std::span<float> values) {
-  if (values.empty()) return;
-  HWY_DYNAMIC_DISPATCH(SoftmaxRow)(values.data(), static_cast<int64_t>(values.size()));
+double softmax_inplace(std::span<float> values) {
+  if (values.empty()) return -std::numeric_limits<double>::infinity();
+  return HWY_DYNAMIC_DISPATCH(SoftmaxRowF32)(values.data(), static_cast<int64_t>(values.size()));
+}
+
+double softmax_inplace(std::span<double> values) {
+  if (values.empty()) return -std::numeric_limits<double>::infinity();
+  return HWY_DYNAMIC_DISPATCH(SoftmaxRowF64)(values.data(), static_cast<int64_t>(values.size()));
 }
 
 }  // namespace ufb::ops

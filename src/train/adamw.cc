@@ -14,10 +14,10 @@ constexpr const char* kStepsKey = "adamw_steps";
 }  // namespace
 
 AdamW::AdamW(const ParameterSet<float>& parameters, AdamWOptions options) : options_(options) {
-  for (const Parameter<float>& parameter : parameters.all()) {
+  parameters.for_each([&](const io::ExpectedTensor&, const Parameter<float>& parameter) {
     first_moments_.emplace_back(parameter.grad.size(), 0.0f);
     second_moments_.emplace_back(parameter.grad.size(), 0.0f);
-  }
+  });
 }
 
 void AdamW::step(ParameterSet<float>& parameters, double learning_rate) {
@@ -29,13 +29,14 @@ void AdamW::step(ParameterSet<float>& parameters, double learning_rate) {
   const auto step_size = static_cast<float>(learning_rate / bias_correction1);
   const auto bias_correction2_sqrt = static_cast<float>(std::sqrt(bias_correction2));
   const auto epsilon = static_cast<float>(options_.epsilon);
-  for (size_t index = 0; index < parameters.all().size(); ++index) {
-    Parameter<float>& parameter = parameters.all()[index];
-    if (!parameter.trainable) continue;
+  size_t index = 0;  // moments are kept in the parameters' visiting order
+  parameters.for_each([&](const io::ExpectedTensor&, Parameter<float>& parameter) {
+    const size_t moments = index++;
+    if (!parameter.trainable) return;
     const auto decay = static_cast<float>(
         1.0 - learning_rate * (parameter.weight_decay ? options_.weight_decay : 0.0));
-    std::vector<float>& m = first_moments_[index];
-    std::vector<float>& v = second_moments_[index];
+    std::vector<float>& m = first_moments_[moments];
+    std::vector<float>& v = second_moments_[moments];
     float* value = parameter.value.data();
     const float* grad = parameter.grad.data();
     const auto count = static_cast<int64_t>(parameter.value.size());
@@ -47,22 +48,23 @@ void AdamW::step(ParameterSet<float>& parameters, double learning_rate) {
       const float denominator = std::sqrt(v[i]) / bias_correction2_sqrt + epsilon;
       value[i] += -step_size * (m[i] / denominator);
     }
-  }
+  });
 }
 
 void AdamW::save(const std::filesystem::path& path, const ParameterSet<float>& parameters,
                  std::map<std::string, std::string> metadata) const {
   std::vector<io::RawTensor> tensors;
-  for (size_t index = 0; index < parameters.all().size(); ++index) {
-    const Parameter<float>& parameter = parameters.all()[index];
-    if (!parameter.trainable) continue;
+  size_t index = 0;
+  parameters.for_each([&](const io::ExpectedTensor& tensor, const Parameter<float>& parameter) {
+    const size_t moments = index++;
+    if (!parameter.trainable) return;
     // Moments are stored in the parameter's own (training) layout.
     const std::vector<int64_t> shape = {static_cast<int64_t>(parameter.value.size())};
-    tensors.push_back({"exp_avg." + parameter.name, io::DType::kF32, shape,
-                       std::as_bytes(std::span<const float>(first_moments_[index]))});
-    tensors.push_back({"exp_avg_sq." + parameter.name, io::DType::kF32, shape,
-                       std::as_bytes(std::span<const float>(second_moments_[index]))});
-  }
+    tensors.push_back({"exp_avg." + tensor.name, io::DType::kF32, shape,
+                       std::as_bytes(std::span<const float>(first_moments_[moments]))});
+    tensors.push_back({"exp_avg_sq." + tensor.name, io::DType::kF32, shape,
+                       std::as_bytes(std::span<const float>(second_moments_[moments]))});
+  });
   metadata[kStepsKey] = std::to_string(steps_);
   io::write_safetensors(path, tensors, metadata);
 }
@@ -80,12 +82,13 @@ std::map<std::string, std::string> AdamW::load(const std::filesystem::path& path
     }
     std::memcpy(out.data(), tensor->bytes.data(), tensor->bytes.size());
   };
-  for (size_t index = 0; index < parameters.all().size(); ++index) {
-    const Parameter<float>& parameter = parameters.all()[index];
-    if (!parameter.trainable) continue;
-    read("exp_avg." + parameter.name, first_moments_[index]);
-    read("exp_avg_sq." + parameter.name, second_moments_[index]);
-  }
+  size_t index = 0;
+  parameters.for_each([&](const io::ExpectedTensor& tensor, const Parameter<float>& parameter) {
+    const size_t moments = index++;
+    if (!parameter.trainable) return;
+    read("exp_avg." + tensor.name, first_moments_[moments]);
+    read("exp_avg_sq." + tensor.name, second_moments_[moments]);
+  });
   const auto found = file.metadata().find(kStepsKey);
   if (found == file.metadata().end()) throw Error(path.string() + ": no " + kStepsKey + " in its metadata");
   steps_ = std::stoll(found->second);
@@ -94,17 +97,17 @@ std::map<std::string, std::string> AdamW::load(const std::filesystem::path& path
 
 double clip_grad_norm(ParameterSet<float>& parameters, double max_norm) {
   double squares = 0.0;
-  for (const Parameter<float>& parameter : parameters.all()) {
+  parameters.for_each([&](const io::ExpectedTensor&, const Parameter<float>& parameter) {
     for (const float g : parameter.grad) squares += double{g} * g;
-  }
+  });
   const double norm = std::sqrt(squares);
   if (max_norm > 0.0) {
     const double coefficient = max_norm / (norm + 1e-6);
     if (coefficient < 1.0) {
       const auto scale = static_cast<float>(coefficient);
-      for (Parameter<float>& parameter : parameters.all()) {
+      parameters.for_each([&](const io::ExpectedTensor&, Parameter<float>& parameter) {
         for (float& g : parameter.grad) g *= scale;
-      }
+      });
     }
   }
   return norm;

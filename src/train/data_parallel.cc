@@ -23,11 +23,11 @@ double DataParallel::all_reduce(ParameterSet<float>& parameters, double local_lo
   const auto start = std::chrono::steady_clock::now();
   std::vector<Parameter<float>*> pending;
   size_t pending_floats = 0;
-  for (Parameter<float>& parameter : parameters.all()) {
-    if (!parameter.trainable) continue;
+  parameters.for_each([&](const io::ExpectedTensor&, Parameter<float>& parameter) {
+    if (!parameter.trainable) return;
     if (parameter.grad.size() >= bucket_floats_) {  // large enough to travel alone, in place
       communicator_.allreduce_sum(parameter.grad);
-      continue;
+      return;
     }
     if (pending_floats + parameter.grad.size() > bucket_floats_) {
       flush_bucket(pending);
@@ -35,7 +35,7 @@ double DataParallel::all_reduce(ParameterSet<float>& parameters, double local_lo
     }
     pending.push_back(&parameter);
     pending_floats += parameter.grad.size();
-  }
+  });
   flush_bucket(pending);
   double loss = local_loss;
   communicator_.allreduce_sum(std::span<double>(&loss, 1));

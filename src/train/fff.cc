@@ -4,7 +4,7 @@
 #include <string>
 
 #include "ufb/error.h"
-#include "ufb/train/blas.h"
+#include "ops/blas.h"
 #include "ufb/train/feedforward.h"
 
 namespace ufb::train {
@@ -54,12 +54,12 @@ void fff_forward(const FffParams<T>& params, std::span<const T> x, int64_t rows,
       int64_t node = 0;
       for (int level = 0; level < levels; ++level) {
         const int64_t neuron = tree * shape.nodes_per_tree() + node;
-        const T logit = dot<T>(hidden, token, params.w_in.data() + neuron * hidden) +
+        const T logit = ops::dot<T>(hidden, token, params.w_in.data() + neuron * hidden) +
                         params.b_in[neuron];
         const int64_t step = r * steps_per_row + tree * levels + level;
         cache.neurons[step] = static_cast<int32_t>(neuron);
         cache.logits[step] = logit;
-        axpy<T>(hidden, ops::gelu(logit), params.w_out_rows.data() + neuron * hidden, out);
+        ops::axpy<T>(hidden, ops::gelu(logit), params.w_out_rows.data() + neuron * hidden, out);
         node = logit > T{0} ? 2 * node + 2 : 2 * node + 1;
       }
     }
@@ -84,9 +84,9 @@ void fff_backward(const FffParams<T>& params, std::span<const T> x, int64_t rows
     for (int64_t step = r * steps_per_row; step < (r + 1) * steps_per_row; ++step) {
       const int64_t neuron = cache.neurons[step];
       const T dl = gelu_derivative(cache.logits[step]) *
-                   dot<T>(hidden, g, params.w_out_rows.data() + neuron * hidden);
+                   ops::dot<T>(hidden, g, params.w_out_rows.data() + neuron * hidden);
       logit_grads[step] = dl;
-      axpy<T>(hidden, dl, params.w_in.data() + neuron * hidden, dx.data() + r * hidden);
+      ops::axpy<T>(hidden, dl, params.w_in.data() + neuron * hidden, dx.data() + r * hidden);
     }
   }
   // Weight rows are shared by tokens: each thread owns a slice of the hidden dimension and adds

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "ufb/error.h"
-#include "ufb/train/blas.h"
+#include "ops/blas.h"
 
 namespace ufb::train {
 namespace {
@@ -37,7 +37,7 @@ void linear_forward(const LinearParams<T>& layer, std::span<const T> x, int64_t 
     }
   }
   const T beta = add || !layer.bias.empty() ? T{1} : T{0};
-  gemm<T>(Transpose::no, Transpose::yes, rows, out, in, T{1}, x.data(), in, layer.weight.data(), in,
+  ops::gemm<T>(ops::Transpose::no, ops::Transpose::yes, rows, out, in, T{1}, x.data(), in, layer.weight.data(), in,
           beta, y.data(), out);
 }
 
@@ -49,11 +49,11 @@ void linear_backward(const LinearParams<T>& layer, std::span<const T> x, int64_t
   const int64_t out = layer.out_features;
   if (!dx.empty()) {
     check_sizes(layer, dx.size(), rows, dy.size());
-    gemm<T>(Transpose::no, Transpose::no, rows, in, out, T{1}, dy.data(), out, layer.weight.data(),
+    ops::gemm<T>(ops::Transpose::no, ops::Transpose::no, rows, in, out, T{1}, dy.data(), out, layer.weight.data(),
             in, T{1}, dx.data(), in);
   }
   if (!grads.weight.empty()) {
-    gemm<T>(Transpose::yes, Transpose::no, out, in, rows, T{1}, dy.data(), out, x.data(), in, T{1},
+    ops::gemm<T>(ops::Transpose::yes, ops::Transpose::no, out, in, rows, T{1}, dy.data(), out, x.data(), in, T{1},
             grads.weight.data(), in);
   }
   if (!grads.bias.empty()) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ufb/error.h"
+#include "ufb/ops/softmax.h"
 
 namespace ufb::train {
 
@@ -30,15 +31,10 @@ double cross_entropy(std::span<const T> logits, int64_t rows, int64_t classes,
   for (int64_t r = 0; r < rows; ++r) {
     const T* row = logits.data() + r * classes;
     T* grad = dlogits.data() + r * classes;
-    const T max = *std::max_element(row, row + classes);
-    double sum = 0.0;
-    for (int64_t c = 0; c < classes; ++c) {
-      grad[c] = std::exp(row[c] - max);  // one exp per logit, kept for the softmax below
-      sum += grad[c];
-    }
-    row_losses[r] = std::log(sum) + max - row[labels[r]];
-    const double scale = row_scale / sum;
-    for (int64_t c = 0; c < classes; ++c) grad[c] = static_cast<T>(grad[c] * scale);
+    std::copy(row, row + classes, grad);
+    // −log softmax(row)[label] = log Σ exp(row) − row[label]; the softmax itself is the gradient.
+    row_losses[r] = ops::softmax_inplace(std::span<T>(grad, classes)) - row[labels[r]];
+    for (int64_t c = 0; c < classes; ++c) grad[c] = static_cast<T>(grad[c] * row_scale);
     grad[labels[r]] -= static_cast<T>(row_scale);
   }
   double total = 0.0;

@@ -11,17 +11,6 @@
 namespace ufb::train {
 namespace {
 
-constexpr std::string_view kDecoder = "decoder.weight";
-constexpr std::string_view kWordEmbedding = "encoder.embedding.word_embedding.weight";
-
-bool ends_with(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
-bool has_part(std::string_view text, std::string_view part) {
-  return text.find(part) != std::string_view::npos;
-}
-
 // Standard normal draw number `index` of `random` (Box–Muller on two counters).
 double normal(const CounterRandom& random, uint64_t index) {
   const double u1 = 1.0 - random.uniform(2 * index);  // in (0, 1]: log is finite
@@ -30,38 +19,41 @@ double normal(const CounterRandom& random, uint64_t index) {
 }
 
 template <class T>
-void initialize(Parameter<T>& parameter, const io::ModelConfig& config, double init_std,
-                const CounterRandom& random) {
-  const std::string_view name = parameter.name;
+void initialize(const io::ExpectedTensor& tensor, Parameter<T>& parameter,
+                const io::ModelConfig& config, double init_std, const CounterRandom& random) {
   std::vector<T>& value = parameter.value;
-  if (ends_with(name, "norm_factor")) {
-    const auto head_dim = config.hidden_size / config.attention.num_attention_heads;
-    std::fill(value.begin(), value.end(), static_cast<T>(1.0 / std::sqrt(double(head_dim))));
-  } else if (ends_with(name, "scale_factor")) {
-    std::fill(value.begin(), value.end(),
-              static_cast<T>(1.0 / std::sqrt(double(config.hidden_size))));
-  } else if (has_part(name, "norm") && ends_with(name, ".weight")) {
-    std::fill(value.begin(), value.end(), T{1});
-  } else if (ends_with(name, ".bias")) {
-    std::fill(value.begin(), value.end(), T{0});
-  } else {
-    for (size_t i = 0; i < value.size(); ++i) value[i] = static_cast<T>(init_std * normal(random, i));
-    if (name == kWordEmbedding) {
-      const int64_t hidden = config.hidden_size;
-      std::fill_n(value.begin() + config.embedding.pad_token_id * hidden, hidden, T{0});
+  switch (io::tensor_kind(tensor.role)) {
+    case io::TensorKind::kScoreScale: {
+      const auto head_dim = config.hidden_size / config.attention.num_attention_heads;
+      std::fill(value.begin(), value.end(), static_cast<T>(1.0 / std::sqrt(double(head_dim))));
+      return;
     }
+    case io::TensorKind::kPositionScale:
+      std::fill(value.begin(), value.end(),
+                static_cast<T>(1.0 / std::sqrt(double(config.hidden_size))));
+      return;
+    case io::TensorKind::kNormWeight: std::fill(value.begin(), value.end(), T{1}); return;
+    case io::TensorKind::kNormBias:
+    case io::TensorKind::kBias: std::fill(value.begin(), value.end(), T{0}); return;
+    case io::TensorKind::kMatrix:
+    case io::TensorKind::kWordEmbedding: break;
+  }
+  for (size_t i = 0; i < value.size(); ++i) value[i] = static_cast<T>(init_std * normal(random, i));
+  if (io::tensor_kind(tensor.role) == io::TensorKind::kWordEmbedding) {
+    const int64_t hidden = config.hidden_size;
+    std::fill_n(value.begin() + config.embedding.pad_token_id * hidden, hidden, T{0});
   }
 }
 
 // Copies checkpoint-layout values into a parameter (transposing where it is stored so).
 template <class T>
-void assign(Parameter<T>& parameter, std::span<const float> values) {
+void assign(const io::ExpectedTensor& tensor, Parameter<T>& parameter, std::span<const float> values) {
   if (!parameter.stored_transposed) {
     std::copy(values.begin(), values.end(), parameter.value.begin());
     return;
   }
-  const int64_t rows = parameter.shape[0];
-  const int64_t cols = parameter.shape[1];
+  const int64_t rows = tensor.shape[0];
+  const int64_t cols = tensor.shape[1];
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t c = 0; c < cols; ++c) parameter.value[c * rows + r] = values[r * cols + c];
   }
@@ -77,24 +69,6 @@ const io::TensorView* find_tensor(const io::Checkpoint& checkpoint, std::string_
 }  // namespace
 
 template <class T>
-void ParameterSet<T>::add(const io::ExpectedTensor& tensor, const io::ModelConfig& config) {
-  if (tensor.name == kDecoder && config.tie_weights) return;  // the word embedding serves
-  Parameter<T> parameter;
-  parameter.name = tensor.name;
-  parameter.shape = tensor.shape;
-  parameter.stored_transposed = ends_with(tensor.name, "ffn.linear_out.weight");
-  parameter.trainable = !ends_with(tensor.name, "norm_factor");
-  // cramming's limited_decay_keys: bias, LayerNorm.bias, LayerNorm.weight, norm.
-  parameter.weight_decay = !has_part(tensor.name, "bias") && !has_part(tensor.name, "norm");
-  int64_t count = 1;
-  for (const int64_t dim : tensor.shape) count *= dim;
-  parameter.value.assign(count, T{0});
-  parameter.grad.assign(parameter.trainable ? count : 0, T{0});
-  index_.emplace(parameter.name, parameters_.size());
-  parameters_.push_back(std::move(parameter));
-}
-
-template <class T>
 ParameterSet<T> ParameterSet<T>::initialized(const io::ModelConfig& config, io::ModelHead head,
                                              int64_t num_labels, double init_std, uint64_t seed) {
   return build(config, head, num_labels, init_std, seed, nullptr);
@@ -105,8 +79,8 @@ ParameterSet<T> ParameterSet<T>::from_checkpoint(const io::Checkpoint& checkpoin
                                                  io::ModelHead head, int64_t num_labels,
                                                  double init_std, uint64_t seed) {
   if (checkpoint.head() == io::ModelHead::kClassification && head == io::ModelHead::kMaskedLm) {
-    throw Error(checkpoint.weights_source() +
-                " holds a classification model; masked-LM training needs decoder.weight");
+    throw Error(checkpoint.weights_source() + " holds a classification model; masked-LM training needs " +
+                io::tensor_name(io::TensorRole::kDecoderWeight));
   }
   return build(checkpoint.config(), head, num_labels, init_std, seed, &checkpoint);
 }
@@ -115,54 +89,53 @@ template <class T>
 ParameterSet<T> ParameterSet<T>::build(const io::ModelConfig& config, io::ModelHead head,
                                        int64_t num_labels, double init_std, uint64_t seed,
                                        const io::Checkpoint* checkpoint) {
-  ParameterSet set;
+  ParameterSet set(Weights(config, head, num_labels));
   const CounterRandom random(seed);
-  const std::vector<io::ExpectedTensor> table = io::expected_tensors(config, head, num_labels);
-  for (size_t i = 0; i < table.size(); ++i) {
-    set.add(table[i], config);
-    if (!set.contains(table[i].name)) continue;
-    Parameter<T>& parameter = set.get(table[i].name);
-    const io::TensorView* tensor = checkpoint ? find_tensor(*checkpoint, parameter.name) : nullptr;
-    if (tensor == nullptr) {
-      initialize(parameter, config, init_std, random.child(i));
-      continue;
+  uint64_t index = 0;  // the tensor's place in the table keys its random stream
+  set.for_each([&](const io::ExpectedTensor& tensor, Parameter<T>& parameter) {
+    const io::TensorKind kind = io::tensor_kind(tensor.role);
+    parameter.stored_transposed = tensor.role == io::TensorRole::kFffOutWeight;
+    parameter.trainable = kind != io::TensorKind::kScoreScale;
+    // cramming's limited_decay_keys: bias, LayerNorm.bias, LayerNorm.weight, norm.
+    parameter.weight_decay =
+        kind != io::TensorKind::kBias && kind != io::TensorKind::kNormWeight && kind != io::TensorKind::kNormBias;
+    int64_t count = 1;
+    for (const int64_t dim : tensor.shape) count *= dim;
+    parameter.value.assign(count, T{0});
+    parameter.grad.assign(parameter.trainable ? count : 0, T{0});
+    const io::TensorView* stored = checkpoint ? find_tensor(*checkpoint, tensor.name) : nullptr;
+    if (stored == nullptr) {
+      initialize(tensor, parameter, config, init_std, random.child(index++));
+      return;
     }
-    if (tensor->shape != parameter.shape) {
-      throw Error(checkpoint->weights_source() + ": tensor " + parameter.name + " has shape " +
-                  io::format_shape(tensor->shape) + ", the model needs " +
-                  io::format_shape(parameter.shape));
+    ++index;
+    if (stored->shape != tensor.shape) {
+      throw Error(checkpoint->weights_source() + ": tensor " + tensor.name + " has shape " +
+                  io::format_shape(stored->shape) + ", the model needs " +
+                  io::format_shape(tensor.shape));
     }
-    assign(parameter, tensor->values);
-  }
+    assign(tensor, parameter, stored->values);
+  });
   return set;
 }
 
 template <class T>
-Parameter<T>& ParameterSet<T>::get(std::string_view name) {
-  const auto found = index_.find(name);
-  if (found == index_.end()) throw Error("model has no parameter " + std::string(name));
-  return parameters_[found->second];
-}
-
-template <class T>
-const Parameter<T>& ParameterSet<T>::get(std::string_view name) const {
-  return const_cast<ParameterSet*>(this)->get(name);
-}
-
-template <class T>
 void ParameterSet<T>::zero_grads() {
-  for (Parameter<T>& parameter : parameters_) std::fill(parameter.grad.begin(), parameter.grad.end(), T{0});
+  for_each([](const io::ExpectedTensor&, Parameter<T>& parameter) {
+    std::fill(parameter.grad.begin(), parameter.grad.end(), T{0});
+  });
 }
 
 template <class T>
-std::vector<float> ParameterSet<T>::checkpoint_values(const Parameter<T>& parameter) const {
+std::vector<float> ParameterSet<T>::checkpoint_values(const io::ExpectedTensor& tensor,
+                                                      const Parameter<T>& parameter) const {
   std::vector<float> values(parameter.value.size());
   if (!parameter.stored_transposed) {
     std::copy(parameter.value.begin(), parameter.value.end(), values.begin());
     return values;
   }
-  const int64_t rows = parameter.shape[0];
-  const int64_t cols = parameter.shape[1];
+  const int64_t rows = tensor.shape[0];
+  const int64_t cols = tensor.shape[1];
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t c = 0; c < cols; ++c) values[r * cols + c] = static_cast<float>(parameter.value[c * rows + r]);
   }
@@ -176,16 +149,17 @@ void save_weights(const std::filesystem::path& path, const ParameterSet<float>& 
                   const std::map<std::string, std::string>& metadata) {
   std::vector<std::vector<float>> values;
   std::vector<io::RawTensor> tensors;
-  values.reserve(parameters.all().size() + 1);
-  const auto add = [&](const std::string& name, const Parameter<float>& parameter) {
-    values.push_back(parameters.checkpoint_values(parameter));
-    tensors.push_back({name, io::DType::kF32, parameter.shape,
-                       std::as_bytes(std::span<const float>(values.back()))});
+  const ParameterSet<float>::Weights& weights = parameters.weights();
+  values.reserve(weights.table().size() + 1);
+  const auto add = [&](const std::string& name, const io::ExpectedTensor& tensor, const Parameter<float>& parameter) {
+    values.push_back(parameters.checkpoint_values(tensor, parameter));
+    tensors.push_back({name, io::DType::kF32, tensor.shape, std::as_bytes(std::span<const float>(values.back()))});
   };
-  for (const Parameter<float>& parameter : parameters.all()) add(parameter.name, parameter);
-  const bool masked_lm = !parameters.contains("head.weight");
-  if (masked_lm && !parameters.contains(kDecoder)) {
-    add(std::string(kDecoder), parameters.get(kWordEmbedding));
+  parameters.for_each([&](const io::ExpectedTensor& tensor, const Parameter<float>& parameter) {
+    add(tensor.name, tensor, parameter);
+  });
+  if (weights.tied_decoder()) {
+    add(io::tensor_name(io::TensorRole::kDecoderWeight), weights.table().front(), weights.word_embedding);
   }
   io::write_safetensors(path, tensors, metadata);
 }

@@ -14,15 +14,15 @@ namespace {
 
 constexpr uint64_t kClassifierDropoutSite = ~uint64_t{0};
 
+// A linear layer of the heads: [out_features, in_features] weight and its bias.
 template <class T>
-LinearParams<T> head_layer(const ParameterSet<T>& parameters, const std::string& prefix) {
-  const Parameter<T>& weight = parameters.get(prefix + ".weight");
-  return {weight.shape[1], weight.shape[0], weight.value, parameters.get(prefix + ".bias").value};
+LinearParams<T> head_layer(const Parameter<T>& weight, const Parameter<T>& bias, int64_t in_features) {
+  return {in_features, static_cast<int64_t>(bias.value.size()), weight.value, bias.value};
 }
 
 template <class T>
-LinearGrads<T> head_grads(ParameterSet<T>& parameters, const std::string& prefix) {
-  return {parameters.get(prefix + ".weight").grad, parameters.get(prefix + ".bias").grad};
+LinearGrads<T> head_grads(Parameter<T>& weight, Parameter<T>& bias) {
+  return {weight.grad, bias.grad};
 }
 
 void check_batch(const TrainBatch& batch, io::ModelHead head, const io::ModelConfig& config) {
@@ -51,8 +51,7 @@ template <class T>
 TrainableModel<T>::TrainableModel(io::ModelConfig config, ParameterSet<T> parameters,
                                   DropoutRates dropout)
     : config_(std::move(config)),
-      head_(parameters.contains("head.weight") ? io::ModelHead::kClassification
-                                               : io::ModelHead::kMaskedLm),
+      head_(parameters.head()),
       parameters_(std::move(parameters)),
       dropout_(dropout),
       encoder_(config_, parameters_) {}
@@ -114,9 +113,9 @@ double TrainableModel<T>::masked_lm_loss(const TrainBatch& batch, std::span<cons
   for (int64_t i = 0; i < count; ++i) {
     std::copy_n(hidden.begin() + rows[i] * width, width, gathered.begin() + i * width);
   }
-  Parameter<T>& decoder = parameters_.get(config_.tie_weights ? "encoder.embedding.word_embedding.weight"
-                                                              : "decoder.weight");
-  const int64_t vocab = decoder.shape[0];
+  typename ParameterSet<T>::Weights& weights = parameters_.weights();
+  Parameter<T>& decoder = weights.tied_decoder() ? weights.word_embedding : weights.decoder_weight;
+  const int64_t vocab = config_.embedding.vocab_size;
   const LinearParams<T> layer{width, vocab, decoder.value, {}};
   std::vector<T> logits(count * vocab);
   linear_forward<T>(layer, gathered, count, logits);
@@ -148,7 +147,8 @@ double TrainableModel<T>::classification_loss(const TrainBatch& batch, std::span
       pooled[b * width + h] = static_cast<T>(sum / static_cast<double>(pooled_rows));
     }
   }
-  const LinearParams<T> pooler = head_layer(parameters_, "pooler.dense");
+  typename ParameterSet<T>::Weights& weights = parameters_.weights();
+  const LinearParams<T> pooler = head_layer(weights.pooler_weight, weights.pooler_bias, width);
   std::vector<T> features(sequences * pooler.out_features);
   linear_forward<T>(pooler, pooled, sequences, features);
   for (T& value : features) value = std::tanh(value);
@@ -163,7 +163,7 @@ double TrainableModel<T>::classification_loss(const TrainBatch& batch, std::span
   }
   std::vector<T> dropped = features;
   for (size_t i = 0; i < scales.size(); ++i) dropped[i] *= scales[i];
-  const LinearParams<T> head = head_layer(parameters_, "head");
+  const LinearParams<T> head = head_layer(weights.head_weight, weights.head_bias, pooler.out_features);
   std::vector<T> logits(sequences * head.out_features);
   linear_forward<T>(head, dropped, sequences, logits);
   std::vector<T> dlogits(logits.size());
@@ -176,13 +176,13 @@ double TrainableModel<T>::classification_loss(const TrainBatch& batch, std::span
   }
   if (!backward) return loss;
   std::vector<T> ddropped(dropped.size(), T{0});
-  linear_backward<T>(head, dropped, sequences, dlogits, ddropped, head_grads(parameters_, "head"));
+  linear_backward<T>(head, dropped, sequences, dlogits, ddropped, head_grads(weights.head_weight, weights.head_bias));
   for (size_t i = 0; i < ddropped.size(); ++i) {
     const T scale = scales.empty() ? T{1} : scales[i];
     ddropped[i] *= scale * (T{1} - features[i] * features[i]);  // through dropout and tanh
   }
   std::vector<T> dpooled(pooled.size(), T{0});
-  linear_backward<T>(pooler, pooled, sequences, ddropped, dpooled, head_grads(parameters_, "pooler.dense"));
+  linear_backward<T>(pooler, pooled, sequences, ddropped, dpooled, head_grads(weights.pooler_weight, weights.pooler_bias));
   for (int64_t b = 0; b < sequences; ++b) {
     for (int64_t p = 0; p < pooled_rows; ++p) {
       for (int64_t h = 0; h < width; ++h) {

@@ -94,9 +94,9 @@ void expect_sharded_gradients_equal_whole(size_t bucket_floats) {
   const double local_loss = data_parallel.forward_backward(*sharded, batch, dropout_random, 0.5f);
   EXPECT_NE(local_loss, loss) << "each rank computes only its share";
   EXPECT_NEAR(data_parallel.all_reduce(sharded->parameters(), local_loss), loss, kTolerance * loss);
-  for (const Parameter<float>& expected : whole->parameters().all()) {
-    if (expected.trainable) expect_close(sharded->parameters().get(expected.name).grad, expected.grad, expected.name);
-  }
+  whole->parameters().for_each([&](const io::ExpectedTensor& tensor, const Parameter<float>& expected) {
+    if (expected.trainable) expect_close(sharded->parameters().get(tensor.name).grad, expected.grad, tensor.name);
+  });
   report_largest_deviation("gradients, buckets of " + std::to_string(bucket_floats) + " floats");
 }
 

@@ -57,9 +57,9 @@ TEST(DataParallel, InAJobOfOneIsPlainForwardBackward) {
   EXPECT_EQ(data_parallel.all_reduce(parallel->parameters(),
                                      data_parallel.forward_backward(*parallel, batch, std::nullopt, 0.5f)),
             loss);
-  for (const Parameter<float>& expected : plain->parameters().all()) {
-    EXPECT_EQ(parallel->parameters().get(expected.name).grad, expected.grad) << expected.name;
-  }
+  plain->parameters().for_each([&](const io::ExpectedTensor& tensor, const Parameter<float>& expected) {
+    EXPECT_EQ(parallel->parameters().get(tensor.name).grad, expected.grad) << tensor.name;
+  });
 }
 
 }  // namespace

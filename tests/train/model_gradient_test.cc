@@ -73,25 +73,27 @@ TEST_P(ModelGradient, MatchesFiniteDifferences) {
   const int64_t pad_row_end = config.hidden_size * (config.embedding.pad_token_id + 1);
   // The differences below call forward_backward again, which keeps adding to the gradients.
   std::vector<std::vector<double>> analytic_grads;
-  for (const Parameter<double>& parameter : model.parameters().all()) analytic_grads.push_back(parameter.grad);
-  for (size_t index = 0; index < model.parameters().all().size(); ++index) {
-    Parameter<double>& parameter = model.parameters().all()[index];
-    if (!parameter.trainable) continue;
-    const std::vector<double>& analytic = analytic_grads[index];
+  model.parameters().for_each([&](const io::ExpectedTensor&, const Parameter<double>& parameter) {
+    analytic_grads.push_back(parameter.grad);
+  });
+  size_t index = 0;
+  model.parameters().for_each([&](const io::ExpectedTensor& tensor, Parameter<double>& parameter) {
+    const std::vector<double>& analytic = analytic_grads[index++];
+    if (!parameter.trainable) return;
     std::vector<double> numeric = testing::numeric_gradient(parameter.value, [&] {
       return model.forward_backward(batch, random);
     });
-    if (parameter.name == "encoder.embedding.word_embedding.weight") {
+    if (tensor.role == io::TensorRole::kWordEmbedding) {
       // padding_idx: the embedding lookup of the padding row gets no gradient; only the tied
       // decoder's share reaches it, which differences cannot separate. Left out here.
       std::fill_n(numeric.begin() + pad_row_end - config.hidden_size, config.hidden_size, 0.0);
       std::vector<double> compared = analytic;
       std::fill_n(compared.begin() + pad_row_end - config.hidden_size, config.hidden_size, 0.0);
-      testing::expect_gradient_close(std::string(variant.label) + " " + parameter.name, compared, numeric);
-      continue;
+      testing::expect_gradient_close(std::string(variant.label) + " " + tensor.name, compared, numeric);
+      return;
     }
-    testing::expect_gradient_close(std::string(variant.label) + " " + parameter.name, analytic, numeric);
-  }
+    testing::expect_gradient_close(std::string(variant.label) + " " + tensor.name, analytic, numeric);
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -7,14 +7,14 @@
 #include "train/grad_check.h"
 #include "tokenizer/error_message.h"
 #include "ufb/error.h"
+#include "ufb/ops/attention.h"
 #include "ufb/ops/compare.h"
 #include "ufb/ops/embedding.h"
+#include "ufb/ops/layer_norm.h"
 #include "ufb/ops/synthetic.h"
-#include "ufb/train/attention.h"
 #include "ufb/train/dropout.h"
 #include "ufb/train/embedding.h"
 #include "ufb/train/feedforward.h"
-#include "ufb/train/layer_norm.h"
 #include "ufb/train/linear.h"
 #include "ufb/train/losses.h"
 
@@ -60,15 +60,14 @@ TEST(OpGradients, LayerNorm) {
   const Values upstream = random_values(rows * width, rng);
   const auto loss = [&] {
     Values y(x.size());
-    LayerNormStats stats;
-    layer_norm_forward<double>(x, rows, weight, bias, 1e-5, y, stats);
+    ops::layer_norm(x, rows, weight, bias, 1e-5, y);
     return weighted_sum(y, upstream);
   };
   Values y(x.size());
-  LayerNormStats stats;
-  layer_norm_forward<double>(x, rows, weight, bias, 1e-5, y, stats);
+  ops::LayerNormStats stats;
+  ops::layer_norm(x, rows, weight, bias, 1e-5, y, &stats);
   Values dx(x.size(), 0.0), dweight(width, 0.0), dbias(width, 0.0);
-  layer_norm_backward<double>(x, rows, weight, stats, upstream, dx, dweight, dbias);
+  ops::layer_norm_backward(x, rows, weight, stats, upstream, dx, dweight, dbias);
   expect_gradient_close("layer norm x", dx, numeric_gradient(x, loss));
   expect_gradient_close("layer norm weight", dweight, numeric_gradient(weight, loss));
   expect_gradient_close("layer norm bias", dbias, numeric_gradient(bias, loss));
@@ -126,24 +125,26 @@ TEST(OpGradients, EmbeddingRejectsIdOutsideVocabulary) {
 
 void check_attention(bool with_dropout) {
   std::mt19937 rng(5);
-  const std::vector<int64_t> lengths = {4, 2, 3};
-  const AttentionBatch batch{{2, 3}, 3, 4, lengths, 0.45};
-  Values qkv = random_values(batch.rows() * 3 * batch.shape.hidden(), rng);
+  const ops::AttentionShape shape{2, 3};
+  const std::vector<ops::AttentionSequence> sequences = {{0, 4, 4}, {4, 4, 2}, {8, 4, 3}};
+  const int64_t rows = 12;
+  const double scale = 0.45;
+  Values qkv = random_values(rows * 3 * shape.hidden(), rng);
   Values scales;
   if (with_dropout) {
-    scales.resize(batch.probability_count());
+    scales.resize(ops::attention_probability_count(shape, sequences));
     dropout_scales<double>(CounterRandom(7), 0, 0.3, scales);
   }
-  const Values upstream = random_values(batch.rows() * batch.shape.hidden(), rng);
-  AttentionCache<double> cache;
+  const Values upstream = random_values(rows * shape.hidden(), rng);
+  ops::AttentionState<double> state{scales, {}};
   const auto loss = [&] {
     Values context(upstream.size());
-    attention_forward<double>(batch, qkv, scales, context, cache);
+    ops::self_attention(qkv, shape, scale, sequences, context, &state);
     return weighted_sum(context, upstream);
   };
   loss();
   Values dqkv(qkv.size());
-  attention_backward<double>(batch, qkv, scales, cache, upstream, dqkv);
+  ops::self_attention_backward(qkv, shape, scale, sequences, state, upstream, dqkv);
   expect_gradient_close(with_dropout ? "attention with dropout" : "attention", dqkv,
                         numeric_gradient(qkv, loss));
 }

@@ -56,9 +56,9 @@ TEST(AdamW, MatchesHandComputedSteps) {
 
 TEST(AdamW, StateRoundTripsThroughAFile) {
   ParameterSet<float> parameters = tiny_parameters();
-  for (Parameter<float>& parameter : parameters.all()) {
+  parameters.for_each([](const io::ExpectedTensor&, Parameter<float>& parameter) {
     for (size_t i = 0; i < parameter.grad.size(); ++i) parameter.grad[i] = std::sin(float(i));
-  }
+  });
   AdamW optimizer(parameters, {});
   optimizer.step(parameters, 1e-3);
   const auto path = std::filesystem::path(::testing::TempDir()) / "adamw_state.safetensors";
@@ -70,9 +70,9 @@ TEST(AdamW, StateRoundTripsThroughAFile) {
   ParameterSet<float> copy = parameters;
   optimizer.step(parameters, 1e-3);
   restored.step(copy, 1e-3);
-  for (size_t i = 0; i < parameters.all().size(); ++i) {
-    EXPECT_EQ(parameters.all()[i].value, copy.all()[i].value) << parameters.all()[i].name;
-  }
+  parameters.for_each([&](const io::ExpectedTensor& tensor, const Parameter<float>& parameter) {
+    EXPECT_EQ(parameter.value, copy.get(tensor.name).value) << tensor.name;
+  });
 }
 
 TEST(ClipGradNorm, ScalesToTheMaximumNorm) {

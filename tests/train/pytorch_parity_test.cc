@@ -45,13 +45,13 @@ TEST_P(PytorchParity, LossesAndFinalWeightsMatch) {
     optimizer.step(model.parameters(), rates[step]);
   }
   double worst = 0.0;
-  for (const Parameter<float>& parameter : model.parameters().all()) {
-    const std::vector<float> expected = goldens.floats("final." + parameter.name);
-    const std::vector<float> actual = model.parameters().checkpoint_values(parameter);
+  model.parameters().for_each([&](const io::ExpectedTensor& tensor, const Parameter<float>& parameter) {
+    const std::vector<float> expected = goldens.floats("final." + tensor.name);
+    const std::vector<float> actual = model.parameters().checkpoint_values(tensor, parameter);
     const double error = ops::relative_error(actual, expected);
-    EXPECT_LE(error, 1e-5) << parameter.name;
+    EXPECT_LE(error, 1e-5) << tensor.name;
     worst = std::max(worst, error);
-  }
+  });
   std::cout << "[ parity ] " << GetParam() << ": worst relative error of the final weights " << worst << "\n";
 }
 

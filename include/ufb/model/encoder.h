@@ -9,6 +9,7 @@
 
 #include "ufb/io/checkpoint.h"
 #include "ufb/model/token_batch.h"
+#include "ufb/model/weights.h"
 #include "ufb/ops/attention.h"
 #include "ufb/ops/weight_type.h"
 
@@ -75,6 +76,9 @@ class Encoder {
   HiddenStates forward(const PaddedBatch& batch, PaddingRows padding,
                        EncoderTrace* trace = nullptr, EncoderProfile* profile = nullptr) const;
 
+  // Views of the checkpoint's weights, the heads' included.
+  const WeightViews& weights() const { return weights_; }
+
  private:
   struct Layer;
   struct Activations;
@@ -99,7 +103,7 @@ class Encoder {
   const io::ModelConfig* config_;
   int64_t hidden_;
   ops::AttentionShape attention_shape_;
-  std::span<const float> word_embedding_;
+  WeightViews weights_;
   std::vector<float> sinusoidal_;       // empty for learned positions
   std::span<const float> positions_;    // [max_seq_length, hidden]
   float position_scale_ = 1.0f;

@@ -11,10 +11,10 @@
 
 #include "ufb/io/config.h"
 #include "ufb/train/arch_options.h"
-#include "ufb/train/attention.h"
+#include "ufb/ops/attention.h"
 #include "ufb/train/counter_random.h"
 #include "ufb/train/feedforward.h"
-#include "ufb/train/layer_norm.h"
+#include "ufb/ops/layer_norm.h"
 #include "ufb/train/parameters.h"
 #include "ufb/train/train_batch.h"
 
@@ -34,19 +34,19 @@ class TrainableEncoder {
   struct Activations {
     struct Layer {
       std::vector<T> input, normed1, qkv, context, mid, normed2;
-      LayerNormStats stats1, stats2;
-      AttentionCache<T> attention;
+      ops::LayerNormStats stats1, stats2;
+      ops::AttentionState<T> attention;
       // Dropout scales of this layer's sites; empty where dropout is off.
       std::vector<T> attention_dropout, attention_output_dropout, feedforward_dropout;
       FffCache<T> fff;
       DenseFfCache<T> dense;
     };
     std::vector<T> embedded;  // before the embedding LayerNorm
-    LayerNormStats embedding_stats;
+    ops::LayerNormStats embedding_stats;
     std::vector<T> embedding_dropout;
     std::vector<Layer> layers;
     std::vector<T> before_final_norm;
-    LayerNormStats final_stats;
+    ops::LayerNormStats final_stats;
   };
 
   TrainableEncoder(const io::ModelConfig& config, ParameterSet<T>& parameters);

@@ -1,7 +1,7 @@
 #pragma once
 
-// The trainable state of a crammedBERT model: one named tensor per state-dict entry of
-// MODEL.md §3 (io::expected_tensors), each with its gradient.
+// The trainable state of a crammedBERT model: the typed weights (model/weights.h) holding, per
+// tensor of MODEL.md §3, its values and its gradient.
 
 #include <cstdint>
 #include <filesystem>
@@ -13,13 +13,12 @@
 #include "ufb/io/checkpoint.h"
 #include "ufb/io/config.h"
 #include "ufb/io/tensor_table.h"
+#include "ufb/model/weights.h"
 
 namespace ufb::train {
 
 template <class T>
 struct Parameter {
-  std::string name;
-  std::vector<int64_t> shape;  // as in the checkpoint
   // FFF linear_out.weight is kept as [neurons, hidden] (one contiguous row per node); the
   // checkpoint's [hidden, neurons] is restored on saving.
   bool stored_transposed = false;
@@ -32,6 +31,8 @@ struct Parameter {
 template <class T>
 class ParameterSet {
  public:
+  using Weights = model::ModelWeights<Parameter<T>>;
+
   // cramming's initialisation: weights and embeddings ~ N(0, init_std) (the padding row of the
   // word embedding 0), biases 0, LayerNorm weights 1, scale_factor 1/√hidden, norm_factor
   // 1/√head_dim. Deterministic in `seed`.
@@ -42,26 +43,34 @@ class ParameterSet {
   static ParameterSet from_checkpoint(const io::Checkpoint& checkpoint, io::ModelHead head,
                                       int64_t num_labels, double init_std, uint64_t seed);
 
-  std::vector<Parameter<T>>& all() { return parameters_; }
-  const std::vector<Parameter<T>>& all() const { return parameters_; }
-  // Throws ufb::Error for an unknown name.
-  Parameter<T>& get(std::string_view name);
-  const Parameter<T>& get(std::string_view name) const;
-  bool contains(std::string_view name) const { return index_.find(name) != index_.end(); }
+  Weights& weights() { return weights_; }
+  const Weights& weights() const { return weights_; }
+  io::ModelHead head() const { return weights_.head(); }
+
+  // visit(const io::ExpectedTensor&, Parameter<T>&) for every parameter, in state-dict order.
+  template <class Visit>
+  void for_each(Visit&& visit) { weights_.for_each_tensor(visit); }
+  template <class Visit>
+  void for_each(Visit&& visit) const { weights_.for_each_tensor(visit); }
+
+  // By state-dict name, for tests and tools. Throws ufb::Error for an unknown name.
+  Parameter<T>& get(std::string_view name) { return weights_.field(name); }
+  const Parameter<T>& get(std::string_view name) const {
+    return const_cast<ParameterSet*>(this)->get(name);
+  }
 
   void zero_grads();
-  // The values in checkpoint layout, as float32.
-  std::vector<float> checkpoint_values(const Parameter<T>& parameter) const;
+  // The values of `parameter` (the tensor `tensor` of the table) in checkpoint layout, as float32.
+  std::vector<float> checkpoint_values(const io::ExpectedTensor& tensor,
+                                       const Parameter<T>& parameter) const;
 
  private:
-  ParameterSet() = default;
+  explicit ParameterSet(Weights weights) : weights_(std::move(weights)) {}
   // Every tensor of the table: from `checkpoint` where it has it, else initialised.
   static ParameterSet build(const io::ModelConfig& config, io::ModelHead head, int64_t num_labels,
                             double init_std, uint64_t seed, const io::Checkpoint* checkpoint);
-  void add(const io::ExpectedTensor& tensor, const io::ModelConfig& config);
 
-  std::vector<Parameter<T>> parameters_;
-  std::map<std::string, size_t, std::less<>> index_;
+  Weights weights_;
 };
 
 // Writes model.safetensors in the state-dict layout of MODEL.md §3 (with tie_weights,

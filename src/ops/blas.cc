@@ -1,8 +1,8 @@
-#include "ufb/train/blas.h"
+#include "ops/blas.h"
 
 #include <cblas.h>
 
-namespace ufb::train {
+namespace ufb::ops {
 namespace {
 
 CBLAS_TRANSPOSE to_cblas(Transpose transpose) {
@@ -51,4 +51,4 @@ void axpy<double>(int64_t n, double alpha, const double* x, double* y) {
   cblas_daxpy(to_blas(n), alpha, x, 1, y, 1);
 }
 
-}  // namespace ufb::train
+}  // namespace ufb::ops

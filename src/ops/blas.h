@@ -1,12 +1,12 @@
 #pragma once
 
-// The few BLAS calls training needs, for float (training) and double (gradient checks), so that
-// every op below is written once. Called inside an OpenMP parallel region, OpenBLAS runs on the
+// The few BLAS calls the ops need, for float (the model) and double (gradient checks), so that
+// each op is written once for both. Called inside an OpenMP parallel region, OpenBLAS runs on the
 // calling thread; outside, on the process's pool.
 
 #include <cstdint>
 
-namespace ufb::train {
+namespace ufb::ops {
 
 enum class Transpose { no, yes };
 
@@ -22,4 +22,4 @@ T dot(int64_t n, const T* x, const T* y);
 template <class T>
 void axpy(int64_t n, T alpha, const T* x, T* y);
 
-}  // namespace ufb::train
+}  // namespace ufb::ops
