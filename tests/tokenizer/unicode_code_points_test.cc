@@ -157,5 +157,24 @@ TEST(UnicodeRegressionTest, BertPreTokenizerDoesNotSplitAtU2E43) {
             std::vector<std::string_view>{"\u2E43\u1FFE"});
 }
 
+// tokenizers' normalization tables are Unicode 9's: U+11938 (Unicode 13) neither decomposes nor
+// is composed from U+11935 U+11930, U+1DF6 (Unicode 10) has class 0, U+32FF (12.1) and U+1E030
+// (15) have no compatibility decomposition. The private-use U+E000 is where ufb's normalization
+// hides such code points, so it appears in the text too.
+TEST(UnicodeRegressionTest, NormalFormsLeaveCodePointsNewerThanTokenizersTablesAlone) {
+  const auto nfd = make_unicode_normalizer(NormalForm::kNFD);
+  const auto nfc = make_unicode_normalizer(NormalForm::kNFC);
+  const auto nfkc = make_unicode_normalizer(NormalForm::kNFKC);
+  EXPECT_EQ(normalized(*nfd, "\U00011938"), "\U00011938");
+  EXPECT_EQ(normalized(*nfc, "\U00011935\U00011930"), "\U00011935\U00011930");
+  EXPECT_EQ(normalized(*nfd, "a\u1DF6\u0316 a\u0301\u0316"), "a\u1DF6\u0316 a\u0316\u0301");
+  EXPECT_EQ(normalized(*nfkc, "\u32FF\U0001E030"), "\u32FF\U0001E030");
+  const std::string mixed = "\uE000e\u0301\U00011935\U00011930\uE000\u1E9B\u0323";
+  EXPECT_EQ(normalized(*nfc, mixed), "\uE000\u00E9\U00011935\U00011930\uE000\u1E9B\u0323");
+  EXPECT_EQ(normalized(*nfd, mixed),
+            "\uE000e\u0301\U00011935\U00011930\uE000\u017F\u0323\u0307");
+  EXPECT_EQ(normalized(*nfkc, mixed), "\uE000\u00E9\U00011935\U00011930\uE000\u1E69");
+}
+
 }  // namespace
 }  // namespace ufb::tokenizer
