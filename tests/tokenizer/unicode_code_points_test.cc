@@ -4,16 +4,19 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
 
+#include "tokenizer/run_component.h"
 #include "ufb/tokenizer/normalizer.h"
 #include "ufb/tokenizer/pre_tokenizer.h"
 
@@ -125,17 +128,6 @@ TEST(UnicodeCodePointsTest, EveryComponentTreatsEveryCodePointLikeHuggingFace) {
   }
 }
 
-std::string normalized(const Normalizer& normalizer, std::string text) {
-  normalizer.normalize(text);
-  return text;
-}
-
-std::vector<std::string_view> words(const PreTokenizer& pre_tokenizer, std::string_view text) {
-  std::vector<std::string_view> out;
-  pre_tokenizer.split(text, out);
-  return out;
-}
-
 // U+0AFE and U+08DF are Mn in current Unicode but unassigned in the Unicode 8 tables of
 // tokenizers' unicode_categories crate, so its BertNormalizer keeps them.
 TEST(UnicodeRegressionTest, BertStripAccentsKeepsU0AFE) {
@@ -148,13 +140,11 @@ TEST(UnicodeRegressionTest, BertStripAccentsKeepsU08DF) {
 
 // U+2E56 and U+2E43 are punctuation in current Unicode but not in those tables.
 TEST(UnicodeRegressionTest, BertPreTokenizerDoesNotSplitAtU2E56) {
-  EXPECT_EQ(words(*make_bert_pre_tokenizer(), "\u2E56\U0001F1C8"),
-            std::vector<std::string_view>{"\u2E56\U0001F1C8"});
+  EXPECT_EQ(words(*make_bert_pre_tokenizer(), "\u2E56\U0001F1C8"), Words{"\u2E56\U0001F1C8"});
 }
 
 TEST(UnicodeRegressionTest, BertPreTokenizerDoesNotSplitAtU2E43) {
-  EXPECT_EQ(words(*make_bert_pre_tokenizer(), "\u2E43\u1FFE"),
-            std::vector<std::string_view>{"\u2E43\u1FFE"});
+  EXPECT_EQ(words(*make_bert_pre_tokenizer(), "\u2E43\u1FFE"), Words{"\u2E43\u1FFE"});
 }
 
 // tokenizers' normalization tables are Unicode 9's: U+11938 (Unicode 13) neither decomposes nor
