@@ -13,7 +13,7 @@ Writes
 `tokenizers` does not take its character properties from one Unicode version: punctuation,
 controls and nonspacing marks come from the unicode_categories crate (Unicode 8), normalization
 and the StripAccents marks from unicode-normalization-alignments (Unicode 9), whitespace and
-lowercasing from Rust's standard library and \\w from the regex engines (recent Unicode). So
+lowercasing from Rust's standard library and \\w from the regex engines (Unicode 16). So
 instead of reading any Unicode data, this script asks the real components about each of the
 1,112,064 scalar values and records what they do. Rerun it (pip install tokenizers) when
 moving to another `tokenizers` release, and commit both outputs.
@@ -93,6 +93,7 @@ def block_digests(outputs):
 
 
 def where(outputs, predicate):
+    """The code points whose output satisfies predicate(character, output)."""
     return {c for c, output in zip(CODE_POINTS, outputs) if predicate(chr(c), output)}
 
 
@@ -248,31 +249,31 @@ def main():
                        "digests": block_digests(outputs)})
         key = (name, prefix, suffix)
         if key == ("BertNormalizer.clean_text", "", ""):
-            found["control"] = where(outputs, lambda c, out: out == "")
-            found["clean_text space"] = where(outputs, lambda c, out: out == " " and c != " ")
+            found["control"] = where(outputs, lambda ch, out: out == "")
+            found["clean_text space"] = where(outputs, lambda ch, out: out == " " and ch != " ")
         elif key == ("BertNormalizer.handle_chinese_chars", "", ""):
-            found["chinese"] = where(outputs, lambda c, out: out == " " + c + " ")
+            found["chinese"] = where(outputs, lambda ch, out: out == " " + ch + " ")
         elif key == ("BertNormalizer.strip_accents", "", ""):
-            found["nonspacing mark"] = where(outputs, lambda c, out: out == "")
+            found["nonspacing mark"] = where(outputs, lambda ch, out: out == "")
         elif key in (("BertNormalizer.lowercase", "", ""), ("Lowercase", "", "")):
             found[name] = {c: out for c, out in zip(CODE_POINTS, outputs) if out != chr(c)}
         elif key == ("StripAccents", "", ""):
-            found["mark"] = where(outputs, lambda c, out: out == "")
+            found["mark"] = where(outputs, lambda ch, out: out == "")
         elif key == ("Strip", "", ""):
-            found["Strip whitespace"] = where(outputs, lambda c, out: out == "")
+            found["Strip whitespace"] = where(outputs, lambda ch, out: out == "")
         elif name == "NFKD" or (name == "NFD" and (prefix or suffix)):
             found.setdefault("normalized", set()).update(
-                where(outputs, lambda c, out: out != prefix + c + suffix))
+                where(outputs, lambda ch, out: out != prefix + ch + suffix))
         elif name == "BertPreTokenizer":
-            found["whitespace"] = where(outputs, lambda c, out: out == ["a", "a"])
-            found["punctuation"] = where(outputs, lambda c, out: out == ["a", c, "a"])
+            found["whitespace"] = where(outputs, lambda ch, out: out == ["a", "a"])
+            found["punctuation"] = where(outputs, lambda ch, out: out == ["a", ch, "a"])
         elif name == "Whitespace":
-            found["word"] = where(outputs, lambda c, out: out == ["a" + c + "a"])
-            found["Whitespace whitespace"] = where(outputs, lambda c, out: out == ["a", "a"])
+            found["word"] = where(outputs, lambda ch, out: out == ["a" + ch + "a"])
+            found["Whitespace whitespace"] = where(outputs, lambda ch, out: out == ["a", "a"])
         elif name == "WhitespaceSplit":
-            found["WhitespaceSplit whitespace"] = where(outputs, lambda c, out: out == ["a", "a"])
+            found["WhitespaceSplit whitespace"] = where(outputs, lambda ch, out: out == ["a", "a"])
         elif name == "Punctuation":
-            found["Punctuation punctuation"] = where(outputs, lambda c, out: out == ["a", c, "a"])
+            found["Punctuation punctuation"] = where(outputs, lambda ch, out: out == ["a", ch, "a"])
         print(f"probed {name} {prefix!r} {suffix!r}", flush=True)
 
     # Each ufb predicate serves several components; they must agree for one table to do.
