@@ -34,8 +34,7 @@ class BertNormalizer final : public Normalizer {
     if (options_.clean_text || options_.handle_chinese_chars) {
       rewrite_code_points(text, [this](char32_t c, std::string& out) {
         if (options_.clean_text) {
-          const bool kept_control = c == '\t' || c == '\n' || c == '\r';
-          if (c == 0 || c == 0xFFFD || (!kept_control && unicode::is_other(c))) return;
+          if (unicode::is_control(c)) return;
           if (unicode::is_whitespace(c)) c = ' ';
         }
         if (options_.handle_chinese_chars && unicode::is_chinese(c)) {

@@ -2,16 +2,131 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <span>
 
 #include "ufb/error.h"
 
 namespace ufb::tokenizer::unicode {
 namespace {
 
-utf8proc_category_t category(char32_t c) {
-  return utf8proc_category(static_cast<utf8proc_int32_t>(c));
+struct CodePointRange {
+  char32_t first;
+  char32_t last;
+};
+
+struct LowercaseRun {
+  char32_t first;
+  char32_t last;
+  char32_t stride;
+  int32_t delta;
+};
+
+struct SpecialLowercase {
+  char32_t code_point;
+  const char* utf8;
+};
+
+#include "tokenizer/unicode_tables.inc"
+
+// The last element of sorted `table` whose `first` is at most c, or nullptr.
+template <typename Entry>
+constexpr const Entry* entry_at_or_before(std::span<const Entry> table, char32_t c) {
+  const auto after = std::upper_bound(
+      table.begin(), table.end(), c,
+      [](char32_t value, const Entry& entry) { return value < entry.first; });
+  return after == table.begin() ? nullptr : &*std::prev(after);
+}
+
+// Membership in a generated table. Nearly every character of typical text is ASCII, so ASCII is
+// answered from a bitmap built from the same table at compile time.
+class CodePointSet {
+ public:
+  template <size_t N>
+  constexpr explicit CodePointSet(const CodePointRange (&ranges)[N]) : ranges_(ranges) {
+    for (const CodePointRange& range : ranges_) {
+      for (char32_t c = range.first; c <= range.last && c < 0x80; ++c) {
+        ascii_[c / 64] |= uint64_t{1} << (c % 64);
+      }
+    }
+  }
+
+  constexpr bool contains(char32_t c) const {
+    if (c < 0x80) return (ascii_[c / 64] >> (c % 64)) & 1;
+    const CodePointRange* range = entry_at_or_before(ranges_, c);
+    return range != nullptr && c <= range->last;
+  }
+
+ private:
+  std::span<const CodePointRange> ranges_;
+  std::array<uint64_t, 2> ascii_{};
+};
+
+constexpr CodePointSet kWhitespace(kWhitespaceRanges);
+constexpr CodePointSet kPunctuation(kPunctuationRanges);
+constexpr CodePointSet kWord(kWordRanges);
+constexpr CodePointSet kControl(kControlRanges);
+constexpr CodePointSet kChinese(kChineseRanges);
+constexpr CodePointSet kNonspacingMark(kNonspacingMarkRanges);
+constexpr CodePointSet kMark(kMarkRanges);
+constexpr CodePointSet kNormalizationKnown(kNormalizationKnownRanges);
+
+// Stands in for each code point tokenizers' normalization tables do not know (and so treat as an
+// unassigned starter: no decomposition, class 0, no composition). A private-use character is
+// exactly that in utf8proc's tables too.
+constexpr char32_t kNormalizationPlaceholder = 0xE000;
+static_assert(!kNormalizationKnown.contains(kNormalizationPlaceholder));
+
+// The single code point c lowercases to when it is not one of kSpecialLowercases.
+class LowercaseTable {
+ public:
+  constexpr LowercaseTable() {
+    for (char32_t c = 0; c < 0x80; ++c) ascii_[c] = static_cast<char>(map(c));
+  }
+
+  constexpr char ascii(char32_t c) const { return ascii_[c]; }
+
+  static constexpr char32_t map(char32_t c) {
+    const LowercaseRun* run = entry_at_or_before(std::span<const LowercaseRun>(kLowercaseRuns), c);
+    if (run == nullptr || c > run->last || (c - run->first) % run->stride != 0) return c;
+    return static_cast<char32_t>(static_cast<int32_t>(c) + run->delta);
+  }
+
+ private:
+  std::array<char, 0x80> ascii_{};
+};
+
+constexpr LowercaseTable kLowercase;
+
+std::string normalize_with_utf8proc(std::string_view text, NormalForm form) {
+  int options = UTF8PROC_STABLE;
+  switch (form) {
+    case NormalForm::kNFD:
+      options |= UTF8PROC_DECOMPOSE;
+      break;
+    case NormalForm::kNFC:
+      options |= UTF8PROC_COMPOSE;
+      break;
+    case NormalForm::kNFKD:
+      options |= UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT;
+      break;
+    case NormalForm::kNFKC:
+      options |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
+      break;
+  }
+  utf8proc_uint8_t* mapped = nullptr;
+  const utf8proc_ssize_t length = utf8proc_map(
+      reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+      static_cast<utf8proc_ssize_t>(text.size()), &mapped, static_cast<utf8proc_option_t>(options));
+  const std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owner(mapped, &std::free);
+  if (length < 0) {
+    throw Error(std::string("tokenizer: Unicode normalization failed: ") + utf8proc_errmsg(length));
+  }
+  return std::string(reinterpret_cast<const char*>(mapped), static_cast<size_t>(length));
 }
 
 }  // namespace
@@ -53,91 +168,55 @@ size_t count_code_points(std::string_view text) {
   return count;
 }
 
-bool is_whitespace(char32_t c) {
-  if (c < 0x80) return c == ' ' || (c >= '\t' && c <= '\r');
-  if (c == 0x85) return true;
-  const auto cat = category(c);
-  return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL || cat == UTF8PROC_CATEGORY_ZP;
-}
-
-bool is_punctuation(char32_t c) {
-  if (c < 0x80) {
-    return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') ||
-           (c >= '{' && c <= '~');
-  }
-  const auto cat = category(c);
-  return cat >= UTF8PROC_CATEGORY_PC && cat <= UTF8PROC_CATEGORY_PO;
-}
-
-bool is_word(char32_t c) {
-  if (c < 0x80) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-  }
-  if (c == 0x200C || c == 0x200D) return true;  // Join_Control
-  const auto cat = category(c);
-  return (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_NL) ||
-         cat == UTF8PROC_CATEGORY_PC;
-}
-
-bool is_other(char32_t c) {
-  if (c < 0x80) return c < 0x20 || c == 0x7F;
-  const auto cat = category(c);
-  return cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF || cat == UTF8PROC_CATEGORY_CO;
-}
-
-bool is_chinese(char32_t c) {
-  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
-         (c >= 0x20000 && c <= 0x2A6DF) || (c >= 0x2A700 && c <= 0x2B73F) ||
-         (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B920 && c <= 0x2CEAF) ||
-         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
-}
-
-bool is_nonspacing_mark(char32_t c) { return c >= 0x80 && category(c) == UTF8PROC_CATEGORY_MN; }
-
-bool is_mark(char32_t c) {
-  if (c < 0x80) return false;
-  const auto cat = category(c);
-  return cat >= UTF8PROC_CATEGORY_MN && cat <= UTF8PROC_CATEGORY_ME;
-}
+bool is_whitespace(char32_t c) { return kWhitespace.contains(c); }
+bool is_punctuation(char32_t c) { return kPunctuation.contains(c); }
+bool is_word(char32_t c) { return kWord.contains(c); }
+bool is_control(char32_t c) { return kControl.contains(c); }
+bool is_chinese(char32_t c) { return kChinese.contains(c); }
+bool is_nonspacing_mark(char32_t c) { return kNonspacingMark.contains(c); }
+bool is_mark(char32_t c) { return kMark.contains(c); }
 
 void append_lowercase(std::string& out, char32_t c) {
   if (c < 0x80) {
-    out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c));
+    out.push_back(kLowercase.ascii(c));
     return;
   }
-  if (c == 0x130) {  // LATIN CAPITAL LETTER I WITH DOT ABOVE -> i + COMBINING DOT ABOVE
-    out.append("i\xCC\x87");
-    return;
+  for (const SpecialLowercase& special : kSpecialLowercases) {
+    if (special.code_point == c) {
+      out.append(special.utf8);
+      return;
+    }
   }
-  append_utf8(out, static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(c))));
+  append_utf8(out, LowercaseTable::map(c));
 }
 
+// utf8proc's tables are newer than those of tokenizers, which leave the code points they do not
+// know alone. utf8proc normalizes a copy where a placeholder stands in for each of those; they
+// are put back in order afterwards, which is exact because the placeholder, like them, is a
+// starter that never moves past another starter nor composes.
 std::string to_normal_form(std::string_view text, NormalForm form) {
   if (is_ascii(text)) return std::string(text);
-  int options = UTF8PROC_STABLE;
-  switch (form) {
-    case NormalForm::kNFD:
-      options |= UTF8PROC_DECOMPOSE;
-      break;
-    case NormalForm::kNFC:
-      options |= UTF8PROC_COMPOSE;
-      break;
-    case NormalForm::kNFKD:
-      options |= UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT;
-      break;
-    case NormalForm::kNFKC:
-      options |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
-      break;
+  std::string masked;
+  masked.reserve(text.size());
+  std::u32string hidden;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const char32_t c = next_code_point(text, pos);
+    const bool known = kNormalizationKnown.contains(c);
+    if (!known) hidden.push_back(c);
+    append_utf8(masked, known ? c : kNormalizationPlaceholder);
   }
-  utf8proc_uint8_t* mapped = nullptr;
-  const utf8proc_ssize_t length = utf8proc_map(
-      reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-      static_cast<utf8proc_ssize_t>(text.size()), &mapped, static_cast<utf8proc_option_t>(options));
-  const std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owner(mapped, &std::free);
-  if (length < 0) {
-    throw Error(std::string("tokenizer: Unicode normalization failed: ") + utf8proc_errmsg(length));
+  std::string normalized = normalize_with_utf8proc(masked, form);
+  if (hidden.empty()) return normalized;
+  std::string out;
+  out.reserve(normalized.size() + hidden.size() * 4);
+  size_t next_hidden = 0;
+  pos = 0;
+  while (pos < normalized.size()) {
+    const char32_t c = next_code_point(normalized, pos);
+    append_utf8(out, c == kNormalizationPlaceholder ? hidden[next_hidden++] : c);
   }
-  return std::string(reinterpret_cast<const char*>(mapped), static_cast<size_t>(length));
+  return out;
 }
 
 }  // namespace ufb::tokenizer::unicode

@@ -1,8 +1,11 @@
 #pragma once
 
-// Code point helpers for the tokenizer. Character properties come from utf8proc; the predicates
-// reproduce the definitions Hugging Face `tokenizers` uses (Rust's char methods, the Rust regex
-// classes and the unicode_categories crate), each noted where it is defined.
+// Code point helpers for the tokenizer. The character properties are those Hugging Face
+// `tokenizers` really uses, which come from several Unicode versions at once (the old
+// unicode_categories crate, an old unicode-normalization, Rust's standard library, the regex
+// engines): tools/make_unicode_tables.py records them code point by code point from the real
+// components into unicode_tables.inc. utf8proc does the normalization, on the code points
+// tokenizers' tables know.
 
 #include <cstddef>
 #include <string>
@@ -58,25 +61,28 @@ inline bool is_ascii(std::string_view text) {
 
 size_t count_code_points(std::string_view text);
 
-// Unicode White_Space (Rust's char::is_whitespace, regex \s).
+// White_Space (Rust's char::is_whitespace and regex \s, which agree).
 bool is_whitespace(char32_t c);
-// ASCII punctuation or general category P* (tokenizers' is_bert_punc / is_punc).
+// ASCII punctuation or general category P* in Unicode 8 (tokenizers' is_bert_punc / is_punc, from
+// the unicode_categories crate).
 bool is_punctuation(char32_t c);
-// Regex \w: letters, marks, decimal and letter numbers, connector punctuation, ZWNJ and ZWJ.
+// Regex \w of Unicode 16: alphabetic, marks, decimal numbers, connector punctuation, ZWNJ and
+// ZWJ (the Whitespace pre-tokenizer's Oniguruma and single_word's Rust regex agree).
 bool is_word(char32_t c);
-// Categories Cc, Cf and Co: what BertNormalizer's clean_text drops (besides \t, \n, \r).
-bool is_other(char32_t c);
+// What BertNormalizer's clean_text removes: NUL, U+FFFD and categories Cc, Cf and Co in Unicode 8
+// except \t, \n and \r.
+bool is_control(char32_t c);
 // The CJK ideograph blocks BertNormalizer surrounds with spaces.
 bool is_chinese(char32_t c);
-// Category Mn (BertNormalizer's strip_accents).
+// Category Mn in Unicode 8 (BertNormalizer's strip_accents).
 bool is_nonspacing_mark(char32_t c);
-// Categories Mn, Mc and Me (the StripAccents normalizer).
+// Categories Mn, Mc and Me in Unicode 9 (the StripAccents normalizer).
 bool is_mark(char32_t c);
 
-// Appends Rust's char::to_lowercase(c): the simple lowercase mapping plus SpecialCasing's one
-// unconditional multi-character lowercase mapping (U+0130).
+// Appends Rust's char::to_lowercase(c) (Unicode 16), one code point to one or more.
 void append_lowercase(std::string& out, char32_t c);
 
+// The normal form as Unicode 9 defines it (tokenizers' unicode-normalization-alignments).
 std::string to_normal_form(std::string_view text, NormalForm form);
 
 }  // namespace ufb::tokenizer::unicode

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tokenizer/error_message.h"
+#include "tokenizer/run_component.h"
 #include "ufb/error.h"
 #include "ufb/tokenizer/normalizer.h"
 #include "ufb/tokenizer/pre_tokenizer.h"
@@ -14,19 +15,6 @@
 
 namespace ufb::tokenizer {
 namespace {
-
-std::string normalized(const Normalizer& normalizer, std::string text) {
-  normalizer.normalize(text);
-  return text;
-}
-
-std::vector<std::string> words(const PreTokenizer& pre_tokenizer, std::string_view text) {
-  std::vector<std::string_view> views;
-  pre_tokenizer.split(text, views);
-  return {views.begin(), views.end()};
-}
-
-using Words = std::vector<std::string>;
 
 TEST(NormalizerTest, ReplaceStringIsLeftToRightAndNonOverlapping) {
   EXPECT_EQ(normalized(*make_replace_string("aa", "b"), "aaaaa"), "bba");
