@@ -7,7 +7,8 @@
 #
 # Usage: scripts/fresh-machine.sh [TEST_PHASE...]   (default: release; see scripts/test.sh)
 # Needs root (debootstrapping, chroot, mounts). Environment: UFB_FRESH_ROOT=DIR builds the root
-# there instead of a temporary directory and keeps it afterwards (for looking around).
+# there instead of a temporary directory and keeps it afterwards (for looking around);
+# UFB_FRESH_WITHOUT_SHARED=1 leaves ../shared out, as for a clone of the repository alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -75,10 +76,10 @@ if [ -x /usr/local/cuda/bin/nvcc ]; then bind "$(readlink -f /usr/local/cuda)" "
 
 workdir=/work
 git clone --quiet --no-hardlinks "$repo" "$root$workdir/ufb"
-if [ -d "$repo/../shared" ]; then
+if [ -d "$repo/../shared" ] && [ -z "${UFB_FRESH_WITHOUT_SHARED:-}" ]; then
   bind "$(cd "$repo/../shared" && pwd)" "$root$workdir/shared" ro
 else
-  say "no ../shared beside this checkout: the tests that need it will skip"
+  say "no ../shared beside the clone: the tests that need it will skip"
 fi
 
 say "README quick start, inside the fresh root:"
