@@ -14,8 +14,8 @@ namespace ufb::model {
 namespace {
 
 // A bias-free projection of the hidden state (MODEL.md §2: no biases outside the norms).
-ops::LinearWeights projection(const io::ModelConfig& config, std::span<const float> weight,
-                              int64_t out_features) {
+ops::LinearWeights<float> projection(const io::ModelConfig& config,
+                                     std::span<const float> weight, int64_t out_features) {
   return {config.hidden_size, out_features, weight, {}};
 }
 

@@ -23,8 +23,8 @@ TokenLimits limits_of(const io::ModelConfig& config) {
 }
 
 // A linear layer of the heads over `in_features` inputs.
-ops::LinearWeights head_layer(int64_t in_features, std::span<const float> weight,
-                              std::span<const float> bias = {}) {
+ops::LinearWeights<float> head_layer(int64_t in_features, std::span<const float> weight,
+                                     std::span<const float> bias = {}) {
   return {in_features, static_cast<int64_t>(weight.size()) / in_features, weight, bias};
 }
 
@@ -89,7 +89,7 @@ std::vector<float> Model::mlm_logits(std::span<const TokenIds> batch,
     const std::span<const float> row = states.row(positions[i].sequence, positions[i].position);
     std::copy(row.begin(), row.end(), gathered.begin() + i * states.hidden);
   }
-  const ops::LinearWeights decoder = head_layer(states.hidden, encoder_.weights().decoder());
+  const ops::LinearWeights<float> decoder = head_layer(states.hidden, encoder_.weights().decoder());
   std::vector<float> logits(count * decoder.out_features);
   ops::linear(decoder, gathered, count, logits);
   return logits;
@@ -135,7 +135,7 @@ std::vector<float> Model::pooler_features(const HiddenStates& states) const {
     }
   }
   const WeightViews& weights = encoder_.weights();
-  const ops::LinearWeights dense = head_layer(states.hidden, weights.pooler_weight, weights.pooler_bias);
+  const ops::LinearWeights<float> dense = head_layer(states.hidden, weights.pooler_weight, weights.pooler_bias);
   std::vector<float> features(states.batch * dense.out_features);
   ops::linear(dense, pooled, states.batch, features);
   for (float& value : features) value = std::tanh(value);
@@ -145,7 +145,7 @@ std::vector<float> Model::pooler_features(const HiddenStates& states) const {
 std::vector<float> Model::head_logits(std::span<const float> features, int64_t batch) const {
   const WeightViews& weights = encoder_.weights();
   const int64_t features_width = static_cast<int64_t>(weights.pooler_bias.size());
-  const ops::LinearWeights head = head_layer(features_width, weights.head_weight, weights.head_bias);
+  const ops::LinearWeights<float> head = head_layer(features_width, weights.head_weight, weights.head_bias);
   std::vector<float> logits(batch * head.out_features);
   ops::linear(head, features, batch, logits);
   return logits;
@@ -193,7 +193,7 @@ ModelTrace Model::trace(const PaddedBatch& batch) const {
   ModelTrace trace;
   trace.hidden = encoder_.forward(batch, PaddingRows::compute, &trace.encoder);
   if (checkpoint_->head() == io::ModelHead::kMaskedLm) {
-    const ops::LinearWeights decoder = head_layer(trace.hidden.hidden, encoder_.weights().decoder());
+    const ops::LinearWeights<float> decoder = head_layer(trace.hidden.hidden, encoder_.weights().decoder());
     const int64_t rows = batch.size * batch.length;
     trace.head_width = decoder.out_features;
     trace.head_logits.resize(rows * decoder.out_features);

@@ -8,7 +8,7 @@
 #include "ufb/train/dropout.h"
 #include "ufb/train/embedding.h"
 #include "ufb/train/feedforward.h"
-#include "ufb/train/linear.h"
+#include "ufb/ops/linear.h"
 
 namespace ufb::train {
 namespace {
@@ -110,13 +110,13 @@ std::unique_ptr<typename TrainableEncoder<T>::Activations> TrainableEncoder<T>::
     layer.normed1.resize(x.size());
     normalize(lw.norm1_weight, lw.norm1_bias, x, layer.normed1, layer.stats1);
     layer.qkv.resize(3 * x.size());
-    linear_forward<T>({hidden, 3 * hidden, values(lw.qkv_weight), {}}, layer.normed1, rows, layer.qkv);
+    ops::linear({hidden, 3 * hidden, values(lw.qkv_weight), {}}, layer.normed1, rows, layer.qkv);
     layer.attention_dropout = dropout_for<T>(dropout, dropout.rates.attention, site_key(Site::attention, i),
                                              batch, shape.heads * batch.length * batch.length);
     layer.attention.dropout_scales = layer.attention_dropout;
     layer.context.resize(x.size());
     ops::self_attention(layer.qkv, shape, lw.score_scale.value[0], sequences, layer.context, &layer.attention);
-    linear_forward<T>({hidden, hidden, values(lw.attention_output_weight), {}}, layer.context, rows, update);
+    ops::linear({hidden, hidden, values(lw.attention_output_weight), {}}, layer.context, rows, update);
     layer.attention_output_dropout = dropout_for<T>(dropout, dropout.rates.hidden,
                                                     site_key(Site::attention_output, i), batch,
                                                     batch.length * hidden);
@@ -193,12 +193,12 @@ void TrainableEncoder<T>::backward(const TrainBatch& batch, Activations& a,
     multiply<T>(dbranch, layer.attention_output_dropout);
     std::vector<T>& dcontext = layer.mid;  // reused: mid is no longer needed
     std::fill(dcontext.begin(), dcontext.end(), T{0});
-    linear_backward<T>({hidden, hidden, values(lw.attention_output_weight), {}}, layer.context, rows,
+    ops::linear_backward({hidden, hidden, values(lw.attention_output_weight), {}}, layer.context, rows,
                        dbranch, dcontext, {grad(lw.attention_output_weight), {}});
     ops::self_attention_backward(layer.qkv, shape, lw.score_scale.value[0], sequences, layer.attention,
                                  dcontext, dqkv);
     std::fill(dnormed.begin(), dnormed.end(), T{0});
-    linear_backward<T>({hidden, 3 * hidden, values(lw.qkv_weight), {}}, layer.normed1, rows, dqkv, dnormed,
+    ops::linear_backward({hidden, 3 * hidden, values(lw.qkv_weight), {}}, layer.normed1, rows, dqkv, dnormed,
                        {grad(lw.qkv_weight), {}});
     normalize_back(lw.norm1_weight, lw.norm1_bias, layer.input, layer.stats1, dnormed, dx);
   }

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "ufb/error.h"
+#include "ufb/ops/linear.h"
 #include "ufb/train/dropout.h"
-#include "ufb/train/linear.h"
 #include "ufb/train/losses.h"
 
 namespace ufb::train {
@@ -16,12 +16,12 @@ constexpr uint64_t kClassifierDropoutSite = ~uint64_t{0};
 
 // A linear layer of the heads: [out_features, in_features] weight and its bias.
 template <class T>
-LinearParams<T> head_layer(const Parameter<T>& weight, const Parameter<T>& bias, int64_t in_features) {
+ops::LinearWeights<T> head_layer(const Parameter<T>& weight, const Parameter<T>& bias, int64_t in_features) {
   return {in_features, static_cast<int64_t>(bias.value.size()), weight.value, bias.value};
 }
 
 template <class T>
-LinearGrads<T> head_grads(Parameter<T>& weight, Parameter<T>& bias) {
+ops::LinearGrads<T> head_grads(Parameter<T>& weight, Parameter<T>& bias) {
   return {weight.grad, bias.grad};
 }
 
@@ -116,14 +116,14 @@ double TrainableModel<T>::masked_lm_loss(const TrainBatch& batch, std::span<cons
   typename ParameterSet<T>::Weights& weights = parameters_.weights();
   Parameter<T>& decoder = weights.tied_decoder() ? weights.word_embedding : weights.decoder_weight;
   const int64_t vocab = config_.embedding.vocab_size;
-  const LinearParams<T> layer{width, vocab, decoder.value, {}};
+  const ops::LinearWeights<T> layer{width, vocab, decoder.value, {}};
   std::vector<T> logits(count * vocab);
-  linear_forward<T>(layer, gathered, count, logits);
+  ops::linear(layer, gathered, count, logits);
   std::vector<T> dlogits(logits.size());
   const double loss = cross_entropy<T>(logits, count, vocab, labels, grad_scale, dlogits);
   if (!backward) return loss;
   std::vector<T> dgathered(gathered.size(), T{0});
-  linear_backward<T>(layer, gathered, count, dlogits, dgathered, {decoder.grad, {}});
+  ops::linear_backward(layer, gathered, count, dlogits, dgathered, {decoder.grad, {}});
   for (int64_t i = 0; i < count; ++i) {
     for (int64_t h = 0; h < width; ++h) dhidden[rows[i] * width + h] += dgathered[i * width + h];
   }
@@ -148,9 +148,9 @@ double TrainableModel<T>::classification_loss(const TrainBatch& batch, std::span
     }
   }
   typename ParameterSet<T>::Weights& weights = parameters_.weights();
-  const LinearParams<T> pooler = head_layer(weights.pooler_weight, weights.pooler_bias, width);
+  const ops::LinearWeights<T> pooler = head_layer(weights.pooler_weight, weights.pooler_bias, width);
   std::vector<T> features(sequences * pooler.out_features);
-  linear_forward<T>(pooler, pooled, sequences, features);
+  ops::linear(pooler, pooled, sequences, features);
   for (T& value : features) value = std::tanh(value);
   std::vector<T> scales;
   if (dropout.random && dropout.rates.classifier > 0.0) {
@@ -163,9 +163,9 @@ double TrainableModel<T>::classification_loss(const TrainBatch& batch, std::span
   }
   std::vector<T> dropped = features;
   for (size_t i = 0; i < scales.size(); ++i) dropped[i] *= scales[i];
-  const LinearParams<T> head = head_layer(weights.head_weight, weights.head_bias, pooler.out_features);
+  const ops::LinearWeights<T> head = head_layer(weights.head_weight, weights.head_bias, pooler.out_features);
   std::vector<T> logits(sequences * head.out_features);
-  linear_forward<T>(head, dropped, sequences, logits);
+  ops::linear(head, dropped, sequences, logits);
   std::vector<T> dlogits(logits.size());
   double loss = 0.0;
   if (head.out_features == 1) {
@@ -176,13 +176,13 @@ double TrainableModel<T>::classification_loss(const TrainBatch& batch, std::span
   }
   if (!backward) return loss;
   std::vector<T> ddropped(dropped.size(), T{0});
-  linear_backward<T>(head, dropped, sequences, dlogits, ddropped, head_grads(weights.head_weight, weights.head_bias));
+  ops::linear_backward(head, dropped, sequences, dlogits, ddropped, head_grads(weights.head_weight, weights.head_bias));
   for (size_t i = 0; i < ddropped.size(); ++i) {
     const T scale = scales.empty() ? T{1} : scales[i];
     ddropped[i] *= scale * (T{1} - features[i] * features[i]);  // through dropout and tanh
   }
   std::vector<T> dpooled(pooled.size(), T{0});
-  linear_backward<T>(pooler, pooled, sequences, ddropped, dpooled, head_grads(weights.pooler_weight, weights.pooler_bias));
+  ops::linear_backward(pooler, pooled, sequences, ddropped, dpooled, head_grads(weights.pooler_weight, weights.pooler_bias));
   for (int64_t b = 0; b < sequences; ++b) {
     for (int64_t p = 0; p < pooled_rows; ++p) {
       for (int64_t h = 0; h < width; ++h) {

@@ -11,11 +11,11 @@
 #include "ufb/ops/compare.h"
 #include "ufb/ops/embedding.h"
 #include "ufb/ops/layer_norm.h"
+#include "ufb/ops/linear.h"
 #include "ufb/ops/synthetic.h"
 #include "ufb/train/dropout.h"
 #include "ufb/train/embedding.h"
 #include "ufb/train/feedforward.h"
-#include "ufb/train/linear.h"
 #include "ufb/train/losses.h"
 
 namespace ufb::train {
@@ -35,11 +35,11 @@ TEST(OpGradients, LinearWithBias) {
   const Values upstream = random_values(rows * out, rng);
   const auto loss = [&] {
     Values y(rows * out);
-    linear_forward<double>({in, out, weight, bias}, x, rows, y);
+    ops::linear({in, out, weight, bias}, x, rows, y);
     return weighted_sum(y, upstream);
   };
   Values dx(x.size(), 0.0), dweight(weight.size(), 0.0), dbias(bias.size(), 0.0);
-  linear_backward<double>({in, out, weight, bias}, x, rows, upstream, dx, {dweight, dbias});
+  ops::linear_backward({in, out, weight, bias}, x, rows, upstream, dx, {dweight, dbias});
   expect_gradient_close("linear x", dx, numeric_gradient(x, loss));
   expect_gradient_close("linear weight", dweight, numeric_gradient(weight, loss));
   expect_gradient_close("linear bias", dbias, numeric_gradient(bias, loss));
@@ -48,7 +48,7 @@ TEST(OpGradients, LinearWithBias) {
 TEST(OpGradients, LinearAccumulatesIntoOutput) {
   const Values x = {1, 2}, weight = {3, 4};
   Values y = {10};
-  linear_forward<double>({2, 1, weight, {}}, x, 1, y, Accumulate::yes);
+  ops::linear({2, 1, weight, {}}, x, 1, y, ops::LinearOutput::accumulate);
   EXPECT_EQ(y[0], 10 + 3 + 8);
 }
 
