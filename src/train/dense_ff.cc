@@ -1,5 +1,6 @@
 #include "ufb/train/feedforward.h"
 
+#include "ufb/ops/gelu.h"
 #include "ufb/ops/linear.h"
 
 namespace ufb::train {
@@ -37,7 +38,7 @@ void dense_ff_backward(const DenseFfParams<T>& params, std::span<const T> x, int
   ops::linear_backward(output_layer(params), cache.activation, rows, dy, dactivation,
                      {grads.w_out, {}});
   for (size_t i = 0; i < dactivation.size(); ++i) {
-    dactivation[i] *= gelu_derivative(cache.pre_activation[i]);
+    dactivation[i] *= ops::gelu_derivative(cache.pre_activation[i]);
   }
   ops::linear_backward(input_layer(params), x, rows, dactivation, dx, {grads.w_in, {}});
 }

@@ -127,8 +127,8 @@ std::unique_ptr<typename TrainableEncoder<T>::Activations> TrainableEncoder<T>::
     normalize(lw.norm2_weight, lw.norm2_bias, x, layer.normed2, layer.stats2);
     if (fff) {
       const ops::FffShape fff_shape{hidden, static_cast<int>(config_.intermed_depth), config_.intermed_size};
-      fff_forward<T>({fff_shape, values(lw.fff_in_weight), values(lw.fff_in_bias), values(lw.fff_out_weight)},
-                     layer.normed2, rows, update, layer.fff);
+      fff_forward({fff_shape, values(lw.fff_in_weight), values(lw.fff_in_bias), values(lw.fff_out_weight)},
+                  layer.normed2, rows, update, layer.fff);
     } else {
       dense_ff_forward<T>({hidden, width, values(lw.dense_in_weight), values(lw.dense_out_weight)},
                           layer.normed2, rows, update, layer.dense);
@@ -179,9 +179,9 @@ void TrainableEncoder<T>::backward(const TrainBatch& batch, Activations& a,
     std::fill(dnormed.begin(), dnormed.end(), T{0});
     if (fff) {
       const ops::FffShape fff_shape{hidden, static_cast<int>(config_.intermed_depth), config_.intermed_size};
-      fff_backward<T>({fff_shape, values(lw.fff_in_weight), values(lw.fff_in_bias), values(lw.fff_out_weight)},
-                      layer.normed2, rows, layer.fff, dbranch, dnormed,
-                      {grad(lw.fff_in_weight), grad(lw.fff_in_bias), grad(lw.fff_out_weight)});
+      ops::fff_backward({fff_shape, values(lw.fff_in_weight), values(lw.fff_in_bias), values(lw.fff_out_weight)},
+                        layer.normed2, rows, layer.fff, dbranch, dnormed,
+                        {grad(lw.fff_in_weight), grad(lw.fff_in_bias), grad(lw.fff_out_weight)});
     } else {
       dense_ff_backward<T>({hidden, width, values(lw.dense_in_weight), values(lw.dense_out_weight)},
                            layer.normed2, rows, layer.dense, dbranch, dnormed,

@@ -48,13 +48,14 @@ const FffLayer& cached_layer(const FffShape& shape) {
 struct Outputs {
   std::vector<float> y;
   std::vector<int32_t> leaves;
+  FffPaths<float> paths;
 };
 
 Outputs run(FffImpl impl, const FffWeights& weights, const std::vector<float>& x, int64_t batch,
             WeightType weight_type = WeightType::f32) {
   const auto kernel = make_fff_kernel(impl, weights, weight_type);
-  Outputs out{std::vector<float>(x.size(), -7.0f), std::vector<int32_t>(batch * weights.shape.trees, -1)};
-  kernel->forward(x, batch, out.y, out.leaves);
+  Outputs out{std::vector<float>(x.size(), -7.0f), std::vector<int32_t>(batch * weights.shape.trees, -1), {}};
+  kernel->forward(x, batch, out.y, out.leaves, &out.paths);
   return out;
 }
 
@@ -70,6 +71,8 @@ TEST_P(FffVariants, EveryVariantMatchesTheReference) {
     SCOPED_TRACE(std::string(to_string(impl)));
     const Outputs actual = run(impl, layer.view(), x, c.batch);
     EXPECT_EQ(actual.leaves, expected.leaves);
+    EXPECT_EQ(actual.paths.neurons, expected.paths.neurons);
+    EXPECT_LE(relative_error(actual.paths.logits, expected.paths.logits), kTolerance);
     EXPECT_LE(relative_error(actual.y, expected.y), kTolerance);
   }
 }
@@ -153,6 +156,11 @@ TEST(FffErrors, BadShapesAndArgumentsAreNamed) {
   EXPECT_EQ(error_of([&] { kernel->forward(x, 2, y, leaves); }), "FFF leaves has 5 values, the shape implies 2");
   EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::blas_l1, layer.view(), WeightType::bf16); }),
             "FFF implementation 'blas_l1' supports only f32 weights (bf16 is available in 'native')");
+  FffWeights neuron_major = layer.view();
+  neuron_major.w_out_layout = FffOutputLayout::neuron_major;
+  EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::blas_l2, neuron_major); }),
+            "FFF implementation 'blas_l2' reads W_out only as [hidden, neurons] ([neurons, hidden] is "
+            "available in 'native')");
   EXPECT_EQ(error_of([] { parse_fff_impl("fast"); }),
             "unknown FFF implementation 'fast' (expected reference, masked_dense, blas_l1, blas_l2 or native)");
 }

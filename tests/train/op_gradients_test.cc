@@ -10,6 +10,8 @@
 #include "ufb/ops/attention.h"
 #include "ufb/ops/compare.h"
 #include "ufb/ops/embedding.h"
+#include "ufb/ops/fff.h"
+#include "ufb/ops/gelu.h"
 #include "ufb/ops/layer_norm.h"
 #include "ufb/ops/linear.h"
 #include "ufb/ops/synthetic.h"
@@ -156,7 +158,7 @@ TEST(OpGradients, GeluDerivative) {
   for (const double x : {-3.1, -1.0, -0.2, 0.0, 0.3, 1.7, 4.0}) {
     const double step = 1e-6;
     const double numeric = (ops::gelu(x + step) - ops::gelu(x - step)) / (2 * step);
-    EXPECT_NEAR(gelu_derivative(x), numeric, 1e-8) << x;
+    EXPECT_NEAR(ops::gelu_derivative(x), numeric, 1e-8) << x;
   }
 }
 
@@ -170,10 +172,10 @@ TEST(OpGradients, FastFeedforwardThroughVisitedNodes) {
     Values x = random_values(rows * shape.hidden, rng), w_in = random_values(neurons * 5, rng),
            b_in = random_values(neurons, rng), w_out = random_values(neurons * 5, rng);
     const Values upstream = random_values(rows * shape.hidden, rng);
-    FffCache<double> cache;
+    ops::FffPaths<double> cache;
     const auto loss = [&] {
       Values y(x.size());
-      fff_forward<double>({shape, w_in, b_in, w_out}, x, rows, y, cache);
+      ops::fff_reference({shape, w_in, b_in, w_out}, x, rows, y, &cache);
       return weighted_sum(y, upstream);
     };
     loss();
@@ -183,8 +185,8 @@ TEST(OpGradients, FastFeedforwardThroughVisitedNodes) {
     }
     Values dx(x.size(), 0.0), dw_in(w_in.size(), 0.0), db_in(b_in.size(), 0.0),
         dw_out(w_out.size(), 0.0);
-    fff_backward<double>({shape, w_in, b_in, w_out}, x, rows, cache, upstream, dx,
-                         {dw_in, db_in, dw_out});
+    ops::fff_backward({shape, w_in, b_in, w_out}, x, rows, cache, upstream, dx,
+                      {dw_in, db_in, dw_out});
     expect_gradient_close("FFF x", dx, numeric_gradient(x, loss));
     expect_gradient_close("FFF w_in", dw_in, numeric_gradient(w_in, loss));
     expect_gradient_close("FFF b_in", db_in, numeric_gradient(b_in, loss));
@@ -199,8 +201,8 @@ TEST(OpGradients, FastFeedforwardRoutesZeroLogitLeft) {
   const ops::FffShape shape{1, 1, 1};
   const Values x = {1.0}, w_in = {0.0, 0.0, 0.0}, b_in = {0.0, 0.0, 0.0}, w_out = {1, 2, 3};
   Values y(1);
-  FffCache<double> cache;
-  fff_forward<double>({shape, w_in, b_in, w_out}, x, 1, y, cache);
+  ops::FffPaths<double> cache;
+  ops::fff_reference({shape, w_in, b_in, w_out}, x, 1, y, &cache);
   EXPECT_EQ(cache.neurons, (std::vector<int32_t>{0, 1}));
 }
 
@@ -299,8 +301,8 @@ TEST(FastFeedforwardForward, MatchesTheReferenceKernel) {
     for (int64_t n = 0; n < neurons; ++n) w_out_rows[n * shape.hidden + h] = layer.w_out[h * neurons + n];
   }
   std::vector<float> y(x.size());
-  FffCache<float> cache;
-  fff_forward<float>({shape, layer.w_in, layer.b_in, w_out_rows}, x, rows, y, cache);
+  ops::FffPaths<float> cache;
+  fff_forward({shape, layer.w_in, layer.b_in, w_out_rows}, x, rows, y, cache);
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t tree = 0; tree < shape.trees; ++tree) {
       const int64_t last = (r * shape.trees + tree) * shape.levels() + shape.depth;

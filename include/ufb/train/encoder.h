@@ -38,7 +38,7 @@ class TrainableEncoder {
       ops::AttentionState<T> attention;
       // Dropout scales of this layer's sites; empty where dropout is off.
       std::vector<T> attention_dropout, attention_output_dropout, feedforward_dropout;
-      FffCache<T> fff;
+      ops::FffPaths<T> fff;
       DenseFfCache<T> dense;
     };
     std::vector<T> embedded;  // before the embedding LayerNorm
