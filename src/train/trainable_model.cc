@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ufb/error.h"
+#include "ufb/model/heads.h"
 #include "ufb/ops/linear.h"
 #include "ufb/train/dropout.h"
 #include "ufb/train/losses.h"
@@ -13,17 +14,6 @@ namespace ufb::train {
 namespace {
 
 constexpr uint64_t kClassifierDropoutSite = ~uint64_t{0};
-
-// A linear layer of the heads: [out_features, in_features] weight and its bias.
-template <class T>
-ops::LinearWeights<T> head_layer(const Parameter<T>& weight, const Parameter<T>& bias, int64_t in_features) {
-  return {in_features, static_cast<int64_t>(bias.value.size()), weight.value, bias.value};
-}
-
-template <class T>
-ops::LinearGrads<T> head_grads(Parameter<T>& weight, Parameter<T>& bias) {
-  return {weight.grad, bias.grad};
-}
 
 void check_batch(const TrainBatch& batch, io::ModelHead head, const io::ModelConfig& config) {
   const auto rows = static_cast<size_t>(batch.rows());
@@ -116,7 +106,7 @@ double TrainableModel<T>::masked_lm_loss(const TrainBatch& batch, std::span<cons
   typename ParameterSet<T>::Weights& weights = parameters_.weights();
   Parameter<T>& decoder = weights.tied_decoder() ? weights.word_embedding : weights.decoder_weight;
   const int64_t vocab = config_.embedding.vocab_size;
-  const ops::LinearWeights<T> layer{width, vocab, decoder.value, {}};
+  const ops::LinearWeights<T> layer = model::head_layer<T>(width, decoder.value);
   std::vector<T> logits(count * vocab);
   ops::linear(layer, gathered, count, logits);
   std::vector<T> dlogits(logits.size());
@@ -136,22 +126,14 @@ double TrainableModel<T>::classification_loss(const TrainBatch& batch, std::span
                                               const DropoutContext& dropout, std::span<T> dhidden) {
   const int64_t width = config_.hidden_size;
   const int64_t sequences = batch.sequences;
-  const bool average = config_.classification_head.pooler == io::Pooler::kAverage;
-  // Pool: the mean over every position, padding included (MODEL.md §2.6), or position 0.
-  const int64_t pooled_rows = average ? batch.length : 1;
-  std::vector<T> pooled(sequences * width, T{0});
-  for (int64_t b = 0; b < sequences; ++b) {
-    for (int64_t h = 0; h < width; ++h) {
-      double sum = 0.0;
-      for (int64_t p = 0; p < pooled_rows; ++p) sum += hidden[(b * batch.length + p) * width + h];
-      pooled[b * width + h] = static_cast<T>(sum / static_cast<double>(pooled_rows));
-    }
-  }
+  const io::Pooler pooler_kind = config_.classification_head.pooler;
+  std::vector<T> pooled(sequences * width);
+  model::pool_sequences<T>(pooler_kind, hidden, sequences, batch.length, width, pooled);
   typename ParameterSet<T>::Weights& weights = parameters_.weights();
-  const ops::LinearWeights<T> pooler = head_layer(weights.pooler_weight, weights.pooler_bias, width);
+  const ops::LinearWeights<T> pooler =
+      model::head_layer<T>(width, weights.pooler_weight.value, weights.pooler_bias.value);
   std::vector<T> features(sequences * pooler.out_features);
-  ops::linear(pooler, pooled, sequences, features);
-  for (T& value : features) value = std::tanh(value);
+  model::pooler_forward<T>(pooler, pooled, sequences, features);
   std::vector<T> scales;
   if (dropout.random && dropout.rates.classifier > 0.0) {
     scales.resize(features.size());
@@ -163,7 +145,8 @@ double TrainableModel<T>::classification_loss(const TrainBatch& batch, std::span
   }
   std::vector<T> dropped = features;
   for (size_t i = 0; i < scales.size(); ++i) dropped[i] *= scales[i];
-  const ops::LinearWeights<T> head = head_layer(weights.head_weight, weights.head_bias, pooler.out_features);
+  const ops::LinearWeights<T> head =
+      model::head_layer<T>(pooler.out_features, weights.head_weight.value, weights.head_bias.value);
   std::vector<T> logits(sequences * head.out_features);
   ops::linear(head, dropped, sequences, logits);
   std::vector<T> dlogits(logits.size());
@@ -176,20 +159,16 @@ double TrainableModel<T>::classification_loss(const TrainBatch& batch, std::span
   }
   if (!backward) return loss;
   std::vector<T> ddropped(dropped.size(), T{0});
-  ops::linear_backward(head, dropped, sequences, dlogits, ddropped, head_grads(weights.head_weight, weights.head_bias));
+  ops::linear_backward(head, dropped, sequences, dlogits, ddropped,
+                       {weights.head_weight.grad, weights.head_bias.grad});
   for (size_t i = 0; i < ddropped.size(); ++i) {
     const T scale = scales.empty() ? T{1} : scales[i];
     ddropped[i] *= scale * (T{1} - features[i] * features[i]);  // through dropout and tanh
   }
   std::vector<T> dpooled(pooled.size(), T{0});
-  ops::linear_backward(pooler, pooled, sequences, ddropped, dpooled, head_grads(weights.pooler_weight, weights.pooler_bias));
-  for (int64_t b = 0; b < sequences; ++b) {
-    for (int64_t p = 0; p < pooled_rows; ++p) {
-      for (int64_t h = 0; h < width; ++h) {
-        dhidden[(b * batch.length + p) * width + h] += dpooled[b * width + h] / static_cast<T>(pooled_rows);
-      }
-    }
-  }
+  ops::linear_backward(pooler, pooled, sequences, ddropped, dpooled,
+                       {weights.pooler_weight.grad, weights.pooler_bias.grad});
+  model::pool_sequences_backward<T>(pooler_kind, dpooled, sequences, batch.length, width, dhidden);
   return loss;
 }
 
