@@ -256,6 +256,8 @@ hwy::bfloat16_t to_weight(float value, hwy::bfloat16_t*) {
 }
 float to_weight(float value, float*) { return value; }
 
+constexpr int64_t kParallelPackValues = 1 << 16;
+
 template <typename T>
 FffNodeBlocks<T> pack_node_blocks(const FffWeights& weights) {
   const FffShape& shape = weights.shape;
@@ -269,7 +271,10 @@ FffNodeBlocks<T> pack_node_blocks(const FffWeights& weights) {
   packed.bias = hwy::AllocateAligned<float>(static_cast<size_t>(neurons));
   if (!packed.blocks || !packed.bias) throw Error("out of memory packing FFF weights");
   T* blocks = packed.blocks.get();
-  std::fill_n(blocks, neurons * packed.block_stride(), to_weight(0.0f, static_cast<T*>(nullptr)));
+  const T zero = to_weight(0.0f, static_cast<T*>(nullptr));
+  // Training packs anew for every forward call, so this runs on all threads; each thread also
+  // first-touches the pages it fills.
+#pragma omp parallel for schedule(static) if (neurons * shape.hidden > kParallelPackValues)
   for (int64_t n = 0; n < neurons; ++n) {
     T* input_row = blocks + n * packed.block_stride();
     T* output_row = input_row + packed.row_stride;
@@ -278,6 +283,8 @@ FffNodeBlocks<T> pack_node_blocks(const FffWeights& weights) {
       const float output = neuron_major ? weights.w_out[n * shape.hidden + h] : weights.w_out[h * neurons + n];
       output_row[h] = to_weight(output, static_cast<T*>(nullptr));
     }
+    std::fill(input_row + shape.hidden, output_row, zero);  // padding to whole lines
+    std::fill(output_row + shape.hidden, output_row + packed.row_stride, zero);
     packed.bias[n] = weights.b_in[n];
   }
   return packed;
