@@ -104,6 +104,28 @@ std::vector<FffCase> awkward_cases() {
 
 INSTANTIATE_TEST_SUITE_P(AwkwardSizes, FffVariants, ::testing::ValuesIn(awkward_cases()), case_name);
 
+// Both layouts of W_out pack into the same node blocks, so the outputs are the same bits.
+TEST(FffNative, ReadsNeuronMajorOutputWeights) {
+  std::mt19937 rng(3);
+  const FffShape shape{37, 5, 3};
+  const FffLayer layer = random_fff_layer(shape, rng);
+  const int64_t neurons = shape.neurons();
+  std::vector<float> w_out_rows(layer.w_out.size());
+  for (int64_t h = 0; h < shape.hidden; ++h) {
+    for (int64_t n = 0; n < neurons; ++n) w_out_rows[n * shape.hidden + h] = layer.w_out[h * neurons + n];
+  }
+  const FffWeights neuron_major{shape, layer.w_in, layer.b_in, w_out_rows, FffOutputLayout::neuron_major};
+  const int64_t batch = 40;
+  const std::vector<float> x = tokens_with_routing_margin(layer.view(), batch, kRoutingMargin, rng);
+  for (WeightType weight_type : {WeightType::f32, WeightType::bf16}) {
+    const Outputs expected = run(FffImpl::native, layer.view(), x, batch, weight_type);
+    const Outputs actual = run(FffImpl::native, neuron_major, x, batch, weight_type);
+    EXPECT_EQ(actual.y, expected.y);
+    EXPECT_EQ(actual.paths.neurons, expected.paths.neurons);
+    EXPECT_EQ(actual.paths.logits, expected.paths.logits);
+  }
+}
+
 TEST(FffReferencePath, FollowsTheSignOfEachLogitAndGoesLeftOnZero) {
   // hidden 1, depth 2: logit = x·w + b with w = 1 everywhere, so the biases steer the token.
   FffLayer layer{{1, 2, 1}, std::vector<float>(7, 1.0f), {0.0f, -5.0f, 5.0f, 0, 0, 0, 0}, std::vector<float>(7, 1.0f)};

@@ -206,6 +206,18 @@ TEST(OpGradients, FastFeedforwardRoutesZeroLogitLeft) {
   EXPECT_EQ(cache.neurons, (std::vector<int32_t>{0, 1}));
 }
 
+TEST(OpGradients, FastFeedforwardBackwardRejectsPathsOfAnotherBatch) {
+  const ops::FffShape shape{1, 1, 1};
+  const Values x = {1.0, 2.0}, w_in = {1, 1, 1}, b_in = {0, 0, 0}, w_out = {1, 2, 3}, dy = {1.0, 1.0};
+  Values y(1), dx(2), dw_in(3), db_in(3), dw_out(3);
+  ops::FffPaths<double> one_token;
+  ops::fff_reference({shape, w_in, b_in, w_out}, std::span<const double>(x).first(1), 1, y, &one_token);
+  EXPECT_EQ(tokenizer::error_of([&] {
+              ops::fff_backward({shape, w_in, b_in, w_out}, x, 2, one_token, dy, dx, {dw_in, db_in, dw_out});
+            }),
+            "FFF paths have 2 nodes and 2 logits, the batch implies 4");
+}
+
 TEST(OpGradients, DenseFeedforward) {
   std::mt19937 rng(8);
   const int64_t hidden = 5, width = 7, rows = 3;
