@@ -92,7 +92,9 @@ class BlasL2Fff final : public FffKernel {
       const int64_t token = order[group.begin + i];
       std::copy_n(outputs.data() + i * hidden, hidden, y + token * hidden);
       record.step(shape(), token, tree, level, neuron, logits[i]);
-      if (level + 1 < shape().levels()) node[token] = logits[i] > 0.0f ? 2 * group.node + 2 : 2 * group.node + 1;
+      if (level + 1 < shape().levels()) {
+        node[token] = logits[i] > 0.0f ? 2 * group.node + 2 : 2 * group.node + 1;
+      }
     }
   }
 

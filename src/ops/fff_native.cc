@@ -280,7 +280,8 @@ FffNodeBlocks<T> pack_node_blocks(const FffWeights& weights) {
     T* output_row = input_row + packed.row_stride;
     for (int64_t h = 0; h < shape.hidden; ++h) {
       input_row[h] = to_weight(weights.w_in[n * shape.hidden + h], static_cast<T*>(nullptr));
-      const float output = neuron_major ? weights.w_out[n * shape.hidden + h] : weights.w_out[h * neurons + n];
+      const float output =
+          neuron_major ? weights.w_out[n * shape.hidden + h] : weights.w_out[h * neurons + n];
       output_row[h] = to_weight(output, static_cast<T*>(nullptr));
     }
     std::fill(input_row + shape.hidden, output_row, zero);  // padding to whole lines

@@ -6,6 +6,7 @@
 
 #include "ufb/error.h"
 #include "ufb/model/heads.h"
+#include "ufb/ops/embedding.h"
 #include "ufb/ops/linear.h"
 #include "ufb/train/dropout.h"
 #include "ufb/train/losses.h"
@@ -43,8 +44,22 @@ TrainableModel<T>::TrainableModel(io::ModelConfig config, ParameterSet<T> parame
     : config_(std::move(config)),
       head_(parameters.head()),
       parameters_(std::move(parameters)),
-      dropout_(dropout),
-      encoder_(config_, parameters_) {}
+      dropout_(dropout) {
+  if (config_.embedding.pos_embedding == io::PositionEmbedding::kScaledSinusoidal) {
+    const std::vector<float> table =
+        ops::sinusoidal_positions(config_.embedding.max_seq_length, config_.hidden_size);
+    sinusoidal_.assign(table.begin(), table.end());
+  }
+}
+
+template <class T>
+std::vector<T> TrainableModel<T>::encode(const TrainBatch& batch, EncoderState<T>* state,
+                                         const DropoutContext& dropout) const {
+  const TrainingKernels<T> kernels(config_, parameters_, sinusoidal_, batch);
+  const BatchDropout<T> batch_dropout(config_, batch, dropout);
+  return model::encoder_forward(config_, parameters_.weights(), kernels, padded_sequences(batch),
+                                batch.rows(), state, &batch_dropout);
+}
 
 template <class T>
 double TrainableModel<T>::forward_backward(const TrainBatch& batch,
@@ -52,28 +67,25 @@ double TrainableModel<T>::forward_backward(const TrainBatch& batch,
                                            T grad_scale) {
   check_batch(batch, head_, config_);
   const DropoutContext dropout{dropout_random, dropout_};
-  std::vector<T> hidden;
-  auto activations = encoder_.forward(batch, dropout, hidden);
+  EncoderState<T> state;
+  const std::vector<T> hidden = encode(batch, &state, dropout);
   std::vector<T> dhidden(hidden.size(), T{0});
   const double loss = head_loss(batch, hidden, true, grad_scale, dropout, dhidden);
-  encoder_.backward(batch, *activations, dhidden);
+  encoder_backward<T>(config_, parameters_, sinusoidal_, batch, state, dhidden);
   return loss;
 }
 
 template <class T>
 double TrainableModel<T>::loss(const TrainBatch& batch) {
   check_batch(batch, head_, config_);
-  std::vector<T> hidden;
-  encoder_.forward(batch, {}, hidden);
+  const std::vector<T> hidden = encode(batch, nullptr, {});
   std::vector<T> dhidden(hidden.size());
   return head_loss(batch, hidden, false, T{1}, {}, dhidden);
 }
 
 template <class T>
 std::vector<T> TrainableModel<T>::hidden_states(const TrainBatch& batch) {
-  std::vector<T> hidden;
-  encoder_.forward(batch, {}, hidden);
-  return hidden;
+  return encode(batch, nullptr, {});
 }
 
 template <class T>

@@ -43,7 +43,8 @@ struct EncoderState {
   ops::LayerNormStats final_stats;
 };
 
-enum class DropoutSite { embedding, attention, attention_output, feedforward };
+// Stable values: they key training's random streams, and so its checkpoints' continuations.
+enum class DropoutSite { embedding = 0, attention = 1, attention_output = 2, feedforward = 3 };
 
 // Where a training forward pass gets its dropout scales: [rows, hidden] for the hidden-state
 // sites, the attention probabilities' layout for `attention`; empty where dropout is off.
