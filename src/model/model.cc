@@ -1,11 +1,11 @@
 #include "ufb/model/model.h"
 
 #include <algorithm>
-#include <cmath>
 #include <numeric>
 #include <string>
 
 #include "ufb/error.h"
+#include "ufb/model/heads.h"
 #include "ufb/ops/linear.h"
 #include "ufb/ops/softmax.h"
 
@@ -20,30 +20,6 @@ const io::Checkpoint& require(const std::unique_ptr<const io::Checkpoint>& check
 TokenLimits limits_of(const io::ModelConfig& config) {
   return {config.embedding.vocab_size, config.embedding.max_seq_length,
           static_cast<int32_t>(config.embedding.pad_token_id)};
-}
-
-// A linear layer of the heads over `in_features` inputs.
-ops::LinearWeights head_layer(int64_t in_features, std::span<const float> weight,
-                              std::span<const float> bias = {}) {
-  return {in_features, static_cast<int64_t>(weight.size()) / in_features, weight, bias};
-}
-
-// Mean of the first `count` hidden states of `sequence`, accumulated in double.
-void mean_of_rows(const HiddenStates& states, int64_t sequence, int64_t count,
-                  std::span<float> out) {
-  std::vector<double> sum(states.hidden, 0.0);
-  for (int64_t p = 0; p < count; ++p) {
-    const std::span<const float> row = states.row(sequence, p);
-    for (int64_t h = 0; h < states.hidden; ++h) sum[h] += row[h];
-  }
-  for (int64_t h = 0; h < states.hidden; ++h) {
-    out[h] = static_cast<float>(sum[h] / static_cast<double>(count));
-  }
-}
-
-void copy_row(const HiddenStates& states, int64_t sequence, std::span<float> out) {
-  const std::span<const float> row = states.row(sequence, 0);
-  std::copy(row.begin(), row.end(), out.begin());
 }
 
 }  // namespace
@@ -89,7 +65,8 @@ std::vector<float> Model::mlm_logits(std::span<const TokenIds> batch,
     const std::span<const float> row = states.row(positions[i].sequence, positions[i].position);
     std::copy(row.begin(), row.end(), gathered.begin() + i * states.hidden);
   }
-  const ops::LinearWeights decoder = head_layer(states.hidden, encoder_.weights().decoder());
+  const ops::LinearWeights<float> decoder =
+      head_layer<float>(states.hidden, encoder_.weights().decoder());
   std::vector<float> logits(count * decoder.out_features);
   ops::linear(decoder, gathered, count, logits);
   return logits;
@@ -126,26 +103,21 @@ PaddingRows Model::pooler_padding() const {
 
 std::vector<float> Model::pooler_features(const HiddenStates& states) const {
   std::vector<float> pooled(states.batch * states.hidden);
-  for (int64_t b = 0; b < states.batch; ++b) {
-    const std::span<float> out(pooled.data() + b * states.hidden, states.hidden);
-    if (pooler_padding() == PaddingRows::compute) {
-      mean_of_rows(states, b, states.length, out);  // padding included (MODEL.md §2.6)
-    } else {
-      copy_row(states, b, out);
-    }
-  }
+  pool_sequences<float>(config().classification_head.pooler, states.values, states.batch,
+                        states.length, states.hidden, pooled);
   const WeightViews& weights = encoder_.weights();
-  const ops::LinearWeights dense = head_layer(states.hidden, weights.pooler_weight, weights.pooler_bias);
+  const ops::LinearWeights<float> dense =
+      head_layer<float>(states.hidden, weights.pooler_weight, weights.pooler_bias);
   std::vector<float> features(states.batch * dense.out_features);
-  ops::linear(dense, pooled, states.batch, features);
-  for (float& value : features) value = std::tanh(value);
+  pooler_forward<float>(dense, pooled, states.batch, features);
   return features;
 }
 
 std::vector<float> Model::head_logits(std::span<const float> features, int64_t batch) const {
   const WeightViews& weights = encoder_.weights();
   const int64_t features_width = static_cast<int64_t>(weights.pooler_bias.size());
-  const ops::LinearWeights head = head_layer(features_width, weights.head_weight, weights.head_bias);
+  const ops::LinearWeights<float> head =
+      head_layer<float>(features_width, weights.head_weight, weights.head_bias);
   std::vector<float> logits(batch * head.out_features);
   ops::linear(head, features, batch, logits);
   return logits;
@@ -164,11 +136,8 @@ Embeddings Model::embed(std::span<const TokenIds> batch, EmbeddingPooling poolin
                         std::vector<float>(padded.size * states.hidden)};
   for (int64_t b = 0; b < padded.size; ++b) {
     const std::span<float> out(embeddings.values.data() + b * states.hidden, states.hidden);
-    if (pooling == EmbeddingPooling::mean) {
-      mean_of_rows(states, b, padded.lengths[b], out);
-    } else {
-      copy_row(states, b, out);
-    }
+    const int64_t rows = pooling == EmbeddingPooling::mean ? padded.lengths[b] : 1;
+    mean_of_rows<float>(states.values, states.length, states.hidden, b, rows, out);
   }
   return embeddings;
 }
@@ -193,7 +162,8 @@ ModelTrace Model::trace(const PaddedBatch& batch) const {
   ModelTrace trace;
   trace.hidden = encoder_.forward(batch, PaddingRows::compute, &trace.encoder);
   if (checkpoint_->head() == io::ModelHead::kMaskedLm) {
-    const ops::LinearWeights decoder = head_layer(trace.hidden.hidden, encoder_.weights().decoder());
+    const ops::LinearWeights<float> decoder =
+        head_layer<float>(trace.hidden.hidden, encoder_.weights().decoder());
     const int64_t rows = batch.size * batch.length;
     trace.head_width = decoder.out_features;
     trace.head_logits.resize(rows * decoder.out_features);

@@ -4,6 +4,7 @@
 #include <array>
 #include <string>
 
+#include "fff_tree.h"
 #include "fff_variants.h"
 #include "ufb/error.h"
 
@@ -22,45 +23,36 @@ void check_span(std::string_view what, size_t actual, int64_t expected) {
 
 }  // namespace
 
-void validate(const FffWeights& weights) {
-  const FffShape& shape = weights.shape;
+void check_fff_weights(const FffShape& shape, size_t w_in, size_t b_in, size_t w_out) {
   if (shape.hidden < 1) throw Error("FFF hidden size must be >= 1, got " + std::to_string(shape.hidden));
   if (shape.depth < 0 || shape.depth > FffShape::kMaxDepth) {
     throw Error("FFF depth must be in 0.." + std::to_string(FffShape::kMaxDepth) + ", got " +
                 std::to_string(shape.depth));
   }
   if (shape.trees < 1) throw Error("FFF tree count must be >= 1, got " + std::to_string(shape.trees));
-  check_span("w_in", weights.w_in.size(), shape.neurons() * shape.hidden);
-  check_span("b_in", weights.b_in.size(), shape.neurons());
-  check_span("w_out", weights.w_out.size(), shape.hidden * shape.neurons());
+  check_span("w_in", w_in, shape.neurons() * shape.hidden);
+  check_span("b_in", b_in, shape.neurons());
+  check_span("w_out", w_out, shape.hidden * shape.neurons());
 }
 
-namespace {
-
-// x·W_in[node] + b_in[node] for a node of tree `tree`, accumulated in double.
-float node_logit(const FffWeights& weights, std::span<const float> token, int64_t tree,
-                 int64_t node) {
-  const FffShape& shape = weights.shape;
-  const int64_t neuron = tree * shape.nodes_per_tree() + node;
-  const float* row = weights.w_in.data() + neuron * shape.hidden;
-  double sum = weights.b_in[neuron];
-  for (int64_t h = 0; h < shape.hidden; ++h) sum += double{token[h]} * row[h];
-  return static_cast<float>(sum);
+void check_fff_batch(const FffShape& shape, size_t x, int64_t batch, size_t y) {
+  if (batch < 0) throw Error("FFF batch must be >= 0, got " + std::to_string(batch));
+  check_span("input", x, batch * shape.hidden);
+  check_span("output", y, batch * shape.hidden);
 }
 
-}  // namespace
+void validate(const FffWeights& weights) {
+  check_fff_weights(weights.shape, weights.w_in.size(), weights.b_in.size(), weights.w_out.size());
+}
 
 std::vector<FffStep> fff_reference_path(const FffWeights& weights, std::span<const float> token,
                                         int64_t tree) {
-  const FffShape& shape = weights.shape;
-  check_span("token", token.size(), shape.hidden);
+  check_span("token", token.size(), weights.shape.hidden);
   std::vector<FffStep> path;
-  int64_t node = 0;
-  for (int level = 0; level < shape.levels(); ++level) {
-    const float logit = node_logit(weights, token, tree, node);
-    path.push_back({static_cast<int32_t>(node), logit});
-    node = logit > 0.0f ? 2 * node + 2 : 2 * node + 1;
-  }
+  walk_fff_tree(weights.shape, token.data(), weights.w_in.data(), weights.b_in.data(), tree,
+                [&](int, int64_t node, float logit) {
+                  path.push_back({static_cast<int32_t>(node), logit});
+                });
   return path;
 }
 
@@ -76,7 +68,9 @@ std::vector<FffStep> fff_path_to_leaf(const FffWeights& weights, std::span<const
   std::vector<FffStep> path(shape.levels());
   int64_t node = leaf;
   for (int level = shape.depth; level >= 0; --level) {
-    path[level] = {static_cast<int32_t>(node), node_logit(weights, token, tree, node)};
+    const float logit = fff_node_logit(token.data(), weights.w_in.data(), weights.b_in.data(),
+                                       shape.hidden, tree * shape.nodes_per_tree() + node);
+    path[level] = {static_cast<int32_t>(node), logit};
     node = (node - 1) / 2;
   }
   return path;
@@ -106,19 +100,23 @@ std::span<const FffImpl> all_fff_impls() { return kFffImpls; }
 FffKernel::FffKernel(const FffWeights& weights) : weights_(weights) { validate(weights_); }
 
 void FffKernel::forward(std::span<const float> x, int64_t batch, std::span<float> y,
-                        std::span<int32_t> leaves) const {
-  if (batch < 0) throw Error("FFF batch must be >= 0, got " + std::to_string(batch));
-  check_span("input", x.size(), batch * shape().hidden);
-  check_span("output", y.size(), batch * shape().hidden);
+                        std::span<int32_t> leaves, FffPaths<float>* paths) const {
+  check_fff_batch(shape(), x.size(), batch, y.size());
   if (!leaves.empty()) check_span("leaves", leaves.size(), batch * shape().trees);
+  FffRecord<float> record = record_paths(paths, batch * shape().trees * shape().levels());
+  if (!leaves.empty()) record.leaves = leaves.data();
   if (batch == 0) return;
-  run(x.data(), batch, y.data(), leaves.empty() ? nullptr : leaves.data());
+  run(x.data(), batch, y.data(), record);
 }
 
 std::unique_ptr<FffKernel> make_fff_kernel(FffImpl impl, const FffWeights& weights,
                                            WeightType weight_type) {
   validate(weights);
   if (impl == FffImpl::native) return make_native_fff(weights, weight_type);
+  if (weights.w_out_layout != FffOutputLayout::hidden_major) {
+    throw Error("FFF implementation '" + std::string(to_string(impl)) +
+                "' reads W_out only as [hidden, neurons] ([neurons, hidden] is available in 'native')");
+  }
   if (weight_type != WeightType::f32) {
     throw Error("FFF implementation '" + std::string(to_string(impl)) +
                 "' supports only f32 weights (bf16 is available in 'native')");

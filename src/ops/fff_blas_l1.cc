@@ -19,7 +19,7 @@ class BlasL1Fff final : public FffKernel {
         w_out_by_neuron_(transposed(weights.w_out, weights.shape.hidden, weights.shape.neurons())) {}
 
  private:
-  void run(const float* x, int64_t batch, float* y, int32_t* leaves) const override {
+  void run(const float* x, int64_t batch, float* y, const FffRecord<float>& record) const override {
     const FffShape& shape = this->shape();
     const int64_t hidden = shape.hidden;
 #pragma omp parallel for schedule(static)
@@ -35,9 +35,10 @@ class BlasL1Fff final : public FffKernel {
           const float logit = cblas_sdot(hidden, token, 1, weights().w_in.data() + neuron * hidden, 1) +
                               weights().b_in[neuron];
           cblas_saxpy(hidden, gelu(logit), w_out_by_neuron_.data() + neuron * hidden, 1, out, 1);
+          record.step(shape, b, tree, level, neuron, logit);
           if (level + 1 < shape.levels()) node = logit > 0.0f ? 2 * node + 2 : 2 * node + 1;
         }
-        if (leaves) leaves[b * shape.trees + tree] = static_cast<int32_t>(node);
+        if (record.leaves) record.leaves[b * shape.trees + tree] = static_cast<int32_t>(node);
       }
     }
   }

@@ -30,7 +30,7 @@ class BlasL2Fff final : public FffKernel {
         w_out_by_neuron_(transposed(weights.w_out, weights.shape.hidden, weights.shape.neurons())) {}
 
  private:
-  void run(const float* x, int64_t batch, float* y, int32_t* leaves) const override {
+  void run(const float* x, int64_t batch, float* y, const FffRecord<float>& record) const override {
     const FffShape& shape = this->shape();
     std::fill_n(y, batch * shape.hidden, 0.0f);
     std::vector<int64_t> node(batch);
@@ -42,14 +42,13 @@ class BlasL2Fff final : public FffKernel {
         std::stable_sort(order.begin(), order.end(),
                          [&](int64_t a, int64_t b) { return node[a] < node[b]; });
         const std::vector<TokenGroup> groups = group_by_node(order, node);
-        const bool last_level = level + 1 == shape.levels();
 #pragma omp parallel for schedule(dynamic)
         for (size_t g = 0; g < groups.size(); ++g) {
-          run_group(groups[g], tree, order, x, y, node, last_level);
+          run_group(groups[g], tree, level, order, x, y, node, record);
         }
       }
-      if (leaves) {
-        for (int64_t b = 0; b < batch; ++b) leaves[b * shape.trees + tree] = static_cast<int32_t>(node[b]);
+      if (record.leaves) {
+        for (int64_t b = 0; b < batch; ++b) record.leaves[b * shape.trees + tree] = static_cast<int32_t>(node[b]);
       }
     }
   }
@@ -69,8 +68,9 @@ class BlasL2Fff final : public FffKernel {
   }
 
   // Evaluates one node for the group's tokens and moves each token to its child.
-  void run_group(const TokenGroup& group, int64_t tree, const std::vector<int64_t>& order,
-                 const float* x, float* y, std::vector<int64_t>& node, bool last_level) const {
+  void run_group(const TokenGroup& group, int64_t tree, int level, const std::vector<int64_t>& order,
+                 const float* x, float* y, std::vector<int64_t>& node,
+                 const FffRecord<float>& record) const {
     const int64_t hidden = shape().hidden;
     const int64_t count = group.end - group.begin;
     const int64_t neuron = tree * shape().nodes_per_tree() + group.node;
@@ -91,7 +91,10 @@ class BlasL2Fff final : public FffKernel {
     for (int64_t i = 0; i < count; ++i) {
       const int64_t token = order[group.begin + i];
       std::copy_n(outputs.data() + i * hidden, hidden, y + token * hidden);
-      if (!last_level) node[token] = logits[i] > 0.0f ? 2 * group.node + 2 : 2 * group.node + 1;
+      record.step(shape(), token, tree, level, neuron, logits[i]);
+      if (level + 1 < shape().levels()) {
+        node[token] = logits[i] > 0.0f ? 2 * group.node + 2 : 2 * group.node + 1;
+      }
     }
   }
 

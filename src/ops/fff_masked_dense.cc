@@ -17,7 +17,7 @@ class MaskedDenseFff final : public FffKernel {
   using FffKernel::FffKernel;
 
  private:
-  void run(const float* x, int64_t batch, float* y, int32_t* leaves) const override {
+  void run(const float* x, int64_t batch, float* y, const FffRecord<float>& record) const override {
     const FffShape& shape = this->shape();
     const int64_t neurons = shape.neurons();
     std::vector<float> logits(batch * neurons);
@@ -38,9 +38,10 @@ class MaskedDenseFff final : public FffKernel {
         for (int level = 0; level < shape.levels(); ++level) {
           const float logit = token_logits[first + node];
           token_masked[first + node] = gelu(logit);
+          record.step(shape, b, tree, level, first + node, logit);
           if (level + 1 < shape.levels()) node = logit > 0.0f ? 2 * node + 2 : 2 * node + 1;
         }
-        if (leaves) leaves[b * shape.trees + tree] = static_cast<int32_t>(node);
+        if (record.leaves) record.leaves[b * shape.trees + tree] = static_cast<int32_t>(node);
       }
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, shape.hidden, neurons, 1.0f,

@@ -57,6 +57,7 @@ struct TokenPaths {
   const float* x;          // [batch, hidden]
   int64_t* node;           // [batch]: current node within the tree
   int64_t* neurons;        // [batch, levels]: visited neuron per level (this tree)
+  float* logits;           // [batch, levels]: the logit per level
   float* activations;      // [batch, levels]: GELU(logit) per level
   int levels;
 };
@@ -104,6 +105,7 @@ HWY_NOINLINE void RouteTokens(const FffNodeBlocks<T>& weights, const TokenPaths&
       const int64_t neuron = first_neuron + node[k];
       const float logit = hn::GetLane(hn::SumOfLanes(d, sum[k][0])) + weights.bias[neuron];
       paths.neurons[token_ids[k] * paths.levels + level] = neuron;
+      paths.logits[token_ids[k] * paths.levels + level] = logit;
       paths.activations[token_ids[k] * paths.levels + level] = gelu(logit);
       if (!last_level) node[k] = logit > 0.0f ? 2 * node[k] + 2 : 2 * node[k] + 1;
     }
@@ -189,8 +191,8 @@ void Forward(const FffNativeCall<T>& call) {
     if ((batch >> split) < kMinTokensPerSubtree) split = levels;
   }
   std::vector<int64_t> node(batch), neurons(batch * levels), token_ids(batch);
-  std::vector<float> activations(batch * levels);
-  const TokenPaths paths{call.x, node.data(), neurons.data(), activations.data(), levels};
+  std::vector<float> logits(batch * levels), activations(batch * levels);
+  const TokenPaths paths{call.x, node.data(), neurons.data(), logits.data(), activations.data(), levels};
   for (int64_t b = 0; b < batch; ++b) token_ids[b] = b;
   const bool parallel = batch >= 2 * kTokensPerBlock;
 
@@ -218,8 +220,14 @@ void Forward(const FffNativeCall<T>& call) {
                         tree, split, levels);
       }
     }
-    if (call.leaves) {
-      for (int64_t b = 0; b < batch; ++b) call.leaves[b * shape.trees + tree] = static_cast<int32_t>(node[b]);
+    const FffRecord<float>& record = call.record;
+    if (record.leaves) {
+      for (int64_t b = 0; b < batch; ++b) record.leaves[b * shape.trees + tree] = static_cast<int32_t>(node[b]);
+    }
+    for (int64_t b = 0; record.neurons && b < batch; ++b) {
+      for (int level = 0; level < levels; ++level) {
+        record.step(shape, b, tree, level, neurons[b * levels + level], logits[b * levels + level]);
+      }
     }
   }
 }
@@ -248,6 +256,8 @@ hwy::bfloat16_t to_weight(float value, hwy::bfloat16_t*) {
 }
 float to_weight(float value, float*) { return value; }
 
+constexpr int64_t kParallelPackValues = 1 << 16;
+
 template <typename T>
 FffNodeBlocks<T> pack_node_blocks(const FffWeights& weights) {
   const FffShape& shape = weights.shape;
@@ -256,18 +266,26 @@ FffNodeBlocks<T> pack_node_blocks(const FffWeights& weights) {
   packed.shape = shape;
   packed.row_stride = (shape.hidden + kElementsPerLine - 1) / kElementsPerLine * kElementsPerLine;
   const int64_t neurons = shape.neurons();
+  const bool neuron_major = weights.w_out_layout == FffOutputLayout::neuron_major;
   packed.blocks = hwy::AllocateAligned<T>(static_cast<size_t>(neurons * packed.block_stride()));
   packed.bias = hwy::AllocateAligned<float>(static_cast<size_t>(neurons));
   if (!packed.blocks || !packed.bias) throw Error("out of memory packing FFF weights");
   T* blocks = packed.blocks.get();
-  std::fill_n(blocks, neurons * packed.block_stride(), to_weight(0.0f, static_cast<T*>(nullptr)));
+  const T zero = to_weight(0.0f, static_cast<T*>(nullptr));
+  // Training packs anew for every forward call, so this runs on all threads; each thread also
+  // first-touches the pages it fills.
+#pragma omp parallel for schedule(static) if (neurons * shape.hidden > kParallelPackValues)
   for (int64_t n = 0; n < neurons; ++n) {
     T* input_row = blocks + n * packed.block_stride();
     T* output_row = input_row + packed.row_stride;
     for (int64_t h = 0; h < shape.hidden; ++h) {
       input_row[h] = to_weight(weights.w_in[n * shape.hidden + h], static_cast<T*>(nullptr));
-      output_row[h] = to_weight(weights.w_out[h * neurons + n], static_cast<T*>(nullptr));
+      const float output =
+          neuron_major ? weights.w_out[n * shape.hidden + h] : weights.w_out[h * neurons + n];
+      output_row[h] = to_weight(output, static_cast<T*>(nullptr));
     }
+    std::fill(input_row + shape.hidden, output_row, zero);  // padding to whole lines
+    std::fill(output_row + shape.hidden, output_row + packed.row_stride, zero);
     packed.bias[n] = weights.b_in[n];
   }
   return packed;
@@ -280,8 +298,8 @@ class NativeFff final : public FffKernel {
       : FffKernel(weights), packed_(pack_node_blocks<T>(weights)) {}
 
  private:
-  void run(const float* x, int64_t batch, float* y, int32_t* leaves) const override {
-    const FffNativeCall<T> call{&packed_, x, batch, y, leaves};
+  void run(const float* x, int64_t batch, float* y, const FffRecord<float>& record) const override {
+    const FffNativeCall<T> call{&packed_, x, batch, y, record};
     if constexpr (std::is_same_v<T, float>) {
       HWY_DYNAMIC_DISPATCH(ForwardF32)(call);
     } else {

@@ -31,7 +31,7 @@ struct FffNativeCall {
   const float* x;
   int64_t batch;
   float* y;
-  int32_t* leaves;  // may be null
+  FffRecord<float> record;
 };
 
 }  // namespace ufb::ops

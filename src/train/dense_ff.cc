@@ -1,16 +1,18 @@
 #include "ufb/train/feedforward.h"
-#include "ufb/train/linear.h"
+
+#include "ufb/ops/gelu.h"
+#include "ufb/ops/linear.h"
 
 namespace ufb::train {
 namespace {
 
 template <class T>
-LinearParams<T> input_layer(const DenseFfParams<T>& params) {
+ops::LinearWeights<T> input_layer(const DenseFfParams<T>& params) {
   return {params.hidden, params.width, params.w_in, {}};
 }
 
 template <class T>
-LinearParams<T> output_layer(const DenseFfParams<T>& params) {
+ops::LinearWeights<T> output_layer(const DenseFfParams<T>& params) {
   return {params.width, params.hidden, params.w_out, {}};
 }
 
@@ -20,12 +22,12 @@ template <class T>
 void dense_ff_forward(const DenseFfParams<T>& params, std::span<const T> x, int64_t rows,
                       std::span<T> y, DenseFfCache<T>& cache) {
   cache.pre_activation.resize(rows * params.width);
-  linear_forward<T>(input_layer(params), x, rows, cache.pre_activation);
+  ops::linear(input_layer(params), x, rows, cache.pre_activation);
   cache.activation.resize(cache.pre_activation.size());
   for (size_t i = 0; i < cache.activation.size(); ++i) {
     cache.activation[i] = ops::gelu(cache.pre_activation[i]);
   }
-  linear_forward<T>(output_layer(params), cache.activation, rows, y);
+  ops::linear(output_layer(params), cache.activation, rows, y);
 }
 
 template <class T>
@@ -33,12 +35,12 @@ void dense_ff_backward(const DenseFfParams<T>& params, std::span<const T> x, int
                        const DenseFfCache<T>& cache, std::span<const T> dy, std::span<T> dx,
                        const DenseFfGrads<T>& grads) {
   std::vector<T> dactivation(cache.activation.size(), T{0});
-  linear_backward<T>(output_layer(params), cache.activation, rows, dy, dactivation,
+  ops::linear_backward(output_layer(params), cache.activation, rows, dy, dactivation,
                      {grads.w_out, {}});
   for (size_t i = 0; i < dactivation.size(); ++i) {
-    dactivation[i] *= gelu_derivative(cache.pre_activation[i]);
+    dactivation[i] *= ops::gelu_derivative(cache.pre_activation[i]);
   }
-  linear_backward<T>(input_layer(params), x, rows, dactivation, dx, {grads.w_in, {}});
+  ops::linear_backward(input_layer(params), x, rows, dactivation, dx, {grads.w_in, {}});
 }
 
 template void dense_ff_forward<float>(const DenseFfParams<float>&, std::span<const float>,

@@ -5,25 +5,16 @@
 #include <string>
 
 #include "ufb/error.h"
+#include "ufb/model/heads.h"
+#include "ufb/ops/embedding.h"
+#include "ufb/ops/linear.h"
 #include "ufb/train/dropout.h"
-#include "ufb/train/linear.h"
 #include "ufb/train/losses.h"
 
 namespace ufb::train {
 namespace {
 
 constexpr uint64_t kClassifierDropoutSite = ~uint64_t{0};
-
-// A linear layer of the heads: [out_features, in_features] weight and its bias.
-template <class T>
-LinearParams<T> head_layer(const Parameter<T>& weight, const Parameter<T>& bias, int64_t in_features) {
-  return {in_features, static_cast<int64_t>(bias.value.size()), weight.value, bias.value};
-}
-
-template <class T>
-LinearGrads<T> head_grads(Parameter<T>& weight, Parameter<T>& bias) {
-  return {weight.grad, bias.grad};
-}
 
 void check_batch(const TrainBatch& batch, io::ModelHead head, const io::ModelConfig& config) {
   const auto rows = static_cast<size_t>(batch.rows());
@@ -53,8 +44,22 @@ TrainableModel<T>::TrainableModel(io::ModelConfig config, ParameterSet<T> parame
     : config_(std::move(config)),
       head_(parameters.head()),
       parameters_(std::move(parameters)),
-      dropout_(dropout),
-      encoder_(config_, parameters_) {}
+      dropout_(dropout) {
+  if (config_.embedding.pos_embedding == io::PositionEmbedding::kScaledSinusoidal) {
+    const std::vector<float> table =
+        ops::sinusoidal_positions(config_.embedding.max_seq_length, config_.hidden_size);
+    sinusoidal_.assign(table.begin(), table.end());
+  }
+}
+
+template <class T>
+std::vector<T> TrainableModel<T>::encode(const TrainBatch& batch, EncoderState<T>* state,
+                                         const DropoutContext& dropout) const {
+  const TrainingKernels<T> kernels(config_, parameters_, sinusoidal_, batch);
+  const BatchDropout<T> batch_dropout(config_, batch, dropout);
+  return model::encoder_forward(config_, parameters_.weights(), kernels, padded_sequences(batch),
+                                batch.rows(), state, &batch_dropout);
+}
 
 template <class T>
 double TrainableModel<T>::forward_backward(const TrainBatch& batch,
@@ -62,28 +67,25 @@ double TrainableModel<T>::forward_backward(const TrainBatch& batch,
                                            T grad_scale) {
   check_batch(batch, head_, config_);
   const DropoutContext dropout{dropout_random, dropout_};
-  std::vector<T> hidden;
-  auto activations = encoder_.forward(batch, dropout, hidden);
+  EncoderState<T> state;
+  const std::vector<T> hidden = encode(batch, &state, dropout);
   std::vector<T> dhidden(hidden.size(), T{0});
   const double loss = head_loss(batch, hidden, true, grad_scale, dropout, dhidden);
-  encoder_.backward(batch, *activations, dhidden);
+  encoder_backward<T>(config_, parameters_, sinusoidal_, batch, state, dhidden);
   return loss;
 }
 
 template <class T>
 double TrainableModel<T>::loss(const TrainBatch& batch) {
   check_batch(batch, head_, config_);
-  std::vector<T> hidden;
-  encoder_.forward(batch, {}, hidden);
+  const std::vector<T> hidden = encode(batch, nullptr, {});
   std::vector<T> dhidden(hidden.size());
   return head_loss(batch, hidden, false, T{1}, {}, dhidden);
 }
 
 template <class T>
 std::vector<T> TrainableModel<T>::hidden_states(const TrainBatch& batch) {
-  std::vector<T> hidden;
-  encoder_.forward(batch, {}, hidden);
-  return hidden;
+  return encode(batch, nullptr, {});
 }
 
 template <class T>
@@ -116,14 +118,14 @@ double TrainableModel<T>::masked_lm_loss(const TrainBatch& batch, std::span<cons
   typename ParameterSet<T>::Weights& weights = parameters_.weights();
   Parameter<T>& decoder = weights.tied_decoder() ? weights.word_embedding : weights.decoder_weight;
   const int64_t vocab = config_.embedding.vocab_size;
-  const LinearParams<T> layer{width, vocab, decoder.value, {}};
+  const ops::LinearWeights<T> layer = model::head_layer<T>(width, decoder.value);
   std::vector<T> logits(count * vocab);
-  linear_forward<T>(layer, gathered, count, logits);
+  ops::linear(layer, gathered, count, logits);
   std::vector<T> dlogits(logits.size());
   const double loss = cross_entropy<T>(logits, count, vocab, labels, grad_scale, dlogits);
   if (!backward) return loss;
   std::vector<T> dgathered(gathered.size(), T{0});
-  linear_backward<T>(layer, gathered, count, dlogits, dgathered, {decoder.grad, {}});
+  ops::linear_backward(layer, gathered, count, dlogits, dgathered, {decoder.grad, {}});
   for (int64_t i = 0; i < count; ++i) {
     for (int64_t h = 0; h < width; ++h) dhidden[rows[i] * width + h] += dgathered[i * width + h];
   }
@@ -136,22 +138,14 @@ double TrainableModel<T>::classification_loss(const TrainBatch& batch, std::span
                                               const DropoutContext& dropout, std::span<T> dhidden) {
   const int64_t width = config_.hidden_size;
   const int64_t sequences = batch.sequences;
-  const bool average = config_.classification_head.pooler == io::Pooler::kAverage;
-  // Pool: the mean over every position, padding included (MODEL.md §2.6), or position 0.
-  const int64_t pooled_rows = average ? batch.length : 1;
-  std::vector<T> pooled(sequences * width, T{0});
-  for (int64_t b = 0; b < sequences; ++b) {
-    for (int64_t h = 0; h < width; ++h) {
-      double sum = 0.0;
-      for (int64_t p = 0; p < pooled_rows; ++p) sum += hidden[(b * batch.length + p) * width + h];
-      pooled[b * width + h] = static_cast<T>(sum / static_cast<double>(pooled_rows));
-    }
-  }
+  const io::Pooler pooler_kind = config_.classification_head.pooler;
+  std::vector<T> pooled(sequences * width);
+  model::pool_sequences<T>(pooler_kind, hidden, sequences, batch.length, width, pooled);
   typename ParameterSet<T>::Weights& weights = parameters_.weights();
-  const LinearParams<T> pooler = head_layer(weights.pooler_weight, weights.pooler_bias, width);
+  const ops::LinearWeights<T> pooler =
+      model::head_layer<T>(width, weights.pooler_weight.value, weights.pooler_bias.value);
   std::vector<T> features(sequences * pooler.out_features);
-  linear_forward<T>(pooler, pooled, sequences, features);
-  for (T& value : features) value = std::tanh(value);
+  model::pooler_forward<T>(pooler, pooled, sequences, features);
   std::vector<T> scales;
   if (dropout.random && dropout.rates.classifier > 0.0) {
     scales.resize(features.size());
@@ -163,9 +157,10 @@ double TrainableModel<T>::classification_loss(const TrainBatch& batch, std::span
   }
   std::vector<T> dropped = features;
   for (size_t i = 0; i < scales.size(); ++i) dropped[i] *= scales[i];
-  const LinearParams<T> head = head_layer(weights.head_weight, weights.head_bias, pooler.out_features);
+  const ops::LinearWeights<T> head =
+      model::head_layer<T>(pooler.out_features, weights.head_weight.value, weights.head_bias.value);
   std::vector<T> logits(sequences * head.out_features);
-  linear_forward<T>(head, dropped, sequences, logits);
+  ops::linear(head, dropped, sequences, logits);
   std::vector<T> dlogits(logits.size());
   double loss = 0.0;
   if (head.out_features == 1) {
@@ -176,20 +171,16 @@ double TrainableModel<T>::classification_loss(const TrainBatch& batch, std::span
   }
   if (!backward) return loss;
   std::vector<T> ddropped(dropped.size(), T{0});
-  linear_backward<T>(head, dropped, sequences, dlogits, ddropped, head_grads(weights.head_weight, weights.head_bias));
+  ops::linear_backward(head, dropped, sequences, dlogits, ddropped,
+                       {weights.head_weight.grad, weights.head_bias.grad});
   for (size_t i = 0; i < ddropped.size(); ++i) {
     const T scale = scales.empty() ? T{1} : scales[i];
     ddropped[i] *= scale * (T{1} - features[i] * features[i]);  // through dropout and tanh
   }
   std::vector<T> dpooled(pooled.size(), T{0});
-  linear_backward<T>(pooler, pooled, sequences, ddropped, dpooled, head_grads(weights.pooler_weight, weights.pooler_bias));
-  for (int64_t b = 0; b < sequences; ++b) {
-    for (int64_t p = 0; p < pooled_rows; ++p) {
-      for (int64_t h = 0; h < width; ++h) {
-        dhidden[(b * batch.length + p) * width + h] += dpooled[b * width + h] / static_cast<T>(pooled_rows);
-      }
-    }
-  }
+  ops::linear_backward(pooler, pooled, sequences, ddropped, dpooled,
+                       {weights.pooler_weight.grad, weights.pooler_bias.grad});
+  model::pool_sequences_backward<T>(pooler_kind, dpooled, sequences, batch.length, width, dhidden);
   return loss;
 }
 

@@ -48,13 +48,14 @@ const FffLayer& cached_layer(const FffShape& shape) {
 struct Outputs {
   std::vector<float> y;
   std::vector<int32_t> leaves;
+  FffPaths<float> paths;
 };
 
 Outputs run(FffImpl impl, const FffWeights& weights, const std::vector<float>& x, int64_t batch,
             WeightType weight_type = WeightType::f32) {
   const auto kernel = make_fff_kernel(impl, weights, weight_type);
-  Outputs out{std::vector<float>(x.size(), -7.0f), std::vector<int32_t>(batch * weights.shape.trees, -1)};
-  kernel->forward(x, batch, out.y, out.leaves);
+  Outputs out{std::vector<float>(x.size(), -7.0f), std::vector<int32_t>(batch * weights.shape.trees, -1), {}};
+  kernel->forward(x, batch, out.y, out.leaves, &out.paths);
   return out;
 }
 
@@ -70,6 +71,8 @@ TEST_P(FffVariants, EveryVariantMatchesTheReference) {
     SCOPED_TRACE(std::string(to_string(impl)));
     const Outputs actual = run(impl, layer.view(), x, c.batch);
     EXPECT_EQ(actual.leaves, expected.leaves);
+    EXPECT_EQ(actual.paths.neurons, expected.paths.neurons);
+    EXPECT_LE(relative_error(actual.paths.logits, expected.paths.logits), kTolerance);
     EXPECT_LE(relative_error(actual.y, expected.y), kTolerance);
   }
 }
@@ -100,6 +103,28 @@ std::vector<FffCase> awkward_cases() {
 }
 
 INSTANTIATE_TEST_SUITE_P(AwkwardSizes, FffVariants, ::testing::ValuesIn(awkward_cases()), case_name);
+
+// Both layouts of W_out pack into the same node blocks, so the outputs are the same bits.
+TEST(FffNative, ReadsNeuronMajorOutputWeights) {
+  std::mt19937 rng(3);
+  const FffShape shape{37, 5, 3};
+  const FffLayer layer = random_fff_layer(shape, rng);
+  const int64_t neurons = shape.neurons();
+  std::vector<float> w_out_rows(layer.w_out.size());
+  for (int64_t h = 0; h < shape.hidden; ++h) {
+    for (int64_t n = 0; n < neurons; ++n) w_out_rows[n * shape.hidden + h] = layer.w_out[h * neurons + n];
+  }
+  const FffWeights neuron_major{shape, layer.w_in, layer.b_in, w_out_rows, FffOutputLayout::neuron_major};
+  const int64_t batch = 40;
+  const std::vector<float> x = tokens_with_routing_margin(layer.view(), batch, kRoutingMargin, rng);
+  for (WeightType weight_type : {WeightType::f32, WeightType::bf16}) {
+    const Outputs expected = run(FffImpl::native, layer.view(), x, batch, weight_type);
+    const Outputs actual = run(FffImpl::native, neuron_major, x, batch, weight_type);
+    EXPECT_EQ(actual.y, expected.y);
+    EXPECT_EQ(actual.paths.neurons, expected.paths.neurons);
+    EXPECT_EQ(actual.paths.logits, expected.paths.logits);
+  }
+}
 
 TEST(FffReferencePath, FollowsTheSignOfEachLogitAndGoesLeftOnZero) {
   // hidden 1, depth 2: logit = x·w + b with w = 1 everywhere, so the biases steer the token.
@@ -153,6 +178,11 @@ TEST(FffErrors, BadShapesAndArgumentsAreNamed) {
   EXPECT_EQ(error_of([&] { kernel->forward(x, 2, y, leaves); }), "FFF leaves has 5 values, the shape implies 2");
   EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::blas_l1, layer.view(), WeightType::bf16); }),
             "FFF implementation 'blas_l1' supports only f32 weights (bf16 is available in 'native')");
+  FffWeights neuron_major = layer.view();
+  neuron_major.w_out_layout = FffOutputLayout::neuron_major;
+  EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::blas_l2, neuron_major); }),
+            "FFF implementation 'blas_l2' reads W_out only as [hidden, neurons] ([neurons, hidden] is "
+            "available in 'native')");
   EXPECT_EQ(error_of([] { parse_fff_impl("fast"); }),
             "unknown FFF implementation 'fast' (expected reference, masked_dense, blas_l1, blas_l2 or native)");
 }

@@ -41,7 +41,7 @@ TEST(Linear, MatchesTheReferenceOnAwkwardSizes) {
           const std::vector<float> weight = random_tokens(out, in, rng);
           const std::vector<float> bias = with_bias ? random_tokens(1, out, rng) : std::vector<float>();
           const std::vector<float> x = random_tokens(rows, in, rng);
-          const LinearWeights layer{in, out, weight, bias};
+          const LinearWeights<float> layer{in, out, weight, bias};
           const std::vector<float> expected = reference_linear(x, rows, in, out, weight, bias);
           std::vector<float> actual(rows * out, std::numeric_limits<float>::quiet_NaN());
           linear(layer, x, rows, actual);
@@ -69,7 +69,7 @@ TEST(PreparedLinear, MatchesTheReferenceOnAwkwardSizes) {
       for (bool with_bias : {false, true}) {
         const std::vector<float> weight = random_tokens(out, in, rng);
         const std::vector<float> bias = with_bias ? random_tokens(1, out, rng) : std::vector<float>();
-        const LinearWeights layer{in, out, weight, bias};
+        const LinearWeights<float> layer{in, out, weight, bias};
         const PreparedLinear overwrite(layer, LinearOutput::overwrite);
         const PreparedLinear accumulate(layer, LinearOutput::accumulate);
         for (int64_t rows : {0, 1, 9, 200, 9}) {

@@ -10,12 +10,14 @@
 #include "ufb/ops/attention.h"
 #include "ufb/ops/compare.h"
 #include "ufb/ops/embedding.h"
+#include "ufb/ops/fff.h"
+#include "ufb/ops/gelu.h"
 #include "ufb/ops/layer_norm.h"
+#include "ufb/ops/linear.h"
 #include "ufb/ops/synthetic.h"
 #include "ufb/train/dropout.h"
 #include "ufb/train/embedding.h"
 #include "ufb/train/feedforward.h"
-#include "ufb/train/linear.h"
 #include "ufb/train/losses.h"
 
 namespace ufb::train {
@@ -35,11 +37,11 @@ TEST(OpGradients, LinearWithBias) {
   const Values upstream = random_values(rows * out, rng);
   const auto loss = [&] {
     Values y(rows * out);
-    linear_forward<double>({in, out, weight, bias}, x, rows, y);
+    ops::linear({in, out, weight, bias}, x, rows, y);
     return weighted_sum(y, upstream);
   };
   Values dx(x.size(), 0.0), dweight(weight.size(), 0.0), dbias(bias.size(), 0.0);
-  linear_backward<double>({in, out, weight, bias}, x, rows, upstream, dx, {dweight, dbias});
+  ops::linear_backward({in, out, weight, bias}, x, rows, upstream, dx, {dweight, dbias});
   expect_gradient_close("linear x", dx, numeric_gradient(x, loss));
   expect_gradient_close("linear weight", dweight, numeric_gradient(weight, loss));
   expect_gradient_close("linear bias", dbias, numeric_gradient(bias, loss));
@@ -48,7 +50,7 @@ TEST(OpGradients, LinearWithBias) {
 TEST(OpGradients, LinearAccumulatesIntoOutput) {
   const Values x = {1, 2}, weight = {3, 4};
   Values y = {10};
-  linear_forward<double>({2, 1, weight, {}}, x, 1, y, Accumulate::yes);
+  ops::linear({2, 1, weight, {}}, x, 1, y, ops::LinearOutput::accumulate);
   EXPECT_EQ(y[0], 10 + 3 + 8);
 }
 
@@ -156,7 +158,7 @@ TEST(OpGradients, GeluDerivative) {
   for (const double x : {-3.1, -1.0, -0.2, 0.0, 0.3, 1.7, 4.0}) {
     const double step = 1e-6;
     const double numeric = (ops::gelu(x + step) - ops::gelu(x - step)) / (2 * step);
-    EXPECT_NEAR(gelu_derivative(x), numeric, 1e-8) << x;
+    EXPECT_NEAR(ops::gelu_derivative(x), numeric, 1e-8) << x;
   }
 }
 
@@ -170,10 +172,10 @@ TEST(OpGradients, FastFeedforwardThroughVisitedNodes) {
     Values x = random_values(rows * shape.hidden, rng), w_in = random_values(neurons * 5, rng),
            b_in = random_values(neurons, rng), w_out = random_values(neurons * 5, rng);
     const Values upstream = random_values(rows * shape.hidden, rng);
-    FffCache<double> cache;
+    ops::FffPaths<double> cache;
     const auto loss = [&] {
       Values y(x.size());
-      fff_forward<double>({shape, w_in, b_in, w_out}, x, rows, y, cache);
+      ops::fff_reference({shape, w_in, b_in, w_out}, x, rows, y, &cache);
       return weighted_sum(y, upstream);
     };
     loss();
@@ -183,8 +185,8 @@ TEST(OpGradients, FastFeedforwardThroughVisitedNodes) {
     }
     Values dx(x.size(), 0.0), dw_in(w_in.size(), 0.0), db_in(b_in.size(), 0.0),
         dw_out(w_out.size(), 0.0);
-    fff_backward<double>({shape, w_in, b_in, w_out}, x, rows, cache, upstream, dx,
-                         {dw_in, db_in, dw_out});
+    ops::fff_backward({shape, w_in, b_in, w_out}, x, rows, cache, upstream, dx,
+                      {dw_in, db_in, dw_out});
     expect_gradient_close("FFF x", dx, numeric_gradient(x, loss));
     expect_gradient_close("FFF w_in", dw_in, numeric_gradient(w_in, loss));
     expect_gradient_close("FFF b_in", db_in, numeric_gradient(b_in, loss));
@@ -199,9 +201,21 @@ TEST(OpGradients, FastFeedforwardRoutesZeroLogitLeft) {
   const ops::FffShape shape{1, 1, 1};
   const Values x = {1.0}, w_in = {0.0, 0.0, 0.0}, b_in = {0.0, 0.0, 0.0}, w_out = {1, 2, 3};
   Values y(1);
-  FffCache<double> cache;
-  fff_forward<double>({shape, w_in, b_in, w_out}, x, 1, y, cache);
+  ops::FffPaths<double> cache;
+  ops::fff_reference({shape, w_in, b_in, w_out}, x, 1, y, &cache);
   EXPECT_EQ(cache.neurons, (std::vector<int32_t>{0, 1}));
+}
+
+TEST(OpGradients, FastFeedforwardBackwardRejectsPathsOfAnotherBatch) {
+  const ops::FffShape shape{1, 1, 1};
+  const Values x = {1.0, 2.0}, w_in = {1, 1, 1}, b_in = {0, 0, 0}, w_out = {1, 2, 3}, dy = {1.0, 1.0};
+  Values y(1), dx(2), dw_in(3), db_in(3), dw_out(3);
+  ops::FffPaths<double> one_token;
+  ops::fff_reference({shape, w_in, b_in, w_out}, std::span<const double>(x).first(1), 1, y, &one_token);
+  EXPECT_EQ(tokenizer::error_of([&] {
+              ops::fff_backward({shape, w_in, b_in, w_out}, x, 2, one_token, dy, dx, {dw_in, db_in, dw_out});
+            }),
+            "FFF paths have 2 nodes and 2 logits, the batch implies 4");
 }
 
 TEST(OpGradients, DenseFeedforward) {
@@ -299,8 +313,8 @@ TEST(FastFeedforwardForward, MatchesTheReferenceKernel) {
     for (int64_t n = 0; n < neurons; ++n) w_out_rows[n * shape.hidden + h] = layer.w_out[h * neurons + n];
   }
   std::vector<float> y(x.size());
-  FffCache<float> cache;
-  fff_forward<float>({shape, layer.w_in, layer.b_in, w_out_rows}, x, rows, y, cache);
+  ops::FffPaths<float> cache;
+  fff_forward({shape, layer.w_in, layer.b_in, w_out_rows}, x, rows, y, cache);
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t tree = 0; tree < shape.trees; ++tree) {
       const int64_t last = (r * shape.trees + tree) * shape.levels() + shape.depth;

@@ -81,20 +81,7 @@ class Encoder {
 
  private:
   struct Layer;
-  struct Activations;
-  // A LayerNorm's parameters; empty spans where the config has no such norm.
-  struct Norm {
-    std::span<const float> weight;
-    std::span<const float> bias;
-  };
-
-  void normalize(const Norm& norm, std::span<const float> x, int64_t rows,
-                 std::span<float> y) const;
-
-  // One pre-LN transformer layer on the activations, in place.
-  void forward_layer(const Layer& layer, std::span<const ops::AttentionSequence> sequences,
-                     Activations& activations, EncoderTrace* trace,
-                     EncoderProfile* profile) const;
+  struct Kernels;
 
   // Embeds the rows each sequence computes into x [rows, hidden] (packed, in batch order).
   void embed(const PaddedBatch& batch, std::span<const ops::AttentionSequence> sequences,
@@ -102,13 +89,10 @@ class Encoder {
 
   const io::ModelConfig* config_;
   int64_t hidden_;
-  ops::AttentionShape attention_shape_;
   WeightViews weights_;
   std::vector<float> sinusoidal_;       // empty for learned positions
   std::span<const float> positions_;    // [max_seq_length, hidden]
   float position_scale_ = 1.0f;
-  Norm embedding_norm_;
-  Norm final_norm_;
   std::vector<Layer> layers_;
 };
 

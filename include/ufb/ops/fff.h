@@ -24,13 +24,18 @@ struct FffShape {
   int64_t neurons() const { return trees * nodes_per_tree(); }
 };
 
-// Non-owning views of an FFF layer's parameters in the checkpoint layout (row-major):
-// w_in [neurons, hidden], b_in [neurons], w_out [hidden, neurons].
+// How W_out is laid out: as in the checkpoint, [hidden, neurons]; or as training keeps it,
+// [neurons, hidden], where a visited node's output weights are one contiguous row.
+enum class FffOutputLayout { hidden_major, neuron_major };
+
+// Non-owning views of an FFF layer's parameters (row-major): w_in [neurons, hidden],
+// b_in [neurons], w_out in `w_out_layout`.
 struct FffWeights {
   FffShape shape;
   std::span<const float> w_in;
   std::span<const float> b_in;
   std::span<const float> w_out;
+  FffOutputLayout w_out_layout = FffOutputLayout::hidden_major;
 };
 
 // Throws ufb::Error naming the first mismatch between the shape and the spans.
@@ -50,6 +55,66 @@ std::vector<FffStep> fff_reference_path(const FffWeights& weights, std::span<con
 // it), root first, with each node's logit for `token`. Throws ufb::Error if `leaf` is not a leaf.
 std::vector<FffStep> fff_path_to_leaf(const FffWeights& weights, std::span<const float> token,
                                       int64_t tree, int32_t leaf);
+
+// An FFF layer's parameters as training holds them, for both scalar types (float trains, double
+// checks gradients): W_out in the neuron-major layout.
+template <class T>
+struct FffRowWeights {
+  FffShape shape;
+  std::span<const T> w_in;        // [neurons, hidden]
+  std::span<const T> b_in;        // [neurons]
+  std::span<const T> w_out_rows;  // [neurons, hidden]
+};
+
+// Gradients of those parameters, accumulated (+=), for the visited nodes only.
+template <class T>
+struct FffGrads {
+  std::span<T> w_in;
+  std::span<T> b_in;
+  std::span<T> w_out_rows;
+};
+
+// The path of every token through every tree, as a forward pass took it and its backward pass
+// needs it: [batch, trees, levels] neuron indices (counted over all trees) and their logits.
+template <class T>
+struct FffPaths {
+  std::vector<int32_t> neurons;
+  std::vector<T> logits;
+};
+
+// The plain forward pass, x [batch, hidden] → y [batch, hidden] (overwritten), logits and outputs
+// summed in double: the oracle of the kernels, and training's forward pass in double. With
+// `paths`, every token's path is kept. Throws ufb::Error on a size mismatch.
+void fff_reference(const FffRowWeights<float>& weights, std::span<const float> x, int64_t batch,
+                   std::span<float> y, FffPaths<float>* paths = nullptr);
+void fff_reference(const FffRowWeights<double>& weights, std::span<const double> x,
+                   int64_t batch, std::span<double> y, FffPaths<double>* paths = nullptr);
+
+// The gradient through the paths a forward pass of input x took (MODEL.md §1: hard routing,
+// so only the visited nodes): dx += dL/dx, and grads += theirs. Throws ufb::Error on a size
+// mismatch.
+void fff_backward(const FffRowWeights<float>& weights, std::span<const float> x, int64_t batch,
+                  const FffPaths<float>& paths, std::span<const float> dy, std::span<float> dx,
+                  const FffGrads<float>& grads);
+void fff_backward(const FffRowWeights<double>& weights, std::span<const double> x,
+                  int64_t batch, const FffPaths<double>& paths, std::span<const double> dy,
+                  std::span<double> dx, const FffGrads<double>& grads);
+
+// Where a forward pass records what it did; a null pointer is not recorded.
+template <class T>
+struct FffRecord {
+  int32_t* leaves = nullptr;   // [batch, trees]: the last node reached in each tree
+  int32_t* neurons = nullptr;  // [batch, trees, levels]: each visited neuron, over all trees
+  T* logits = nullptr;         // [batch, trees, levels]: the logit that routed the token there
+
+  void step(const FffShape& shape, int64_t token, int64_t tree, int level, int64_t neuron,
+            T logit) const {
+    if (!neurons) return;
+    const int64_t at = (token * shape.trees + tree) * shape.levels() + level;
+    neurons[at] = static_cast<int32_t>(neuron);
+    logits[at] = logit;
+  }
+};
 
 enum class FffImpl {
   reference,     // plain loops over the path: the oracle every other variant is tested against
@@ -74,23 +139,26 @@ class FffKernel {
 
   // x [batch, hidden] in, y [batch, hidden] out (overwritten). `leaves`, when not empty, gets
   // [batch, trees]: the last node each token reached in each tree, which fixes its whole path.
-  // Throws ufb::Error on a size mismatch.
+  // `paths`, when given, gets each visited node and the logit that routed the token, as the
+  // kernel computed it (training's backward pass uses those). Throws ufb::Error on a size
+  // mismatch.
   void forward(std::span<const float> x, int64_t batch, std::span<float> y,
-               std::span<int32_t> leaves = {}) const;
+               std::span<int32_t> leaves = {}, FffPaths<float>* paths = nullptr) const;
 
   const FffShape& shape() const { return weights_.shape; }
 
  protected:
   const FffWeights& weights() const { return weights_; }
-  // Called with checked sizes; leaves is nullptr when not wanted.
-  virtual void run(const float* x, int64_t batch, float* y, int32_t* leaves) const = 0;
+  // Called with checked sizes.
+  virtual void run(const float* x, int64_t batch, float* y,
+                   const FffRecord<float>& record) const = 0;
 
  private:
   FffWeights weights_;
 };
 
-// Throws ufb::Error for invalid weights or an implementation that lacks `weight_type`
-// (only `native` stores bf16 weights).
+// Throws ufb::Error for invalid weights or an implementation that lacks `weight_type` or
+// `w_out_layout` (only `native` stores bf16 weights or reads the neuron-major layout).
 std::unique_ptr<FffKernel> make_fff_kernel(FffImpl impl, const FffWeights& weights,
                                            WeightType weight_type = WeightType::f32);
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,13 @@ struct Parameter {
   std::vector<T> value;
   std::vector<T> grad;
 };
+
+// A parameter's values and gradient, as the shared forward pass (model/encoder_forward.h) and the
+// backward pass read a tensor.
+template <class T>
+std::span<const T> values(const Parameter<T>& parameter) { return parameter.value; }
+template <class T>
+std::span<T> grad(Parameter<T>& parameter) { return parameter.grad; }
 
 template <class T>
 class ParameterSet {

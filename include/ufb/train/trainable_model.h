@@ -11,7 +11,7 @@
 
 #include "ufb/io/config.h"
 #include "ufb/io/tensor_table.h"
-#include "ufb/train/encoder.h"
+#include "ufb/train/encoder_training.h"
 #include "ufb/train/parameters.h"
 #include "ufb/train/train_batch.h"
 
@@ -48,12 +48,16 @@ class TrainableModel {
                         T grad_scale, std::span<T> dhidden);
   double classification_loss(const TrainBatch& batch, std::span<const T> hidden, bool backward,
                              T grad_scale, const DropoutContext& dropout, std::span<T> dhidden);
+  // The encoder's final hidden states [rows, hidden]; with `state`, kept for the backward pass
+  // and with `dropout` applied.
+  std::vector<T> encode(const TrainBatch& batch, EncoderState<T>* state,
+                        const DropoutContext& dropout) const;
 
   io::ModelConfig config_;
   io::ModelHead head_;
   ParameterSet<T> parameters_;
   DropoutRates dropout_;
-  TrainableEncoder<T> encoder_;
+  std::vector<T> sinusoidal_;  // the position table; empty for learned positions
 };
 
 }  // namespace ufb::train

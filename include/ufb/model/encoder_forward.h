@@ -1,0 +1,217 @@
+#pragma once
+
+// The crammedBERT encoder's forward pass (MODEL.md §2.1–2.4), written once (llm.c's
+// gpt2_forward): inference runs it over a checkpoint's views with prepared kernels; training
+// over its parameters with the plain ops, in float or double, keeping what its backward pass
+// needs and applying dropout.
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+#include <type_traits>
+#include <vector>
+
+#include "ufb/io/config.h"
+#include "ufb/model/encoder.h"
+#include "ufb/model/weights.h"
+#include "ufb/ops/attention.h"
+#include "ufb/ops/layer_norm.h"
+#include "ufb/ops/linear.h"
+
+namespace ufb::model {
+
+// A checkpoint view's values (training's parameters have their own values()).
+inline std::span<const float> values(std::span<const float> tensor) { return tensor; }
+
+// What a forward pass keeps for the backward pass. Dropout scales are empty where it is off.
+template <class T, class FeedforwardState>
+struct LayerState {
+  std::vector<T> input, normed1, qkv, context, mid, normed2;
+  ops::LayerNormStats stats1, stats2;
+  ops::AttentionState<T> attention;
+  std::vector<T> attention_dropout, attention_output_dropout, feedforward_dropout;
+  FeedforwardState feedforward;
+};
+
+template <class T, class FeedforwardState>
+struct EncoderState {
+  std::vector<T> embedded;  // before the embedding LayerNorm
+  ops::LayerNormStats embedding_stats;
+  std::vector<T> embedding_dropout;
+  std::vector<LayerState<T, FeedforwardState>> layers;
+  std::vector<T> before_final_norm;
+  ops::LayerNormStats final_stats;
+};
+
+// Stable values: they key training's random streams, and so its checkpoints' continuations.
+enum class DropoutSite { embedding = 0, attention = 1, attention_output = 2, feedforward = 3 };
+
+// Where a training forward pass gets its dropout scales: [rows, hidden] for the hidden-state
+// sites, the attention probabilities' layout for `attention`; empty where dropout is off.
+template <class T>
+class DropoutSource {
+ public:
+  virtual ~DropoutSource() = default;
+  virtual std::vector<T> scales(DropoutSite site, int64_t layer) const = 0;
+};
+
+// Adds the time from its construction to its destruction to one stage of a profile, if any.
+class StageTimer {
+ public:
+  StageTimer(EncoderProfile* profile, EncoderProfile::Stage stage)
+      : profile_(profile), stage_(stage) {
+    if (profile_) start_ = std::chrono::steady_clock::now();
+  }
+  ~StageTimer() {
+    if (!profile_) return;
+    const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
+    profile_->seconds[stage_] += elapsed.count();
+  }
+  StageTimer(const StageTimer&) = delete;
+  StageTimer& operator=(const StageTimer&) = delete;
+
+ private:
+  EncoderProfile* profile_;
+  EncoderProfile::Stage stage_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+enum class Projection { query_key_value, attention_output };
+
+// One forward pass over `rows` packed rows (`sequences` says which belong to which sequence).
+// `kernels` runs what callers run differently:
+//   using Scalar = T;  using FeedforwardState = ...;
+//   void embed(std::span<T> x) const;                 // x [rows, hidden]
+//   void project(Projection, int64_t layer, std::span<const T> x, std::span<T> y,
+//                ops::LinearOutput output) const;
+//   void feedforward(int64_t layer, std::span<const T> x, std::span<T> y,
+//                    std::span<int32_t> leaves, FeedforwardState* state) const;
+// Returns the final hidden states [rows, hidden]. With `state` what the backward pass needs is
+// kept there and `dropout`, if any, applied; without, the pass runs as in evaluation. A profile
+// gets each stage's time; a trace (float only) the intermediate states.
+template <class Tensor, class Kernels>
+std::vector<typename Kernels::Scalar> encoder_forward(
+    const io::ModelConfig& config, const ModelWeights<Tensor>& weights, const Kernels& kernels,
+    std::span<const ops::AttentionSequence> sequences, int64_t rows,
+    EncoderState<typename Kernels::Scalar, typename Kernels::FeedforwardState>* state = nullptr,
+    const DropoutSource<typename Kernels::Scalar>* dropout = nullptr,
+    EncoderProfile* profile = nullptr, EncoderTrace* trace = nullptr) {
+  using T = typename Kernels::Scalar;
+  using Stage = EncoderProfile::Stage;
+  constexpr bool kTraceable = std::is_same_v<T, float>;
+  const int64_t hidden = config.hidden_size;
+  const bool fff = config.intermed_type == io::FeedforwardKind::kFastFeedforward;
+  const ops::AttentionShape attention_shape{config.attention.num_attention_heads,
+                                            hidden / config.attention.num_attention_heads};
+  if (!state) dropout = nullptr;
+  const auto normalize = [&](const Tensor& weight, const Tensor& bias, std::span<const T> x,
+                             std::span<T> y, ops::LayerNormStats* stats) {
+    StageTimer timer(profile, Stage::kLayerNorm);
+    ops::layer_norm(x, rows, values(weight), values(bias), config.norm_eps, y, stats);
+  };
+  // x *= scales, where there are any.
+  const auto drop = [](std::span<T> x, const std::vector<T>& scales) {
+    for (size_t i = 0; i < scales.size(); ++i) x[i] *= scales[i];
+  };
+  const auto add = [&](std::vector<T>& x, const std::vector<T>& update) {
+    StageTimer timer(profile, Stage::kResidual);
+#pragma omp parallel for schedule(static) if (x.size() > 65536)
+    for (size_t i = 0; i < x.size(); ++i) x[i] += update[i];
+  };
+
+  std::vector<T> x(rows * hidden);
+  {
+    std::vector<T>& embedded = state ? state->embedded : x;
+    embedded.resize(x.size());
+    {
+      StageTimer timer(profile, Stage::kEmbedding);
+      kernels.embed(embedded);
+    }
+    if (config.embedding.normalization) {
+      normalize(weights.embedding_norm_weight, weights.embedding_norm_bias, embedded, x,
+                state ? &state->embedding_stats : nullptr);
+    } else if (state) {
+      x = embedded;
+    }
+  }
+  if (dropout) {
+    state->embedding_dropout = dropout->scales(DropoutSite::embedding, -1);
+    drop(x, state->embedding_dropout);
+  }
+  if constexpr (kTraceable) {
+    if (trace) trace->embeddings = x;
+  }
+
+  std::vector<T> normed(x.size()), qkv(3 * x.size()), update(x.size());
+  if (state) state->layers.resize(weights.layers.size());
+  for (size_t i = 0; i < weights.layers.size(); ++i) {
+    const LayerWeights<Tensor>& layer = weights.layers[i];
+    auto* saved = state ? &state->layers[i] : nullptr;
+    if (saved) saved->input = x;
+    std::vector<T>& normed1 = saved ? saved->normed1 : normed;
+    normed1.resize(x.size());
+    normalize(layer.norm1_weight, layer.norm1_bias, x, normed1, saved ? &saved->stats1 : nullptr);
+    std::vector<T>& projected = saved ? saved->qkv : qkv;
+    projected.resize(3 * x.size());
+    {
+      StageTimer timer(profile, Stage::kQkvProjection);
+      kernels.project(Projection::query_key_value, i, normed1, projected, ops::LinearOutput::overwrite);
+    }
+    std::vector<T>& context = saved ? saved->context : update;
+    context.resize(x.size());
+    if (dropout) {
+      saved->attention_dropout = dropout->scales(DropoutSite::attention, i);
+      saved->attention.dropout_scales = saved->attention_dropout;
+    }
+    {
+      StageTimer timer(profile, Stage::kAttention);
+      ops::self_attention(std::span<const T>(projected), attention_shape, values(layer.score_scale)[0],
+                          sequences, context, saved ? &saved->attention : nullptr);
+    }
+    std::vector<T> output_dropout = dropout ? dropout->scales(DropoutSite::attention_output, i)
+                                            : std::vector<T>();
+    if (output_dropout.empty()) {
+      StageTimer timer(profile, Stage::kOutputProjection);
+      kernels.project(Projection::attention_output, i, context, x, ops::LinearOutput::accumulate);
+    } else {
+      kernels.project(Projection::attention_output, i, context, normed, ops::LinearOutput::overwrite);
+      drop(normed, output_dropout);
+      add(x, normed);
+    }
+    if (saved) {
+      saved->attention_output_dropout = std::move(output_dropout);
+      saved->mid = x;
+    }
+    std::vector<T>& normed2 = saved ? saved->normed2 : normed;
+    normed2.resize(x.size());
+    normalize(layer.norm2_weight, layer.norm2_bias, x, normed2, saved ? &saved->stats2 : nullptr);
+    std::span<int32_t> leaves;
+    if constexpr (kTraceable) {
+      if (trace && fff) {
+        trace->fff_inputs.push_back(normed2);
+        leaves = trace->fff_leaves.emplace_back(rows * config.intermed_size);
+      }
+    }
+    {
+      StageTimer timer(profile, Stage::kFeedforward);
+      kernels.feedforward(i, normed2, update, leaves, saved ? &saved->feedforward : nullptr);
+    }
+    if (dropout) {
+      saved->feedforward_dropout = dropout->scales(DropoutSite::feedforward, i);
+      drop(update, saved->feedforward_dropout);
+    }
+    add(x, update);
+    if constexpr (kTraceable) {
+      if (trace) trace->layer_outputs.push_back(x);
+    }
+  }
+  if (config.final_norm) {
+    std::vector<T>& before = state ? state->before_final_norm : x;
+    if (state) before = x;
+    normalize(weights.final_norm_weight, weights.final_norm_bias, before, x,
+              state ? &state->final_stats : nullptr);
+  }
+  return x;
+}
+
+}  // namespace ufb::model
