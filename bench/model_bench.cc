@@ -26,7 +26,7 @@ struct BenchModel {
   std::function<std::unique_ptr<const io::Checkpoint>()> open;
 };
 
-// UltraFastBERT-1x11's encoder (MODEL.md §3) with the feedforward block given.
+// UltraFastBERT-1x11's encoder (docs/model.md §3) with the feedforward block given.
 io::ModelConfig ultrafastbert_shape(io::FeedforwardKind ff, int64_t width_or_trees,
                                     int64_t sequence_length) {
   io::ModelConfig config;

@@ -7,7 +7,7 @@ Models (random weights at initialisation scale, float32, sequence length 128 by 
   crammedbert-dense-3072   16 layers, same widths (crammedBERT's encoder)
   ultrafastbert-1x11       16 layers, FFF depth 11 in the "gather" form: per level, gather each
                            token's node row of W_in and W_out (what a PyTorch/ONNX user can run)
-The encoder is MODEL.md §2 (pre-LayerNorm, interleaved QKV, erf GELU); BERT-base's post-LN
+The encoder is docs/model.md §2 (pre-LayerNorm, interleaved QKV, erf GELU); BERT-base's post-LN
 layout costs the same. Timed: the encoder forward pass on random token ids, no padding.
 
     pip install torch onnxruntime onnx onnxscript

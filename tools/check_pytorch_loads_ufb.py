@@ -2,7 +2,7 @@
 """Checks that a checkpoint ufb wrote (`ufb train mlm` / `ufb train glue`) loads in PyTorch.
 
 The model directory's tokenizer.json is loaded by Hugging Face `tokenizers`, its config.json and
-model.safetensors by the independent PyTorch implementation of MODEL.md §2 in
+model.safetensors by the independent PyTorch implementation of docs/model.md §2 in
 make_model_goldens.py (float64); both run a padded batch of texts, and `ufb dump` runs the same
 ids. Prints the largest difference of the final hidden states and of the masked-LM (or
 classification) logits relative to their scale, the FFF tokens routed differently (a routing

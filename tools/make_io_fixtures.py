@@ -3,7 +3,7 @@
 
 Each directory holds a config.json in the layout crammedBERT checkpoints use and the same random
 state dict twice: model.safetensors (written by the safetensors library) and pytorch_model.bin
-(written by torch.save). Tensor names and shapes follow MODEL.md §3; the values are random with a
+(written by torch.save). Tensor names and shapes follow docs/model.md §3; the values are random with a
 fixed seed, so rerunning the script reproduces the files. Needs torch and safetensors.
 
     python3 tools/make_io_fixtures.py [--out tests/data/io]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the golden data of the model tests (tests/data/model/).
 
-An independent PyTorch implementation of MODEL.md §2, written from the spec (not from cramming),
+An independent PyTorch implementation of docs/model.md §2, written from the spec (not from cramming),
 runs tiny random crammedBERT models in float64 and stores, per model directory, config.json,
 model.safetensors and goldens.safetensors: a padded batch of different lengths (input_ids,
 lengths) and what the engine must reproduce (hidden states at every position, padding included;
@@ -36,14 +36,14 @@ def gelu(x):
 
 
 class CrammedBertReference(torch.nn.Module):
-    """MODEL.md §2 in float64: every position of the padded batch computed, as the original."""
+    """docs/model.md §2 in float64: every position of the padded batch computed, as the original."""
 
     def __init__(self, arch, state_dict):
         super().__init__()
         self.arch = arch
         self.weights = {name: tensor.to(torch.float64) for name, tensor in state_dict.items()}
         self.min_routing_logit = math.inf
-        # What `ufb dump` writes, recorded on the way (MODEL.md §2 names).
+        # What `ufb dump` writes, recorded on the way (docs/model.md §2 names).
         self.trace = {"layer_hidden": [], "fff_nodes": [], "fff_logits": []}
 
     def w(self, name):

@@ -162,7 +162,7 @@ def derived_vocab(bert_tokens, specials, plain_count):
 
 
 def ultrafastbert_style(bert_tokens):
-    """The UltraFastBERT/crammedBERT tokenizer layout of MODEL.md section 3 on a small vocab."""
+    """The UltraFastBERT/crammedBERT tokenizer layout of docs/model.md section 3 on a small vocab."""
     specials = ["<pad>", "<unk>", "<cls>", "<sep>", "<mask>", "<eot>"]
     vocab = derived_vocab(bert_tokens, specials, 9000)
     tok = Tokenizer(models.WordPiece(vocab=vocab, unk_token="<unk>", continuing_subword_prefix="##",

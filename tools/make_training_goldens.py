@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the golden data of the training parity test (tests/data/train/parity_*).
 
-An independent PyTorch implementation of MODEL.md §1-§2, written from the spec, trains a tiny
+An independent PyTorch implementation of docs/model.md §1-§2, written from the spec, trains a tiny
 crammedBERT model (FFF or dense feedforward) for a few masked-LM steps in float32, as ufb does:
 the loss is the cross-entropy over the predicted positions only, the decoder is the word
 embedding (tied, with nn.Embedding's padding_idx), FFF routing is hard and autograd sends

@@ -9,12 +9,12 @@ namespace ufb::ops::device {
 
 constexpr int kWarpSize = 32;
 
-// The exact GELU of MODEL.md §1 (CUDA's erff: at most 2 ulp of error).
+// The exact GELU of docs/model.md §1 (CUDA's erff: at most 2 ulp of error).
 __device__ __forceinline__ float gelu(float x) {
   return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
 }
 
-// The routing rule of MODEL.md §1: strictly positive goes right (2n+2), zero or less left.
+// The routing rule of docs/model.md §1: strictly positive goes right (2n+2), zero or less left.
 __device__ __forceinline__ int64_t child(int64_t node, float logit) {
   return logit > 0.0f ? 2 * node + 2 : 2 * node + 1;
 }

@@ -12,7 +12,7 @@
 namespace ufb::model {
 namespace {
 
-// A bias-free projection of the hidden state (MODEL.md §2: no biases outside the norms).
+// A bias-free projection of the hidden state (docs/model.md §2: no biases outside the norms).
 ops::LinearWeights<float> projection(const io::ModelConfig& config,
                                      std::span<const float> weight, int64_t out_features) {
   return {config.hidden_size, out_features, weight, {}};

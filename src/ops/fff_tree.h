@@ -35,7 +35,7 @@ T fff_node_logit(const T* token, const T* w_in, const T* b_in, int64_t hidden, i
 }
 
 // Calls visit(level, node, logit) for each node `token` visits in tree `tree`, root first: a
-// logit > 0 goes right, anything else (0 included) left (MODEL.md §1).
+// logit > 0 goes right, anything else (0 included) left (docs/model.md §1).
 template <class T, class Visit>
 void walk_fff_tree(const FffShape& shape, const T* token, const T* w_in, const T* b_in,
                    int64_t tree, Visit&& visit) {

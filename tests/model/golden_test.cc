@@ -1,4 +1,4 @@
-// The engine against an independent PyTorch implementation of MODEL.md §2 on tiny random models
+// The engine against an independent PyTorch implementation of docs/model.md §2 on tiny random models
 // (tools/make_model_goldens.py): FFF and dense feedforward, sinusoidal and learned positions,
 // masked-LM and classification heads with both poolers, a padded batch of different lengths.
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 #pragma once
 
 // The golden data tools/make_model_goldens.py writes: a padded batch and the outputs an
-// independent PyTorch implementation of MODEL.md §2 computed for it.
+// independent PyTorch implementation of docs/model.md §2 computed for it.
 
 #include <filesystem>
 #include <string>
@@ -40,7 +40,7 @@ class Goldens {
   io::SafetensorsFile file_;
 };
 
-// Expects max |actual − expected| ≤ 3e-5 · max |expected| (MODEL.md §4) and prints the
+// Expects max |actual − expected| ≤ 3e-5 · max |expected| (docs/model.md §4) and prints the
 // relative error, labelled, so that a run shows how close each comparison came.
 void expect_close(const std::string& label, const std::vector<float>& actual,
                   const std::vector<float>& expected, double tolerance = 3e-5);

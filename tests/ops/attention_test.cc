@@ -16,7 +16,7 @@ namespace {
 using ::testing::StrEq;
 using ::testing::ThrowsMessage;
 
-// MODEL.md §2.3 with plain loops in double, one (sequence, head, query) at a time.
+// docs/model.md §2.3 with plain loops in double, one (sequence, head, query) at a time.
 std::vector<float> reference_attention(const std::vector<float>& qkv, const AttentionShape& shape,
                                        float scale, std::span<const AttentionSequence> sequences,
                                        std::vector<float> context) {

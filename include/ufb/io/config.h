@@ -30,7 +30,7 @@ struct ClassificationHeadConfig {
   std::int64_t head_dim = 0;  // width of the tanh pooler layer
 };
 
-// The `arch` object of a crammedBERT config.json (MODEL.md §3), as far as it describes a model
+// The `arch` object of a crammedBERT config.json (docs/model.md §3), as far as it describes a model
 // this engine computes. Keys that have a single supported value are checked and not stored:
 // norm "LayerNorm", norm_scheme "pre", nonlin "GELU", use_bias, decoder_bias false,
 // skip_head_transform true; attention: qkv_bias, skip_output_projection, causal_attention,

@@ -59,7 +59,7 @@ TensorKind tensor_kind(TensorRole role);
 // Roles that belong to one encoder layer (their names carry its index).
 bool is_layer_role(TensorRole role);
 
-// crammedBERT's state-dict name of `role` (MODEL.md §3); `layer` for per-layer roles.
+// crammedBERT's state-dict name of `role` (docs/model.md §3); `layer` for per-layer roles.
 std::string tensor_name(TensorRole role, std::int64_t layer = -1);
 
 // Whether a state dict may hold `name` although it carries nothing the model needs.
@@ -72,7 +72,7 @@ struct ExpectedTensor {
   std::int64_t layer = -1;  // the encoder layer of a per-layer role, else -1
 };
 
-// The tensors a state dict of this configuration holds (MODEL.md §3), in state-dict order, with
+// The tensors a state dict of this configuration holds (docs/model.md §3), in state-dict order, with
 // the shapes the config implies. `num_labels` is used for kClassification only. Throws
 // ufb::Error if a shape's size overflows.
 std::vector<ExpectedTensor> expected_tensors(const ModelConfig& config, ModelHead head,

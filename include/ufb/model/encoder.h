@@ -62,7 +62,7 @@ struct EncoderProfile {
   double total_seconds() const;
 };
 
-// The crammedBERT encoder (MODEL.md §2.1–2.4): embedding, pre-LayerNorm transformer layers,
+// The crammedBERT encoder (docs/model.md §2.1–2.4): embedding, pre-LayerNorm transformer layers,
 // final LayerNorm. Holds views of the checkpoint's weights: the checkpoint must outlive it.
 class Encoder {
  public:

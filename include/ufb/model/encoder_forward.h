@@ -1,6 +1,6 @@
 #pragma once
 
-// The crammedBERT encoder's forward pass (MODEL.md §2.1–2.4), written once (llm.c's
+// The crammedBERT encoder's forward pass (docs/model.md §2.1–2.4), written once (llm.c's
 // gpt2_forward): inference runs it over a checkpoint's views with prepared kernels; training
 // over its parameters with the plain ops, in float or double, keeping what its backward pass
 // needs and applying dropout.

@@ -1,6 +1,6 @@
 #pragma once
 
-// The heads on the encoder's final hidden states (MODEL.md §2.5–2.6), one definition for
+// The heads on the encoder's final hidden states (docs/model.md §2.5–2.6), one definition for
 // inference and training: float runs the model, double checks gradients. Training adds the
 // backward passes, which sit next to the forward ones.
 
@@ -28,7 +28,7 @@ void mean_of_rows(std::span<const T> hidden, int64_t length, int64_t width, int6
 
 // Pools each of `sequences` sequences of hidden [sequences, length, width] into pooled
 // [sequences, width]: the `avg` pooler takes the mean over every position, padding included
-// (MODEL.md §2.6), summed in double; `zero_index` takes position 0.
+// (docs/model.md §2.6), summed in double; `zero_index` takes position 0.
 template <class T>
 void pool_sequences(io::Pooler pooler, std::span<const T> hidden, int64_t sequences,
                     int64_t length, int64_t width, std::span<T> pooled);

@@ -49,7 +49,7 @@ struct ModelTrace {
   int64_t head_width = 0;
 };
 
-// A crammedBERT / UltraFastBERT model ready to run (MODEL.md §2). Inputs are batches of token
+// A crammedBERT / UltraFastBERT model ready to run (docs/model.md §2). Inputs are batches of token
 // id sequences of any lengths up to max_sequence_length(); the model pads them to the longest.
 // Every call throws ufb::Error for an invalid batch (see pad_batch) or a call the model's head
 // does not support. Calls are const and may run concurrently.
@@ -90,7 +90,7 @@ class Model {
 
  private:
   void require_head(io::ModelHead head, const char* call) const;
-  // The classification pooler runs over padding rows too when it averages (MODEL.md §2.6).
+  // The classification pooler runs over padding rows too when it averages (docs/model.md §2.6).
   PaddingRows pooler_padding() const;
   // tanh(pool(states) · W_p^T + b_p) [batch, head_dim], pooled by the model's own scheme.
   std::vector<float> pooler_features(const HiddenStates& states) const;

@@ -16,7 +16,7 @@ struct TokenLimits {
   int32_t pad_token_id = 0;
 };
 
-// A batch padded to its longest sequence (MODEL.md §2): sequence b's tokens are
+// A batch padded to its longest sequence (docs/model.md §2): sequence b's tokens are
 // ids[b·length … b·length + lengths[b]), the rest of its row is pad_token_id.
 struct PaddedBatch {
   int64_t size = 0;    // B

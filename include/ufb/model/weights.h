@@ -21,7 +21,7 @@ namespace ufb::model {
 template <class Tensor>
 struct LayerWeights {
   Tensor norm1_weight, norm1_bias;
-  Tensor qkv_weight;   // [3H, H], rows interleaved per head (MODEL.md §2.3)
+  Tensor qkv_weight;   // [3H, H], rows interleaved per head (docs/model.md §2.3)
   Tensor score_scale;  // 0-d: 1/√head_dim
   Tensor attention_output_weight;
   Tensor norm2_weight, norm2_bias;

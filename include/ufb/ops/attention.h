@@ -22,7 +22,7 @@ struct AttentionSequence {
   int64_t real_tokens = 0;
 };
 
-// The additive score of a padding key (MODEL.md §2.3).
+// The additive score of a padding key (docs/model.md §2.3).
 inline constexpr float kPaddingKeyScore = -10000.0f;
 
 // What training adds to an attention pass. Both arrays hold, sequence after sequence, each
@@ -35,7 +35,7 @@ struct AttentionState {
   std::vector<T> probabilities;
 };
 
-// Bidirectional multi-head self-attention (MODEL.md §2.3) without the output projection.
+// Bidirectional multi-head self-attention (docs/model.md §2.3) without the output projection.
 // qkv [total_rows, 3·hidden] holds each row's projections interleaved per head: columns
 // h·3d … h·3d+d−1 are head h's query, the next d its key, the next d its value. For every
 // sequence and head: softmax(q·k^T · score_scale + padding) · v, written to columns h·d … h·d+d−1

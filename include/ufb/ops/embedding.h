@@ -6,7 +6,7 @@
 
 namespace ufb::ops {
 
-// crammedBERT's sinusoidal table [positions, hidden] (MODEL.md §2.1), computed in float32 the
+// crammedBERT's sinusoidal table [positions, hidden] (docs/model.md §2.1), computed in float32 the
 // way PyTorch builds it: P[p, 2i] = sin(p·w_i), P[p, 2i+1] = cos(p·w_i),
 // w_i = exp(2i · (−ln 10000 / hidden)).
 std::vector<float> sinusoidal_positions(int64_t positions, int64_t hidden);

@@ -10,7 +10,7 @@
 
 namespace ufb::ops {
 
-// Fast feedforward layer (MODEL.md §1): `trees` balanced binary trees of depth `depth` over a
+// Fast feedforward layer (docs/model.md §1): `trees` balanced binary trees of depth `depth` over a
 // `hidden`-wide input; a token visits depth+1 neurons per tree and the outputs of all trees add.
 struct FffShape {
   int64_t hidden = 0;
@@ -90,7 +90,7 @@ void fff_reference(const FffRowWeights<float>& weights, std::span<const float> x
 void fff_reference(const FffRowWeights<double>& weights, std::span<const double> x,
                    int64_t batch, std::span<double> y, FffPaths<double>* paths = nullptr);
 
-// The gradient through the paths a forward pass of input x took (MODEL.md §1: hard routing,
+// The gradient through the paths a forward pass of input x took (docs/model.md §1: hard routing,
 // so only the visited nodes): dx += dL/dx, and grads += theirs. Throws ufb::Error on a size
 // mismatch.
 void fff_backward(const FffRowWeights<float>& weights, std::span<const float> x, int64_t batch,

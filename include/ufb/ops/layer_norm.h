@@ -12,7 +12,7 @@ struct LayerNormStats {
   std::vector<double> inverse_std;  // 1 / sqrt(biased variance + eps)
 };
 
-// LayerNorm over the last dimension with the biased variance (MODEL.md §2.2):
+// LayerNorm over the last dimension with the biased variance (docs/model.md §2.2):
 // y = (x − mean) / sqrt(var + eps) · weight + bias, for each row of x [rows, width].
 // `x` and `y` may be the same span. With `stats`, each row's mean and 1/std are kept, as used.
 // One implementation for both scalar types: float runs the model, double checks gradients.

@@ -1,6 +1,6 @@
 #pragma once
 
-// The word + position embedding of a batch of equal-length sequences (MODEL.md §2.1) and its
+// The word + position embedding of a batch of equal-length sequences (docs/model.md §2.1) and its
 // gradient: out[r] = words[ids[r]] + scale · positions[r mod length].
 
 #include <cstdint>

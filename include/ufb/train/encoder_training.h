@@ -1,6 +1,6 @@
 #pragma once
 
-// Training's side of the encoder (MODEL.md §2.1–2.4): the kernels and dropout the shared forward
+// Training's side of the encoder (docs/model.md §2.1–2.4): the kernels and dropout the shared forward
 // pass (model/encoder_forward.h) runs with over the parameters, and the backward pass through
 // the state that pass kept, which adds every parameter's gradient.
 

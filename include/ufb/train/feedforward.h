@@ -1,6 +1,6 @@
 #pragma once
 
-// The two feedforward blocks as training runs them: FFF with hard routing (MODEL.md §1; its
+// The two feedforward blocks as training runs them: FFF with hard routing (docs/model.md §1; its
 // backward pass is ops::fff_backward) and the dense GELU feedforward (no biases, as crammedBERT)
 // with its gradient.
 

@@ -1,7 +1,7 @@
 #pragma once
 
 // The trainable state of a crammedBERT model: the typed weights (model/weights.h) holding, per
-// tensor of MODEL.md §3, its values and its gradient.
+// tensor of docs/model.md §3, its values and its gradient.
 
 #include <cstdint>
 #include <filesystem>
@@ -81,7 +81,7 @@ class ParameterSet {
   Weights weights_;
 };
 
-// Writes model.safetensors in the state-dict layout of MODEL.md §3 (with tie_weights,
+// Writes model.safetensors in the state-dict layout of docs/model.md §3 (with tie_weights,
 // decoder.weight as a copy of the word embedding), atomically, with `metadata`.
 void save_weights(const std::filesystem::path& path, const ParameterSet<float>& parameters,
                   const std::map<std::string, std::string>& metadata = {});

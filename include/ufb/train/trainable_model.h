@@ -3,7 +3,7 @@
 // A crammedBERT / UltraFastBERT model that learns: the encoder plus the masked-LM head
 // (decoder tied to the word embedding, loss over the predicted positions only:
 // sparse_prediction) or the classification head (pooler, tanh, dropout, head; cross-entropy,
-// or MSE with one label), MODEL.md §2.5–2.6. Scalar type: float to train, double to check
+// or MSE with one label), docs/model.md §2.5–2.6. Scalar type: float to train, double to check
 // gradients.
 
 #include <span>

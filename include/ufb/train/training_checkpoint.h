@@ -1,7 +1,7 @@
 #pragma once
 
 // A training checkpoint directory: config.json, the tokenizer file, model.safetensors (the
-// Hugging Face layout of MODEL.md §3: `ufb fill-mask` and PyTorch load it), optimizer.safetensors
+// Hugging Face layout of docs/model.md §3: `ufb fill-mask` and PyTorch load it), optimizer.safetensors
 // and trainer_state.json. Every file is written atomically, trainer_state.json last; the step is
 // recorded in each, and resuming checks that they agree, so a crash between two files is caught
 // instead of mixing two checkpoints.

@@ -1,7 +1,7 @@
 #pragma once
 
 // FFF layers on a CUDA GPU (built with -DUFB_CUDA=ON; see docs/cuda.md). Same semantics as
-// ufb/ops/fff.h (MODEL.md §1), and every variant is tested against FffImpl::reference.
+// ufb/ops/fff.h (docs/model.md §1), and every variant is tested against FffImpl::reference.
 //
 // Unlike the CPU kernels, a CUDA kernel copies the weights to the device when it is made (in
 // its own layout and weight type), so the host arrays need not outlive it. Activations and
