@@ -17,6 +17,7 @@ struct DumpFlags {
   std::string model_dir;
   std::string input_ids;
   std::string attention_mask;  // empty: every position is a real token
+  std::string token_type_ids;  // empty: every token has type 0
   std::string out_dir;
   int threads = 0;
   std::string dtype = "f32";
@@ -47,8 +48,10 @@ void dump(const DumpFlags& flags) {
   const std::vector<int64_t> mask = flags.attention_mask.empty()
                                         ? std::vector<int64_t>(ids.size(), 1)
                                         : read_matrix(flags.attention_mask, shape);
+  const std::vector<int64_t> types =
+      flags.token_type_ids.empty() ? std::vector<int64_t>() : read_matrix(flags.token_type_ids, shape);
   const model::PaddedBatch batch =
-      model::batch_from_mask(ids, mask, shape[0], shape[1], model.limits());
+      model::batch_from_mask(ids, mask, shape[0], shape[1], model.limits(), types);
   const std::vector<model::DumpArray> arrays = model::dump_model(model, batch);
   model::write_dump(arrays, flags.out_dir);
   for (const model::DumpArray& array : arrays) {
@@ -69,6 +72,9 @@ void add_dump_command(CLI::App& app) {
       ->required()->check(CLI::ExistingFile);
   command->add_option("--attention-mask", flags->attention_mask,
                       "0/1 .npy [batch, sequence], right padding (default: all ones)")
+      ->check(CLI::ExistingFile);
+  command->add_option("--token-type-ids", flags->token_type_ids,
+                      "int .npy [batch, sequence]: BERT's segment of each token (default: all 0)")
       ->check(CLI::ExistingFile);
   command->add_option("--out", flags->out_dir, "Output directory (created if needed)")->required();
   command->add_option("--threads", flags->threads, "Threads (0 = all cores)")

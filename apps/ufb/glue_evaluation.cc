@@ -81,8 +81,8 @@ GlueEvaluation evaluate_glue(const ModelSession& session, const data::GlueTask& 
   // Every rank of an MPI job scores the whole split: the metrics need all predictions.
   session.for_each_batch(
       text_inputs(examples),
-      [&](size_t, std::span<const model::TokenIds> batch) {
-        collect_predictions(session.model().classify(batch), evaluation);
+      [&](size_t, const ModelSession::Batch& batch) {
+        collect_predictions(session.model().classify(batch.ids, batch.types), evaluation);
       },
       /*shard=*/false);
   evaluation.metrics = score(evaluation, examples);

@@ -9,7 +9,6 @@
 
 #include "embedding_file.h"
 #include "model_session.h"
-#include "unit_length.h"
 #include "sharded_output.h"
 #include "ufb/distributed/communicator.h"
 #include "ufb/error.h"
@@ -36,14 +35,15 @@ void fill_mask(const ModelFlags& flags, int64_t top_k) {
   const std::string mask_token(session.tokenizer().id_to_token(*mask_id));
   const std::vector<TextInput> inputs = read_text_inputs(flags.texts, flags.file, false);
   ShardedText output(flags.out);
-  session.for_each_batch(inputs, [&](size_t first, std::span<const model::TokenIds> batch) {
+  session.for_each_batch(inputs, [&](size_t first, const ModelSession::Batch& tokens) {
+    const std::span<const model::TokenIds> batch = tokens.ids;
     const std::vector<model::TokenPosition> positions = model::find_token(batch, *mask_id);
     std::vector<size_t> masks_of(batch.size(), 0);
     for (const model::TokenPosition& p : positions) ++masks_of[p.sequence];
     for (size_t b = 0; b < batch.size(); ++b) {
       if (masks_of[b] == 0) throw Error("input " + std::to_string(first + b + 1) + " has no " + mask_token + " token");
     }
-    const auto predictions = session.model().fill_mask(batch, positions, top_k);
+    const auto predictions = session.model().fill_mask(batch, positions, top_k, tokens.types);
     size_t next = 0;
     for (size_t b = 0; b < batch.size(); ++b) {
       json masks = json::array();
@@ -64,9 +64,23 @@ void fill_mask(const ModelFlags& flags, int64_t top_k) {
 }
 
 struct EmbedFlags {
-  std::string pooling = "mean";  // or "none": one vector per token
-  bool normalize = false;
+  // Empty: the model's own pooling (a sentence-transformers directory's modules), else mean.
+  // "none": one vector per token.
+  std::string pooling;
+  std::optional<bool> normalize;  // unset: as the model's pipeline says
 };
+
+// What `embed` runs: the model directory's sentence-transformers pipeline unless flags say
+// otherwise; a --pooling flag replaces its pooling and Dense modules.
+model::SentenceEmbedding embedding_pipeline(const ModelSession& session, const EmbedFlags& flags) {
+  const std::optional<model::SentenceEmbedding>& own = session.sentence_embedding();
+  model::SentenceEmbedding pipeline =
+      flags.pooling.empty() && own ? *own
+                                   : model::SentenceEmbedding::plain(parse_pooling(flags.pooling.empty() ? "mean" : flags.pooling),
+                                                                     own && own->normalize());
+  if (flags.normalize) pipeline.set_normalize(*flags.normalize);
+  return pipeline;
+}
 
 std::string vector_text(std::span<const float> vector) {
   std::string text;
@@ -75,28 +89,29 @@ std::string vector_text(std::span<const float> vector) {
 }
 
 // Each input's vectors: one pooled vector, or one per token.
-std::vector<std::vector<std::vector<float>>> embed_batch(const model::Model& model,
-                                                         std::span<const model::TokenIds> batch,
-                                                         const EmbedFlags& embed_flags) {
+std::vector<std::vector<std::vector<float>>> embed_batch(const model::Model& model, const ModelSession::Batch& tokens,
+                                                         const EmbedFlags& embed_flags,
+                                                         const model::SentenceEmbedding& pipeline) {
+  const std::span<const model::TokenIds> batch = tokens.ids;
   std::vector<std::vector<std::vector<float>>> vectors(batch.size());
   if (embed_flags.pooling == "none") {
-    const model::HiddenStates states = model.encode(batch);
+    const model::HiddenStates states = model.encode(batch, model::PaddingRows::skip, tokens.types);
     for (size_t b = 0; b < batch.size(); ++b) {
       for (size_t t = 0; t < batch[b].size(); ++t) {
         const std::span<const float> row = states.row(static_cast<int64_t>(b), static_cast<int64_t>(t));
         vectors[b].emplace_back(row.begin(), row.end());
       }
     }
+    if (pipeline.normalize()) {
+      for (auto& rows : vectors) {
+        for (auto& vector : rows) model::normalize_to_unit_length(vector);
+      }
+    }
   } else {
-    const model::Embeddings embeddings = model.embed(batch, parse_pooling(embed_flags.pooling));
+    const model::Embeddings embeddings = pipeline.embed(model, batch, tokens.types);
     for (int64_t b = 0; b < embeddings.batch; ++b) {
       const auto row = embeddings.values.begin() + b * embeddings.width;
       vectors[b].emplace_back(row, row + embeddings.width);
-    }
-  }
-  if (embed_flags.normalize) {
-    for (auto& rows : vectors) {
-      for (auto& vector : rows) normalize_to_unit_length(vector);
     }
   }
   return vectors;
@@ -109,8 +124,9 @@ void embed(const ModelFlags& flags, const EmbedFlags& embed_flags) {
   const bool to_npy = flags.out.ends_with(".npy");
   EmbeddingFile npy(per_token);
   ShardedText output(to_npy ? "" : flags.out);
-  session.for_each_batch(inputs, [&](size_t first, std::span<const model::TokenIds> batch) {
-    auto vectors = embed_batch(session.model(), batch, embed_flags);
+  const model::SentenceEmbedding pipeline = embedding_pipeline(session, embed_flags);
+  session.for_each_batch(inputs, [&](size_t first, const ModelSession::Batch& batch) {
+    auto vectors = embed_batch(session.model(), batch, embed_flags, pipeline);
     for (size_t b = 0; b < vectors.size(); ++b) {
       if (to_npy) {
         npy.add(std::move(vectors[b]));
@@ -143,13 +159,16 @@ void classify(const ModelFlags& flags) {
   const ModelSession session(flags);
   const std::vector<TextInput> inputs = read_text_inputs(flags.texts, flags.file, true);
   ShardedText output(flags.out);
-  session.for_each_batch(inputs, [&](size_t first, std::span<const model::TokenIds> batch) {
-    const model::Classification result = session.model().classify(batch);
+  session.for_each_batch(inputs, [&](size_t first, const ModelSession::Batch& batch) {
+    const model::Classification result = session.model().classify(batch.ids, batch.types);
     for (int64_t b = 0; b < result.batch; ++b) {
       const std::span<const float> logits(result.logits.data() + b * result.num_labels, result.num_labels);
-      if (result.num_labels == 1) {
-        output.write(flags.json ? json{{"input", first + b}, {"score", logits[0]}}.dump() + "\n"
-                                : format("%.6g\n", logits[0]));
+      if (result.problem_type == io::ProblemType::kRegression) {
+        std::string text;
+        for (size_t i = 0; i < logits.size(); ++i) text += format(i ? " %.6g" : "%.6g", logits[i]);
+        output.write(flags.json ? json{{"input", first + b},
+                                       {"score", logits.size() == 1 ? json(logits[0]) : json(logits)}}.dump() + "\n"
+                                : text + "\n");
         continue;
       }
       const std::span<const float> probabilities(result.probabilities.data() + b * result.num_labels, result.num_labels);
@@ -180,9 +199,11 @@ void add_model_commands(CLI::App& app) {
   add_model_flags(*embed_command, *flags);
   auto embed_flags = std::make_shared<EmbedFlags>();
   embed_command->add_option("--pooling", embed_flags->pooling,
-                            "mean | first | pooler (classification models) | none (one vector per token)")
-      ->capture_default_str()->check(CLI::IsMember({"mean", "first", "pooler", "none"}));
-  embed_command->add_flag("--normalize", embed_flags->normalize, "Scale each vector to unit length");
+                            "mean | first | max | mean_sqrt_len | pooler (the model's pooler) | none (one vector per "
+                            "token); default: the model's own (sentence-transformers modules), else mean")
+      ->check(CLI::IsMember({"mean", "first", "cls", "max", "mean_sqrt_len", "pooler", "none"}));
+  embed_command->add_flag("--normalize,!--no-normalize", embed_flags->normalize,
+                          "Scale each vector to unit length (default: as the model's modules say)");
   embed_command->callback([flags, embed_flags] { embed(*flags, *embed_flags); });
 
   CLI::App* classify_command = app.add_subcommand("classify", "Labels (or regression scores) of texts or TAB-separated pairs");

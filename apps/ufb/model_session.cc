@@ -40,7 +40,9 @@ std::string token_text(const tokenizer::Tokenizer& tokenizer, int32_t id) {
 
 model::EmbeddingPooling parse_pooling(const std::string& name) {
   if (name == "mean") return model::EmbeddingPooling::mean;
-  if (name == "first") return model::EmbeddingPooling::first;
+  if (name == "first" || name == "cls") return model::EmbeddingPooling::first;
+  if (name == "max") return model::EmbeddingPooling::max;
+  if (name == "mean_sqrt_len") return model::EmbeddingPooling::mean_sqrt_len;
   return model::EmbeddingPooling::pooler;
 }
 
@@ -70,13 +72,25 @@ ModelSession::ModelSession(const ModelFlags& flags) : flags_(flags), tokenizer_(
   model::ModelOptions options;
   options.fff_weight_type = ops::parse_weight_type(flags.dtype);
   model_ = load_model(flags, options);
+  const io::ModelConfig& config = model_->config();
+  // A BERT-family tokenizer and embedding table must agree id for id (crammedBERT models may pad
+  // their table past the vocabulary for speed).
+  if (config.architecture == io::Architecture::kBert &&
+      tokenizer_.vocab_size() != static_cast<size_t>(config.embedding.vocab_size)) {
+    throw Error("the tokenizer has " + std::to_string(tokenizer_.vocab_size()) +
+                " tokens, the model's embedding table " + std::to_string(config.embedding.vocab_size));
+  }
+  if (!flags.model_dir.empty()) sentence_embedding_ = model::SentenceEmbedding::read(flags.model_dir, config);
   const int64_t limit = model_->limits().max_sequence_length;
   if (flags.max_length > limit) {
     throw Error("--max-length " + std::to_string(flags.max_length) + " exceeds the model's max_seq_length " +
                 std::to_string(limit));
   }
+  // sentence-transformers truncates to its own max_seq_length, below the position table's.
+  const int64_t default_length =
+      sentence_embedding_ ? sentence_embedding_->max_seq_length().value_or(limit) : limit;
   tokenizer::TruncationOptions truncation;
-  truncation.max_length = static_cast<size_t>(flags.max_length > 0 ? flags.max_length : limit);
+  truncation.max_length = static_cast<size_t>(flags.max_length > 0 ? flags.max_length : default_length);
   truncation.refuse_overlong = flags.strict;
   tokenizer_.set_truncation(truncation);
   tokenizer_.set_padding(std::nullopt);  // the model pads each batch itself
@@ -96,7 +110,7 @@ tokenizer::Encoding ModelSession::encode(const TextInput& input, size_t index) c
 }
 
 void ModelSession::for_each_batch(std::span<const TextInput> all_inputs,
-                                  const std::function<void(size_t, std::span<const model::TokenIds>)>& run,
+                                  const std::function<void(size_t, const Batch&)>& run,
                                   bool shard_across_ranks) const {
   const distributed::Communicator& world = distributed::Communicator::world();
   const distributed::Shard shard = shard_across_ranks
@@ -111,15 +125,16 @@ void ModelSession::for_each_batch(std::span<const TextInput> all_inputs,
   size_t truncated = 0;
   for (size_t first = 0; first < inputs.size(); first += batch_size) {
     const size_t count = std::min(inputs.size() - first, batch_size);
-    std::vector<model::TokenIds> batch;
+    std::vector<model::TokenIds> ids, types;
     int64_t tokens = 0;
     for (size_t i = 0; i < count; ++i) {
       tokenizer::Encoding encoding = encode(inputs[first + i], shard.begin + first + i);
       truncated += encoding.truncated;
       tokens += static_cast<int64_t>(encoding.ids.size());
-      batch.push_back(std::move(encoding.ids));
+      ids.push_back(std::move(encoding.ids));
+      types.push_back(std::move(encoding.type_ids));
     }
-    run(shard.begin + first, batch);
+    run(shard.begin + first, Batch{ids, types});
     progress.advance(static_cast<int64_t>(count), tokens);
   }
   if (long_job) progress.finish();

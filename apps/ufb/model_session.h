@@ -6,12 +6,14 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "text_inputs.h"
 #include "ufb/model/model.h"
+#include "ufb/model/sentence_embedding.h"
 #include "ufb/tokenizer/tokenizer.h"
 
 namespace ufb::cli {
@@ -47,13 +49,21 @@ class ModelSession {
 
   const model::Model& model() const { return *model_; }
   const tokenizer::Tokenizer& tokenizer() const { return tokenizer_; }
+  // The model directory's sentence-transformers pipeline, if it is one.
+  const std::optional<model::SentenceEmbedding>& sentence_embedding() const { return sentence_embedding_; }
 
-  // Tokenizes the inputs and calls `run(first_input, token_ids)` batch by batch (at most
+  // The token ids of a batch and their token types (segments), sequence by sequence.
+  struct Batch {
+    std::span<const model::TokenIds> ids;
+    std::span<const model::TokenIds> types;
+  };
+
+  // Tokenizes the inputs and calls `run(first_input, batch)` batch by batch (at most
   // --batch-size inputs each), reporting truncation and progress on stderr. In an MPI job
   // (mpirun -np N) each rank runs only its contiguous shard of the inputs unless `shard` is
   // false; `first_input` is always an index into all of them, and rank 0 shows the progress.
   void for_each_batch(std::span<const TextInput> inputs,
-                      const std::function<void(size_t, std::span<const model::TokenIds>)>& run,
+                      const std::function<void(size_t, const Batch&)>& run,
                       bool shard = true) const;
 
  private:
@@ -61,6 +71,7 @@ class ModelSession {
 
   const ModelFlags& flags_;
   std::unique_ptr<model::Model> model_;
+  std::optional<model::SentenceEmbedding> sentence_embedding_;
   tokenizer::Tokenizer tokenizer_;
 };
 

@@ -1,5 +1,6 @@
 #include "ufb/io/checkpoint.h"
 
+#include <algorithm>
 #include <set>
 #include <unordered_map>
 
@@ -38,15 +39,26 @@ Checkpoint::Checkpoint(const std::filesystem::path& model_dir)
 Checkpoint::Checkpoint(ModelConfig config, std::unique_ptr<TensorArchive> weights)
     : config_(std::move(config)), weights_(std::move(weights)) {
   const std::string& source = weights_->source_name();
-  const std::string word_embedding = tensor_name(TensorRole::kWordEmbedding);
-  const std::string decoder = tensor_name(TensorRole::kDecoderWeight);
-  const std::string classifier = tensor_name(TensorRole::kHeadWeight);
-  std::unordered_map<std::string_view, const RawTensor*> stored;
-  for (const RawTensor& tensor : weights_->tensors()) stored.emplace(tensor.name, &tensor);
+  const Architecture architecture = config_.architecture;
+  // BERT's task models store the encoder under `bert.`; names are compared without it.
+  for (const RawTensor& tensor : weights_->tensors()) {
+    if (architecture == Architecture::kBert && tensor.name.starts_with("bert.")) {
+      name_prefix_ = "bert.";
+      break;
+    }
+  }
+  std::unordered_map<std::string, const RawTensor*> stored;
+  for (const RawTensor& tensor : weights_->tensors()) {
+    std::string name = tensor.name;
+    if (!name_prefix_.empty() && name.starts_with(name_prefix_)) name.erase(0, name_prefix_.size());
+    stored.emplace(std::move(name), &tensor);
+  }
+  const auto has = [&](TensorRole role) { return stored.contains(tensor_name(architecture, role)); };
 
-  if (const auto head = stored.find(classifier); head != stored.end()) {
+  if (has(TensorRole::kHeadWeight)) {
     head_ = ModelHead::kClassification;
-    const std::vector<std::int64_t>& shape = head->second->shape;
+    const std::string classifier = tensor_name(architecture, TensorRole::kHeadWeight);
+    const std::vector<std::int64_t>& shape = stored.at(classifier)->shape;
     if (shape.size() != 2) {
       throw Error(source + ": tensor " + classifier + " has shape " + format_shape(shape) +
                   ", expected [num_labels,head_dim]");
@@ -54,13 +66,21 @@ Checkpoint::Checkpoint(ModelConfig config, std::unique_ptr<TensorArchive> weight
     num_labels_ = shape[0];
     if (config_.num_labels && *config_.num_labels != num_labels_) {
       throw Error(source + ": tensor " + classifier + " has " + std::to_string(num_labels_) +
-                  " labels, config.json gives arch.num_labels " +
+                  " labels, config.json gives " +
+                  (architecture == Architecture::kBert ? "num_labels " : "arch.num_labels ") +
                   std::to_string(*config_.num_labels));
     }
+  } else if (architecture == Architecture::kBert && !has(TensorRole::kDecoderBias) &&
+             !has(TensorRole::kDecoderWeight)) {
+    head_ = ModelHead::kNone;  // BertModel: the encoder alone
   }
-  const std::vector<ExpectedTensor> expected = expected_tensors(config_, head_, num_labels_);
+  pooler_ = head_ == ModelHead::kClassification ||
+            (architecture == Architecture::kBert && has(TensorRole::kPoolerWeight));
+  const std::vector<ExpectedTensor> expected = expected_tensors(config_, head_, num_labels_, pooler_);
 
   if (head_ == ModelHead::kMaskedLm && config_.tie_weights) {
+    const std::string word_embedding = tensor_name(architecture, TensorRole::kWordEmbedding);
+    const std::string decoder = tensor_name(architecture, TensorRole::kDecoderWeight);
     const bool has_embedding = stored.contains(word_embedding);
     const bool has_decoder = stored.contains(decoder);
     if (has_embedding && !has_decoder) stored.emplace(decoder, stored.at(word_embedding));
@@ -71,21 +91,23 @@ Checkpoint::Checkpoint(ModelConfig config, std::unique_ptr<TensorArchive> weight
   std::set<std::string_view> expected_names;
   for (const ExpectedTensor& tensor : expected) {
     expected_names.insert(tensor.name);
-    if (!stored.contains(tensor.name)) missing.push_back(tensor.name);
+    if (!stored.contains(tensor.name)) missing.push_back(stored_name(tensor.name));
   }
   if (!missing.empty()) {
     throw Error(source + ": " + std::to_string(missing.size()) +
                 " tensor(s) that config.json implies are missing: " + list_names(missing));
   }
   std::vector<std::string> unexpected;
-  for (const RawTensor& tensor : weights_->tensors()) {
-    if (expected_names.contains(tensor.name)) continue;
-    if (is_weightless_buffer(tensor.name)) {
-      ignored_.push_back(tensor.name);
+  for (const auto& [name, tensor] : stored) {
+    if (expected_names.contains(name)) continue;
+    if (is_weightless_buffer(architecture, name) || is_weightless_buffer(architecture, tensor->name)) {
+      ignored_.push_back(tensor->name);
     } else {
-      unexpected.push_back(tensor.name);
+      unexpected.push_back(tensor->name);
     }
   }
+  std::sort(ignored_.begin(), ignored_.end());
+  std::sort(unexpected.begin(), unexpected.end());
   if (!unexpected.empty()) {
     throw Error(source + ": " + std::to_string(unexpected.size()) +
                 " tensor(s) that config.json does not describe: " + list_names(unexpected));
@@ -94,8 +116,8 @@ Checkpoint::Checkpoint(ModelConfig config, std::unique_ptr<TensorArchive> weight
   for (const ExpectedTensor& tensor : expected) {
     const RawTensor& raw = *stored.at(tensor.name);
     if (raw.shape != tensor.shape) {
-      throw Error(source + ": tensor " + tensor.name + " has shape " + format_shape(raw.shape) +
-                  ", config implies " + format_shape(tensor.shape));
+      throw Error(source + ": tensor " + stored_name(tensor.name) + " has shape " +
+                  format_shape(raw.shape) + ", config implies " + format_shape(tensor.shape));
     }
     std::vector<float> storage;
     const std::span<const float> values = as_float32(raw, storage, source);
@@ -103,6 +125,11 @@ Checkpoint::Checkpoint(ModelConfig config, std::unique_ptr<TensorArchive> weight
     index_.emplace(tensor.name, tensors_.size());
     tensors_.push_back(TensorView{tensor.name, tensor.shape, values});
   }
+}
+
+std::string Checkpoint::stored_name(std::string_view name) const {
+  if (name_prefix_.empty() || !bert_prefixed(name)) return std::string(name);
+  return name_prefix_ + std::string(name);
 }
 
 const TensorView& Checkpoint::tensor(std::string_view name) const {

@@ -179,6 +179,90 @@ ClassificationHeadConfig parse_classification_head(const Section& arch) {
   return head;
 }
 
+// A transformers BertConfig (docs/model.md §5). Optional keys default as BertConfig's do.
+ModelConfig parse_bert(const Section& top) {
+  ModelConfig config;
+  config.architecture = Architecture::kBert;
+  config.num_transformer_layers = top.dimension("num_hidden_layers");
+  config.hidden_size = top.dimension("hidden_size");
+  config.norm_scheme = NormScheme::kPost;
+  config.linear_bias = true;
+  config.mlm_head_transform = true;
+  config.final_norm = false;
+  config.norm_eps = top.find("layer_norm_eps") ? top.positive_number("layer_norm_eps") : 1e-12;
+  using ops::Activation;
+  config.activation = top.find("hidden_act") == nullptr
+                          ? Activation::gelu_erf
+                          : top.choice<Activation>("hidden_act",
+                                                   {{"gelu", Activation::gelu_erf},
+                                                    {"gelu_new", Activation::gelu_tanh},
+                                                    {"gelu_pytorch_tanh", Activation::gelu_tanh},
+                                                    {"relu", Activation::relu}});
+  config.tie_weights = top.find("tie_word_embeddings") ? top.boolean("tie_word_embeddings") : true;
+  if (top.find("position_embedding_type")) top.require_string("position_embedding_type", "absolute");
+  if (top.find("is_decoder")) top.require_bool("is_decoder", false);
+  if (top.find("add_cross_attention")) top.require_bool("add_cross_attention", false);
+  if (top.find("embedding_size")) {
+    top.integer("embedding_size", config.hidden_size, config.hidden_size);
+  }
+
+  // ufb's FFF member of the family: each intermediate/output pair is a forest of FFF trees.
+  config.intermed_type = top.find("feedforward_type") == nullptr
+                             ? FeedforwardKind::kDense
+                             : top.choice<FeedforwardKind>(
+                                   "feedforward_type", {{"fff", FeedforwardKind::kFastFeedforward},
+                                                        {"dense", FeedforwardKind::kDense}});
+  if (config.intermed_type == FeedforwardKind::kFastFeedforward) {
+    config.intermed_depth = top.integer("fff_depth", 0, kMaxDepth);
+    config.intermed_size = top.dimension("fff_trees");
+  } else {
+    config.intermed_size = top.dimension("intermediate_size");
+  }
+
+  EmbeddingConfig& embedding = config.embedding;
+  embedding.vocab_size = top.dimension("vocab_size");
+  embedding.pos_embedding = PositionEmbedding::kLearned;
+  embedding.max_seq_length = top.dimension("max_position_embeddings");
+  embedding.embedding_dim = config.hidden_size;
+  embedding.normalization = true;
+  embedding.pad_token_id = top.find("pad_token_id") == nullptr || top.get("pad_token_id").is_null()
+                               ? 0
+                               : top.integer("pad_token_id", 0, embedding.vocab_size - 1);
+  embedding.type_vocab_size =
+      top.find("type_vocab_size") ? top.integer("type_vocab_size", 0, kMaxDimension) : 2;
+
+  config.attention.num_attention_heads = top.dimension("num_attention_heads");
+  if (config.hidden_size % config.attention.num_attention_heads != 0) {
+    top.wrong("num_attention_heads", top.get("num_attention_heads"),
+              "a divisor of hidden_size " + std::to_string(config.hidden_size));
+  }
+  // BertPooler: tanh(W_p h[CLS] + b_p), as wide as the hidden state.
+  config.classification_head = {Pooler::kZeroIndex, config.hidden_size};
+
+  if (const json* labels = top.find("id2label"); labels != nullptr && !labels->is_null()) {
+    const Section id2label = top.section("id2label");
+    for (std::int64_t id = 0; id < static_cast<std::int64_t>(labels->size()); ++id) {
+      const std::string key = std::to_string(id);
+      if (id2label.find(key.c_str()) == nullptr) {
+        top.wrong("id2label", *labels, "labels for the ids 0 to " + std::to_string(labels->size() - 1));
+      }
+      config.labels.push_back(id2label.string(key.c_str()));
+    }
+  }
+  if (const json* labels = top.find("num_labels"); labels != nullptr && !labels->is_null()) {
+    config.num_labels = top.dimension("num_labels");
+  } else if (!config.labels.empty()) {
+    config.num_labels = static_cast<std::int64_t>(config.labels.size());
+  }
+  if (const json* type = top.find("problem_type"); type != nullptr && !type->is_null()) {
+    config.problem_type = top.choice<ProblemType>(
+        "problem_type", {{"single_label_classification", ProblemType::kSingleLabel},
+                         {"multi_label_classification", ProblemType::kMultiLabel},
+                         {"regression", ProblemType::kRegression}});
+  }
+  return config;
+}
+
 void parse_feedforward(const Section& arch, ModelConfig& config) {
   // cramming builds a dense FFNComponent when intermed_type is absent or "ff".
   config.intermed_type = arch.find("intermed_type") == nullptr
@@ -194,6 +278,11 @@ void parse_feedforward(const Section& arch, ModelConfig& config) {
 
 }  // namespace
 
+ProblemType ModelConfig::resolved_problem_type(std::int64_t labels) const {
+  if (problem_type) return *problem_type;
+  return labels == 1 ? ProblemType::kRegression : ProblemType::kSingleLabel;
+}
+
 std::int64_t ModelConfig::feedforward_width() const {
   return intermed_type == FeedforwardKind::kFastFeedforward ? intermed_size * fff_nodes_per_tree()
                                                             : intermed_size;
@@ -207,7 +296,12 @@ ModelConfig parse_model_config(std::string_view json_text, const std::string& so
     throw Error(source_name + ": invalid JSON: " + error.what());
   }
   const Section top(root, "", source_name);
-  top.require_string_if_present("model_type", "crammedBERT");
+  const Architecture architecture =
+      top.find("model_type") == nullptr
+          ? Architecture::kCrammedBert
+          : top.choice<Architecture>("model_type", {{"crammedBERT", Architecture::kCrammedBert},
+                                                    {"bert", Architecture::kBert}});
+  if (architecture == Architecture::kBert) return parse_bert(top);
   const Section arch = top.section("arch");
 
   ModelConfig config;

@@ -81,7 +81,7 @@ std::vector<DumpArray> dump_model(const Model& model, const PaddedBatch& batch) 
   if (model.checkpoint().head() == io::ModelHead::kMaskedLm) {
     arrays.push_back({"mlm_logits", {batch.size, batch.length, trace.head_width},
                       std::move(trace.head_logits), {}});
-  } else {
+  } else if (model.checkpoint().head() == io::ModelHead::kClassification) {
     arrays.push_back({"cls_logits", {batch.size, trace.head_width},
                       std::move(trace.head_logits), {}});
   }

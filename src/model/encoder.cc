@@ -12,11 +12,31 @@
 namespace ufb::model {
 namespace {
 
-// A bias-free projection of the hidden state (docs/model.md §2: no biases outside the norms).
-ops::LinearWeights<float> projection(const io::ModelConfig& config,
-                                     std::span<const float> weight, int64_t out_features) {
-  return {config.hidden_size, out_features, weight, {}};
-}
+// BERT's separate query, key and value projections as one [3H, H] matrix (and [3H] bias) in
+// crammedBERT's layout, rows interleaved per head (docs/model.md §2.3), so that one matmul
+// computes them and the attention reads them as it reads crammedBERT's.
+struct PackedQkv {
+  std::vector<float> weight, bias;
+
+  PackedQkv(const io::ModelConfig& config, const LayerWeights<std::span<const float>>& layer) {
+    const int64_t hidden = config.hidden_size;
+    const int64_t head_dim = config.head_dim();
+    weight.resize(3 * hidden * hidden);
+    bias.resize(3 * hidden);
+    const std::span<const float> weights[3] = {layer.query_weight, layer.key_weight, layer.value_weight};
+    const std::span<const float> biases[3] = {layer.query_bias, layer.key_bias, layer.value_bias};
+    for (int64_t head = 0; head < config.attention.num_attention_heads; ++head) {
+      for (int64_t part = 0; part < 3; ++part) {
+        for (int64_t j = 0; j < head_dim; ++j) {
+          const int64_t from = head * head_dim + j;
+          const int64_t to = (3 * head + part) * head_dim + j;
+          std::copy_n(weights[part].begin() + from * hidden, hidden, weight.begin() + to * hidden);
+          bias[to] = biases[part][from];
+        }
+      }
+    }
+  }
+};
 
 }  // namespace
 
@@ -44,6 +64,7 @@ double EncoderProfile::total_seconds() const {
 // prepared projections write as a forward pass without dropout asks: the QKV projection
 // overwrites, the output projection adds into the residual stream.
 struct Encoder::Layer {
+  std::unique_ptr<const PackedQkv> packed_qkv;  // BERT only; the projection reads it
   ops::PreparedLinear query_key_value;
   ops::PreparedLinear output_projection;
   Feedforward feedforward;
@@ -90,9 +111,15 @@ Encoder::Encoder(const io::Checkpoint& checkpoint, const ModelOptions& options)
   }
   layers_.reserve(config_->num_transformer_layers);
   for (const LayerWeights<std::span<const float>>& layer : w.layers) {
+    auto packed = config_->architecture == io::Architecture::kBert
+                      ? std::make_unique<const PackedQkv>(*config_, layer)
+                      : nullptr;
+    const ops::LinearWeights<float> qkv =
+        packed ? ops::LinearWeights<float>{hidden_, 3 * hidden_, packed->weight, packed->bias}
+               : ops::LinearWeights<float>{hidden_, 3 * hidden_, layer.qkv_weight, {}};
     layers_.push_back(Layer{
-        ops::PreparedLinear(projection(*config_, layer.qkv_weight, 3 * hidden_), ops::LinearOutput::overwrite),
-        ops::PreparedLinear(projection(*config_, layer.attention_output_weight, hidden_),
+        std::move(packed), ops::PreparedLinear(qkv, ops::LinearOutput::overwrite),
+        ops::PreparedLinear({hidden_, hidden_, layer.attention_output_weight, layer.attention_output_bias},
                             ops::LinearOutput::accumulate),
         Feedforward(*config_, layer, options.fff_weight_type)});
   }
@@ -106,9 +133,14 @@ void Encoder::embed(const PaddedBatch& batch, std::span<const ops::AttentionSequ
                     std::span<float> x) const {
   for (int64_t b = 0; b < batch.size; ++b) {
     const ops::AttentionSequence& sequence = sequences[b];
+    const std::span<const int32_t> types =
+        batch.type_ids.empty()
+            ? std::span<const int32_t>()
+            : std::span<const int32_t>(batch.type_ids).subspan(b * batch.length, sequence.rows);
     ops::embed_sequence(weights_.word_embedding, hidden_, batch.row(b).first(sequence.rows), positions_,
                         position_scale_,
-                        x.subspan(sequence.first_row * hidden_, sequence.rows * hidden_));
+                        x.subspan(sequence.first_row * hidden_, sequence.rows * hidden_),
+                        weights_.token_type_embedding, types);
   }
 }
 

@@ -14,6 +14,7 @@ Feedforward::Feedforward(const io::ModelConfig& config,
         ops::FffImpl::native,
         {shape, layer.fff_in_weight, layer.fff_in_bias, layer.fff_out_weight},
         fff_weight_type);
+    fff_out_bias_ = layer.fff_out_bias;
     return;
   }
   if (fff_weight_type != ops::WeightType::f32) {
@@ -22,13 +23,23 @@ Feedforward::Feedforward(const io::ModelConfig& config,
   }
   dense_ = ops::make_dense_ff_kernel(
       ops::DenseFfImpl::onednn,
-      {{config.hidden_size, config.intermed_size}, layer.dense_in_weight, {}, layer.dense_out_weight, {}});
+      {{config.hidden_size, config.intermed_size},
+       layer.dense_in_weight,
+       layer.dense_in_bias,
+       layer.dense_out_weight,
+       layer.dense_out_bias,
+       config.activation});
 }
 
 void Feedforward::forward(std::span<const float> x, int64_t rows, std::span<float> y,
                           std::span<int32_t> leaves) const {
   if (fff_) {
     fff_->forward(x, rows, y, leaves);
+    if (fff_out_bias_.empty()) return;
+    const auto hidden = static_cast<int64_t>(fff_out_bias_.size());
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t h = 0; h < hidden; ++h) y[r * hidden + h] += fff_out_bias_[h];
+    }
   } else {
     dense_->forward(x, rows, y);
   }

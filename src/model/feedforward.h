@@ -1,7 +1,8 @@
 #pragma once
 
-// The feedforward block of one encoder layer: the native FFF kernel or, for dense checkpoints,
-// the oneDNN dense kernel, over the checkpoint's weights (views; the checkpoint outlives this).
+// The feedforward block of one encoder layer: the native FFF kernel (plus BERT's output bias) or,
+// for dense checkpoints, the oneDNN dense kernel, over the checkpoint's weights (views; the
+// checkpoint outlives this).
 
 #include <memory>
 #include <span>
@@ -30,6 +31,7 @@ class Feedforward {
 
  private:
   std::unique_ptr<ops::FffKernel> fff_;
+  std::span<const float> fff_out_bias_;  // empty: none
   std::unique_ptr<ops::DenseFfKernel> dense_;
 };
 

@@ -1,11 +1,14 @@
 #include "ufb/model/model.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <string>
 
 #include "ufb/error.h"
 #include "ufb/model/heads.h"
+#include "ufb/ops/activation.h"
+#include "ufb/ops/layer_norm.h"
 #include "ufb/ops/linear.h"
 #include "ufb/ops/softmax.h"
 
@@ -19,10 +22,46 @@ const io::Checkpoint& require(const std::unique_ptr<const io::Checkpoint>& check
 
 TokenLimits limits_of(const io::ModelConfig& config) {
   return {config.embedding.vocab_size, config.embedding.max_seq_length,
-          static_cast<int32_t>(config.embedding.pad_token_id)};
+          static_cast<int32_t>(config.embedding.pad_token_id), config.embedding.type_vocab_size};
 }
 
 }  // namespace
+
+Embeddings pool_hidden_states(const HiddenStates& states, EmbeddingPooling pooling) {
+  if (pooling == EmbeddingPooling::pooler) {
+    throw Error("pool_hidden_states: the pooler is the model's (Model::embed)");
+  }
+  const int64_t width = states.hidden;
+  Embeddings embeddings{states.batch, width, std::vector<float>(states.batch * width)};
+  for (int64_t b = 0; b < states.batch; ++b) {
+    const std::span<float> out(embeddings.values.data() + b * width, width);
+    int64_t tokens = 0;
+    while (tokens < states.length && states.mask[b * states.length + tokens] == 1) ++tokens;
+    const float* first = states.values.data() + b * states.length * width;
+    switch (pooling) {
+      case EmbeddingPooling::first:
+        std::copy_n(first, width, out.begin());
+        break;
+      case EmbeddingPooling::max:
+        std::copy_n(first, width, out.begin());
+        for (int64_t p = 1; p < tokens; ++p) {
+          for (int64_t h = 0; h < width; ++h) out[h] = std::max(out[h], first[p * width + h]);
+        }
+        break;
+      case EmbeddingPooling::mean:
+      case EmbeddingPooling::mean_sqrt_len: {
+        mean_of_rows<float>(states.values, states.length, width, b, tokens, out);
+        if (pooling == EmbeddingPooling::mean) break;
+        // sentence-transformers: sum / √n = mean · √n.
+        const float scale = std::sqrt(static_cast<float>(tokens));
+        for (float& value : out) value *= scale;
+        break;
+      }
+      case EmbeddingPooling::pooler: break;
+    }
+  }
+  return embeddings;
+}
 
 Model::Model(const std::filesystem::path& model_dir, const ModelOptions& options)
     : Model(std::make_unique<const io::Checkpoint>(model_dir), options) {}
@@ -34,22 +73,51 @@ Model::Model(std::unique_ptr<const io::Checkpoint> checkpoint, const ModelOption
 
 void Model::require_head(io::ModelHead head, const char* call) const {
   if (checkpoint_->head() == head) return;
-  const bool wants_mlm = head == io::ModelHead::kMaskedLm;
-  throw Error(std::string(call) + " needs a " +
-              (wants_mlm ? "masked-LM model (" + io::tensor_name(io::TensorRole::kDecoderWeight) + ")"
-                         : std::string("classification model (pooler.dense and head tensors)")) +
-              ", " + checkpoint_->weights_source() + " holds a " +
-              (wants_mlm ? "classification" : "masked-LM") + " model");
+  const auto describe = [](io::ModelHead kind) {
+    switch (kind) {
+      case io::ModelHead::kMaskedLm: return "a masked-LM model";
+      case io::ModelHead::kClassification: return "a classification model";
+      case io::ModelHead::kNone: return "an encoder without a head";
+    }
+    return "?";
+  };
+  throw Error(std::string(call) + " needs " + describe(head) + ", " +
+              checkpoint_->weights_source() + " holds " + describe(checkpoint_->head()));
 }
 
-HiddenStates Model::encode(std::span<const TokenIds> batch, PaddingRows padding) const {
-  return encoder_.forward(pad_batch(batch, limits_), padding);
+HiddenStates Model::encode(std::span<const TokenIds> batch, PaddingRows padding,
+                           std::span<const TokenIds> token_types) const {
+  return encoder_.forward(pad_batch(batch, limits_, token_types), padding);
+}
+
+std::vector<float> Model::decode(std::span<const float> hidden, int64_t rows) const {
+  const WeightViews& weights = encoder_.weights();
+  const int64_t width = config().hidden_size;
+  std::span<const float> input = hidden;
+  std::vector<float> transformed;
+  if (config().mlm_head_transform) {
+    // BERT's cls.predictions.transform: LN(act(h · W_t^T + b_t)).
+    std::vector<float> dense(rows * width);
+    ops::linear(head_layer<float>(width, weights.mlm_transform_weight, weights.mlm_transform_bias),
+                hidden, rows, dense);
+    for (float& value : dense) value = ops::activate(config().activation, value);
+    transformed.resize(dense.size());
+    ops::layer_norm(std::span<const float>(dense), rows, weights.mlm_norm_weight, weights.mlm_norm_bias,
+                    config().norm_eps, std::span<float>(transformed), nullptr);
+    input = transformed;
+  }
+  const ops::LinearWeights<float> decoder =
+      head_layer<float>(width, weights.decoder(), weights.decoder_bias);
+  std::vector<float> logits(rows * decoder.out_features);
+  ops::linear(decoder, input, rows, logits);
+  return logits;
 }
 
 std::vector<float> Model::mlm_logits(std::span<const TokenIds> batch,
-                                     std::span<const TokenPosition> positions) const {
+                                     std::span<const TokenPosition> positions,
+                                     std::span<const TokenIds> token_types) const {
   require_head(io::ModelHead::kMaskedLm, "mlm_logits");
-  const PaddedBatch padded = pad_batch(batch, limits_);
+  const PaddedBatch padded = pad_batch(batch, limits_, token_types);
   for (const TokenPosition& at : positions) {
     if (at.sequence < 0 || at.sequence >= padded.size || at.position < 0 ||
         at.position >= padded.lengths[at.sequence]) {
@@ -65,18 +133,14 @@ std::vector<float> Model::mlm_logits(std::span<const TokenIds> batch,
     const std::span<const float> row = states.row(positions[i].sequence, positions[i].position);
     std::copy(row.begin(), row.end(), gathered.begin() + i * states.hidden);
   }
-  const ops::LinearWeights<float> decoder =
-      head_layer<float>(states.hidden, encoder_.weights().decoder());
-  std::vector<float> logits(count * decoder.out_features);
-  ops::linear(decoder, gathered, count, logits);
-  return logits;
+  return decode(gathered, count);
 }
 
 std::vector<std::vector<TokenPrediction>> Model::fill_mask(
     std::span<const TokenIds> batch, std::span<const TokenPosition> positions,
-    int64_t top_k) const {
+    int64_t top_k, std::span<const TokenIds> token_types) const {
   if (top_k < 1) throw Error("fill_mask: top_k must be >= 1, got " + std::to_string(top_k));
-  const std::vector<float> logits = mlm_logits(batch, positions);
+  const std::vector<float> logits = mlm_logits(batch, positions, token_types);
   const int64_t vocab = limits_.vocab_size;
   const int64_t shown = std::min(top_k, vocab);
   std::vector<std::vector<TokenPrediction>> predictions;
@@ -123,37 +187,43 @@ std::vector<float> Model::head_logits(std::span<const float> features, int64_t b
   return logits;
 }
 
-Embeddings Model::embed(std::span<const TokenIds> batch, EmbeddingPooling pooling) const {
-  const PaddedBatch padded = pad_batch(batch, limits_);
+Embeddings Model::embed(std::span<const TokenIds> batch, EmbeddingPooling pooling,
+                        std::span<const TokenIds> token_types) const {
+  const PaddedBatch padded = pad_batch(batch, limits_, token_types);
   if (pooling == EmbeddingPooling::pooler) {
-    require_head(io::ModelHead::kClassification, "embed with the model's pooler");
+    if (!encoder_.weights().has_pooler()) {
+      throw Error("embed with the model's pooler needs a model with one; " +
+                  checkpoint_->weights_source() + " has no pooler.dense weights");
+    }
     std::vector<float> features = pooler_features(encoder_.forward(padded, pooler_padding()));
     const auto width = static_cast<int64_t>(features.size()) / padded.size;
     return {padded.size, width, std::move(features)};
   }
-  const HiddenStates states = encoder_.forward(padded, PaddingRows::skip);
-  Embeddings embeddings{padded.size, states.hidden,
-                        std::vector<float>(padded.size * states.hidden)};
-  for (int64_t b = 0; b < padded.size; ++b) {
-    const std::span<float> out(embeddings.values.data() + b * states.hidden, states.hidden);
-    const int64_t rows = pooling == EmbeddingPooling::mean ? padded.lengths[b] : 1;
-    mean_of_rows<float>(states.values, states.length, states.hidden, b, rows, out);
-  }
-  return embeddings;
+  return pool_hidden_states(encoder_.forward(padded, PaddingRows::skip), pooling);
 }
 
-Classification Model::classify(std::span<const TokenIds> batch) const {
+Classification Model::classify(std::span<const TokenIds> batch,
+                               std::span<const TokenIds> token_types) const {
   require_head(io::ModelHead::kClassification, "classify");
-  const PaddedBatch padded = pad_batch(batch, limits_);
+  const PaddedBatch padded = pad_batch(batch, limits_, token_types);
   const std::vector<float> features = pooler_features(encoder_.forward(padded, pooler_padding()));
-  Classification result{padded.size, 0, head_logits(features, padded.size), {}};
+  Classification result{padded.size, 0, io::ProblemType::kSingleLabel,
+                        head_logits(features, padded.size), {}};
   result.num_labels = static_cast<int64_t>(result.logits.size()) / padded.size;
-  if (result.num_labels > 1) {
-    result.probabilities = result.logits;
-    for (int64_t b = 0; b < result.batch; ++b) {
-      ops::softmax_inplace(std::span<float>(result.probabilities)
-                               .subspan(b * result.num_labels, result.num_labels));
-    }
+  result.problem_type = config().resolved_problem_type(result.num_labels);
+  switch (result.problem_type) {
+    case io::ProblemType::kRegression: break;
+    case io::ProblemType::kMultiLabel:
+      result.probabilities = result.logits;
+      for (float& value : result.probabilities) value = 1.0f / (1.0f + std::exp(-value));
+      break;
+    case io::ProblemType::kSingleLabel:
+      result.probabilities = result.logits;
+      for (int64_t b = 0; b < result.batch; ++b) {
+        ops::softmax_inplace(std::span<float>(result.probabilities)
+                                 .subspan(b * result.num_labels, result.num_labels));
+      }
+      break;
   }
   return result;
 }
@@ -162,13 +232,9 @@ ModelTrace Model::trace(const PaddedBatch& batch) const {
   ModelTrace trace;
   trace.hidden = encoder_.forward(batch, PaddingRows::compute, &trace.encoder);
   if (checkpoint_->head() == io::ModelHead::kMaskedLm) {
-    const ops::LinearWeights<float> decoder =
-        head_layer<float>(trace.hidden.hidden, encoder_.weights().decoder());
-    const int64_t rows = batch.size * batch.length;
-    trace.head_width = decoder.out_features;
-    trace.head_logits.resize(rows * decoder.out_features);
-    ops::linear(decoder, trace.hidden.values, rows, trace.head_logits);
-  } else {
+    trace.head_logits = decode(trace.hidden.values, batch.size * batch.length);
+    trace.head_width = config().embedding.vocab_size;
+  } else if (checkpoint_->head() == io::ModelHead::kClassification) {
     trace.head_logits = head_logits(pooler_features(trace.hidden), batch.size);
     trace.head_width = static_cast<int64_t>(trace.head_logits.size()) / batch.size;
   }

@@ -27,7 +27,7 @@ std::unique_ptr<const io::Checkpoint> random_checkpoint(const io::ModelConfig& c
   auto archive = std::make_unique<io::MemoryArchive>("random weights");
   const float head_scale = 1.0f / std::sqrt(static_cast<float>(
       config.hidden_size / config.attention.num_attention_heads));
-  for (const io::ExpectedTensor& tensor : io::expected_tensors(config, io::ModelHead::kMaskedLm)) {
+  for (const io::ExpectedTensor& tensor : io::expected_tensors(config, io::ModelHead::kMaskedLm, 0, false)) {
     const uint64_t count = io::checked_element_count(tensor.shape, sizeof(float), tensor.name);
     std::vector<float> values;
     switch (io::tensor_kind(tensor.role)) {

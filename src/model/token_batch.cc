@@ -15,6 +15,13 @@ void check_token_id(int64_t id, int64_t sequence, int64_t position, const TokenL
               std::to_string(limits.vocab_size - 1) + ")");
 }
 
+void check_token_type(int64_t type, int64_t sequence, int64_t position, const TokenLimits& limits) {
+  if (type >= 0 && type < limits.type_vocab_size) return;
+  throw Error("token type " + std::to_string(type) + " at position " + std::to_string(position) +
+              " of sequence " + std::to_string(sequence) + " is not one of the model's " +
+              std::to_string(limits.type_vocab_size) + " token types");
+}
+
 }  // namespace
 
 std::vector<int32_t> PaddedBatch::attention_mask() const {
@@ -23,8 +30,13 @@ std::vector<int32_t> PaddedBatch::attention_mask() const {
   return mask;
 }
 
-PaddedBatch pad_batch(std::span<const TokenIds> sequences, const TokenLimits& limits) {
+PaddedBatch pad_batch(std::span<const TokenIds> sequences, const TokenLimits& limits,
+                      std::span<const TokenIds> types) {
   if (sequences.empty()) throw Error("the batch is empty: there is nothing to run the model on");
+  if (!types.empty() && types.size() != sequences.size()) {
+    throw Error("token types are given for " + std::to_string(types.size()) + " sequences, the batch has " +
+                std::to_string(sequences.size()));
+  }
   PaddedBatch batch;
   batch.size = static_cast<int64_t>(sequences.size());
   for (int64_t b = 0; b < batch.size; ++b) {
@@ -43,6 +55,18 @@ PaddedBatch pad_batch(std::span<const TokenIds> sequences, const TokenLimits& li
   batch.ids.assign(batch.size * batch.length, limits.pad_token_id);
   for (int64_t b = 0; b < batch.size; ++b) {
     std::copy(sequences[b].begin(), sequences[b].end(), batch.ids.begin() + b * batch.length);
+  }
+  if (types.empty() || limits.type_vocab_size == 0) return batch;
+  batch.type_ids.assign(batch.ids.size(), 0);
+  for (int64_t b = 0; b < batch.size; ++b) {
+    if (types[b].size() != sequences[b].size()) {
+      throw Error("sequence " + std::to_string(b) + " has " + std::to_string(sequences[b].size()) +
+                  " tokens but " + std::to_string(types[b].size()) + " token types");
+    }
+    for (size_t p = 0; p < types[b].size(); ++p) {
+      check_token_type(types[b][p], b, static_cast<int64_t>(p), limits);
+      batch.type_ids[b * batch.length + p] = types[b][p];
+    }
   }
   return batch;
 }
@@ -69,7 +93,8 @@ int64_t right_padded_length(std::span<const int64_t> mask, int64_t sequence) {
 }  // namespace
 
 PaddedBatch batch_from_mask(std::span<const int64_t> ids, std::span<const int64_t> mask,
-                            int64_t size, int64_t length, const TokenLimits& limits) {
+                            int64_t size, int64_t length, const TokenLimits& limits,
+                            std::span<const int64_t> types) {
   if (size < 1 || length < 1) throw Error("the batch is empty: there is nothing to run the model on");
   if (ids.size() != static_cast<size_t>(size * length) || mask.size() != ids.size()) {
     throw Error("input ids and attention mask must both hold [" + std::to_string(size) + ", " +
@@ -80,13 +105,23 @@ PaddedBatch batch_from_mask(std::span<const int64_t> ids, std::span<const int64_
                 " positions, more than the model's max_seq_length " +
                 std::to_string(limits.max_sequence_length));
   }
-  PaddedBatch batch{size, length, std::vector<int32_t>(ids.size()), {}};
+  PaddedBatch batch{size, length, std::vector<int32_t>(ids.size()), {}, {}};
   for (int64_t b = 0; b < size; ++b) {
     batch.lengths.push_back(right_padded_length(mask.subspan(b * length, length), b));
   }
   for (size_t i = 0; i < ids.size(); ++i) {
     check_token_id(ids[i], i / length, i % length, limits);
     batch.ids[i] = static_cast<int32_t>(ids[i]);
+  }
+  if (types.empty() || limits.type_vocab_size == 0) return batch;
+  if (types.size() != ids.size()) {
+    throw Error("token type ids must hold [" + std::to_string(size) + ", " + std::to_string(length) +
+                "] values like the input ids");
+  }
+  batch.type_ids.resize(types.size());
+  for (size_t i = 0; i < types.size(); ++i) {
+    check_token_type(types[i], static_cast<int64_t>(i) / length, static_cast<int64_t>(i) % length, limits);
+    batch.type_ids[i] = static_cast<int32_t>(types[i]);
   }
   return batch;
 }

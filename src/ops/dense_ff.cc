@@ -72,6 +72,11 @@ void DenseFfKernel::forward(std::span<const float> x, int64_t batch, std::span<f
 
 std::unique_ptr<DenseFfKernel> make_dense_ff_kernel(DenseFfImpl impl, const DenseFfWeights& weights) {
   validate(weights);
+  if (weights.activation != Activation::gelu_erf && impl != DenseFfImpl::reference &&
+      impl != DenseFfImpl::onednn) {
+    throw Error("dense FF implementation " + std::string(to_string(impl)) +
+                " computes the exact GELU only");
+  }
   switch (impl) {
     case DenseFfImpl::reference: return make_reference_dense_ff(weights);
     case DenseFfImpl::blas_l1:

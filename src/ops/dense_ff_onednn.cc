@@ -1,4 +1,4 @@
-// Dense feedforward on oneDNN matmul: layer 1 with its bias and GELU(erf) fused as a post-op.
+// Dense feedforward on oneDNN matmul: layer 1 with its bias and activation fused as a post-op.
 #include <vector>
 
 #include "dense_ff_variants.h"
@@ -16,7 +16,7 @@ class OnednnDenseFf final : public DenseFfKernel {
   explicit OnednnDenseFf(const DenseFfWeights& weights)
       : DenseFfKernel(weights),
         layer_in_(weights.w_in.data(), weights.shape.hidden, weights.shape.width,
-                  data_or_null(weights.b_in), {.fuse_gelu = true}),
+                  data_or_null(weights.b_in), {.activation = weights.activation}),
         layer_out_(weights.w_out.data(), weights.shape.width, weights.shape.hidden,
                    data_or_null(weights.b_out), {}) {}
 

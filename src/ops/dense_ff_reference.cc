@@ -1,7 +1,7 @@
 #include <vector>
 
 #include "dense_ff_variants.h"
-#include "ufb/ops/gelu.h"
+#include "ufb/ops/activation.h"
 
 namespace ufb::ops {
 namespace {
@@ -20,7 +20,7 @@ class ReferenceDenseFf final : public DenseFfKernel {
       for (int64_t j = 0; j < width; ++j) {
         double sum = w.b_in.empty() ? 0.0 : w.b_in[j];
         for (int64_t h = 0; h < hidden; ++h) sum += double{token[h]} * w.w_in[j * hidden + h];
-        activation[j] = gelu(sum);
+        activation[j] = activate(w.activation, sum);
       }
       for (int64_t h = 0; h < hidden; ++h) {
         double sum = w.b_out.empty() ? 0.0 : w.b_out[h];

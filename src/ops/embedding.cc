@@ -29,9 +29,11 @@ std::vector<float> sinusoidal_positions(int64_t positions, int64_t hidden) {
 
 void embed_sequence(std::span<const float> word_table, int64_t hidden,
                     std::span<const int32_t> ids, std::span<const float> positions,
-                    float position_scale, std::span<float> out) {
+                    float position_scale, std::span<float> out,
+                    std::span<const float> type_table, std::span<const int32_t> types) {
   const auto tokens = static_cast<int64_t>(ids.size());
-  if (hidden < 1 || word_table.size() % hidden != 0 ||
+  if (hidden < 1 || word_table.size() % hidden != 0 || type_table.size() % hidden != 0 ||
+      (!types.empty() && static_cast<int64_t>(types.size()) != tokens) ||
       static_cast<int64_t>(positions.size()) < tokens * hidden ||
       static_cast<int64_t>(out.size()) != tokens * hidden) {
     throw Error("embedding: a table of " + std::to_string(word_table.size()) + " values, " +
@@ -48,7 +50,21 @@ void embed_sequence(std::span<const float> word_table, int64_t hidden,
     const float* word = word_table.data() + ids[p] * hidden;
     const float* position = positions.data() + p * hidden;
     float* row = out.data() + p * hidden;
-    for (int64_t h = 0; h < hidden; ++h) row[h] = word[h] + position_scale * position[h];
+    if (type_table.empty()) {
+      for (int64_t h = 0; h < hidden; ++h) row[h] = word[h] + position_scale * position[h];
+      continue;
+    }
+    const int32_t type = types.empty() ? 0 : types[p];
+    if (type < 0 || type >= static_cast<int64_t>(type_table.size()) / hidden) {
+      throw Error("embedding: token type " + std::to_string(type) + " at position " +
+                  std::to_string(p) + " is outside the table of " +
+                  std::to_string(type_table.size() / hidden) + " types");
+    }
+    // transformers' order: (word + type) + position.
+    const float* type_row = type_table.data() + type * hidden;
+    for (int64_t h = 0; h < hidden; ++h) {
+      row[h] = (word[h] + type_row[h]) + position_scale * position[h];
+    }
   }
 }
 

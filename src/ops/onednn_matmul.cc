@@ -20,6 +20,15 @@ dnnl::engine cpu_engine() {
   }
 }
 
+dnnl::algorithm eltwise_algorithm(Activation activation) {
+  switch (activation) {
+    case Activation::gelu_erf: return dnnl::algorithm::eltwise_gelu_erf;
+    case Activation::gelu_tanh: return dnnl::algorithm::eltwise_gelu_tanh;
+    case Activation::relu: return dnnl::algorithm::eltwise_relu;
+  }
+  throw Error("oneDNN matmul: unknown activation");
+}
+
 }  // namespace
 
 struct OnednnMatmul::Plan {
@@ -63,7 +72,7 @@ std::shared_ptr<const OnednnMatmul::Plan> OnednnMatmul::plan_for(int64_t rows,
   const memory::desc bias_desc = bias_ ? memory::desc({1, cols_}, kF32, Tag::ab) : memory::desc();
   const memory::desc dst_desc({rows, cols_}, kF32, Tag::ab);
   dnnl::post_ops post_ops;
-  if (options_.fuse_gelu) post_ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
+  if (options_.activation) post_ops.append_eltwise(1.0f, eltwise_algorithm(*options_.activation), 0.0f, 0.0f);
   if (options_.accumulate) post_ops.append_sum(1.0f);
   dnnl::primitive_attr attributes;
   attributes.set_post_ops(post_ops);

@@ -10,12 +10,15 @@
 #include <memory>
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <optional>
 #include <vector>
+
+#include "ufb/ops/activation.h"
 
 namespace ufb::ops {
 
 struct MatmulOptions {
-  bool fuse_gelu = false;   // dst = GELU_erf(src · W^T + bias)
+  std::optional<Activation> activation;  // dst = act(src · W^T + bias)
   bool accumulate = false;  // dst += src · W^T + bias
 };
 

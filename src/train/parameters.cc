@@ -80,7 +80,7 @@ ParameterSet<T> ParameterSet<T>::from_checkpoint(const io::Checkpoint& checkpoin
                                                  double init_std, uint64_t seed) {
   if (checkpoint.head() == io::ModelHead::kClassification && head == io::ModelHead::kMaskedLm) {
     throw Error(checkpoint.weights_source() + " holds a classification model; masked-LM training needs " +
-                io::tensor_name(io::TensorRole::kDecoderWeight));
+                io::tensor_name(checkpoint.config().architecture, io::TensorRole::kDecoderWeight));
   }
   return build(checkpoint.config(), head, num_labels, init_std, seed, &checkpoint);
 }
@@ -89,7 +89,10 @@ template <class T>
 ParameterSet<T> ParameterSet<T>::build(const io::ModelConfig& config, io::ModelHead head,
                                        int64_t num_labels, double init_std, uint64_t seed,
                                        const io::Checkpoint* checkpoint) {
-  ParameterSet set(Weights(config, head, num_labels));
+  if (config.architecture != io::Architecture::kCrammedBert) {
+    throw Error("training runs crammedBERT models only; this is a \"bert\" model");
+  }
+  ParameterSet set(Weights(config, head, num_labels, head == io::ModelHead::kClassification));
   const CounterRandom random(seed);
   uint64_t index = 0;  // the tensor's place in the table keys its random stream
   set.for_each([&](const io::ExpectedTensor& tensor, Parameter<T>& parameter) {
@@ -159,7 +162,9 @@ void save_weights(const std::filesystem::path& path, const ParameterSet<float>& 
     add(tensor.name, tensor, parameter);
   });
   if (weights.tied_decoder()) {
-    add(io::tensor_name(io::TensorRole::kDecoderWeight), weights.table().front(), weights.word_embedding);
+    // Training runs crammedBERT only (see build()).
+    add(io::tensor_name(io::Architecture::kCrammedBert, io::TensorRole::kDecoderWeight),
+        weights.table().front(), weights.word_embedding);
   }
   io::write_safetensors(path, tensors, metadata);
 }

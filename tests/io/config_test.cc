@@ -135,8 +135,8 @@ TEST(ModelConfig, RefusesUnsupportedValuesNamingKeyAndValue) {
       {"/arch/classification_head/include_ff_layer", false,
        "config.json: arch.classification_head.include_ff_layer is false, only true is "
        "supported"},
-      {"/model_type", "bert",
-       "config.json: model_type is \"bert\", only \"crammedBERT\" is supported"},
+      {"/model_type", "roberta",
+       "config.json: model_type is \"roberta\", only \"crammedBERT\" or \"bert\" is supported"},
   });
 }
 
@@ -187,7 +187,7 @@ std::vector<std::string> names(const std::vector<ExpectedTensor>& table) {
 
 TEST(TensorTable, FffMaskedLm) {
   const ModelConfig config = read_model_config(fixture("fff_mlm/config.json"));
-  const std::vector<ExpectedTensor> table = expected_tensors(config, ModelHead::kMaskedLm);
+  const std::vector<ExpectedTensor> table = expected_tensors(config, ModelHead::kMaskedLm, 0, false);
   ASSERT_EQ(table.size(), 4u + 2 * 10 + 3);
   EXPECT_EQ(table[0].name, "encoder.embedding.word_embedding.weight");
   EXPECT_EQ(table[0].shape, (std::vector<std::int64_t>{30, 8}));
@@ -216,7 +216,7 @@ TEST(TensorTable, DenseClassifierWithLearnedPositions) {
   ModelConfig config = read_model_config(fixture("dense_mlm/config.json"));
   config.final_norm = false;
   config.embedding.normalization = false;
-  const std::vector<ExpectedTensor> table = expected_tensors(config, ModelHead::kClassification, 5);
+  const std::vector<ExpectedTensor> table = expected_tensors(config, ModelHead::kClassification, 5, true);
   EXPECT_EQ(table[1].name, "encoder.embedding.pos_embedding.embedding.weight");
   EXPECT_EQ(table[1].shape, (std::vector<std::int64_t>{16, 8}));
   EXPECT_EQ(table[2].name, "encoder.layers.0.norm1.weight");  // no embedding norm

@@ -12,7 +12,10 @@ Batcher::Batcher(const model::Model& model, BatcherOptions options, std::functio
 
 Batcher::~Batcher() { stop(); }
 
-std::vector<InputResult> Batcher::run(Task task, int64_t top_k, std::vector<model::TokenIds> inputs) {
+std::vector<InputResult> Batcher::run(Task task, int64_t top_k, std::vector<model::TokenIds> inputs,
+                                      std::vector<model::TokenIds> types) {
+  if (types.size() != inputs.size()) throw Error("batcher: token types of " + std::to_string(types.size()) +
+                                                 " inputs for " + std::to_string(inputs.size()));
   PendingRun pending;
   pending.results.resize(inputs.size());
   pending.remaining = inputs.size();
@@ -21,7 +24,7 @@ std::vector<InputResult> Batcher::run(Task task, int64_t top_k, std::vector<mode
   for (size_t i = 0; i < inputs.size(); ++i) {
     const bool keyed_by_length = task == Task::classify && options_.classify_depends_on_padding;
     const BatchKey key{task, task == Task::fill_mask ? top_k : 0, keyed_by_length ? inputs[i].size() : 0};
-    queue_.push_back(QueuedInput{key, std::move(inputs[i]), &pending, i});
+    queue_.push_back(QueuedInput{key, std::move(inputs[i]), std::move(types[i]), &pending, i});
   }
   work_available_.notify_one();
   pending.finished.wait(lock, [&] { return pending.remaining == 0; });
@@ -53,16 +56,17 @@ void Batcher::batch_loop() {
       if (queue_.empty()) return;  // stopping, and everything queued has run
       batch = take_batch();
     }
-    std::vector<model::TokenIds> ids;
+    std::vector<model::TokenIds> ids, types;
     size_t longest = 0;
     for (QueuedInput& input : batch) {
       longest = std::max(longest, input.ids.size());
       ids.push_back(std::move(input.ids));
+      types.push_back(std::move(input.types));
     }
     std::vector<InputResult> results;
     std::string error;
     try {
-      results = compute(batch.front().key, ids);
+      results = compute(batch.front().key, ids, types);
     } catch (const std::exception& failure) {
       error = failure.what();
     }
@@ -93,11 +97,12 @@ std::vector<Batcher::QueuedInput> Batcher::take_batch() {
   return batch;
 }
 
-std::vector<InputResult> Batcher::compute(const BatchKey& key, std::span<const model::TokenIds> batch) const {
+std::vector<InputResult> Batcher::compute(const BatchKey& key, std::span<const model::TokenIds> batch,
+                                          std::span<const model::TokenIds> types) const {
   std::vector<InputResult> results;
   switch (key.task) {
     case Task::embed: {
-      const model::Embeddings embeddings = model_.embed(batch, options_.pooling);
+      const model::Embeddings embeddings = options_.embedding.embed(model_, batch, types);
       for (int64_t b = 0; b < embeddings.batch; ++b) {
         const auto row = embeddings.values.begin() + b * embeddings.width;
         results.emplace_back(std::vector<float>(row, row + embeddings.width));
@@ -105,7 +110,7 @@ std::vector<InputResult> Batcher::compute(const BatchKey& key, std::span<const m
       break;
     }
     case Task::classify: {
-      const model::Classification scores = model_.classify(batch);
+      const model::Classification scores = model_.classify(batch, types);
       for (int64_t b = 0; b < scores.batch; ++b) {
         ClassScores row;
         const auto logits = scores.logits.begin() + b * scores.num_labels;
@@ -120,7 +125,7 @@ std::vector<InputResult> Batcher::compute(const BatchKey& key, std::span<const m
     }
     case Task::fill_mask: {
       const std::vector<model::TokenPosition> positions = model::find_token(batch, options_.mask_token_id);
-      auto predictions = model_.fill_mask(batch, positions, key.top_k);
+      auto predictions = model_.fill_mask(batch, positions, key.top_k, types);
       std::vector<MaskPredictions> per_input(batch.size());
       for (size_t m = 0; m < positions.size(); ++m) {
         per_input[static_cast<size_t>(positions[m].sequence)].push_back(std::move(predictions[m]));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ufb/model/model.h"
+#include "ufb/model/sentence_embedding.h"
 
 namespace ufb::serve {
 
@@ -27,12 +28,13 @@ struct ClassScores {
 };
 // Per mask token of the input, in order: the top_k candidates, best first.
 using MaskPredictions = std::vector<std::vector<model::TokenPrediction>>;
-// embed: the pooled vector (not normalized); classify: ClassScores; fill_mask: MaskPredictions.
+// embed: the pooled vector (not normalized, whatever the pipeline says); classify: ClassScores; fill_mask: MaskPredictions.
 using InputResult = std::variant<std::vector<float>, ClassScores, MaskPredictions>;
 
 struct BatcherOptions {
   int64_t max_batch_tokens = 16384;  // padded tokens (inputs x longest input) per model call
-  model::EmbeddingPooling pooling = model::EmbeddingPooling::mean;
+  // What /embed computes; the request decides normalization.
+  model::SentenceEmbedding embedding = model::SentenceEmbedding::plain(model::EmbeddingPooling::mean, false);
   // The `avg` classification pooler averages over the padded length (model.h), so an input's
   // label would depend on its batch neighbours: such inputs only share a batch with inputs of
   // their own length, which makes every answer equal to classifying the input alone.
@@ -59,7 +61,8 @@ class Batcher {
   // Queues the inputs (each at most max_batch_tokens long, fill_mask inputs each holding a mask
   // token) and blocks until all have run. Throws ufb::Error with the model's message when a
   // batch fails, or when the batcher has stopped.
-  std::vector<InputResult> run(Task task, int64_t top_k, std::vector<model::TokenIds> inputs);
+  std::vector<InputResult> run(Task task, int64_t top_k, std::vector<model::TokenIds> inputs,
+                               std::vector<model::TokenIds> types);
 
   size_t queued_inputs() const;
 
@@ -84,13 +87,15 @@ class Batcher {
   struct QueuedInput {
     BatchKey key;
     model::TokenIds ids;
+    model::TokenIds types;
     PendingRun* owner = nullptr;
     size_t index = 0;
   };
 
   void batch_loop();
   std::vector<QueuedInput> take_batch();  // mutex_ held
-  std::vector<InputResult> compute(const BatchKey& key, std::span<const model::TokenIds> batch) const;
+  std::vector<InputResult> compute(const BatchKey& key, std::span<const model::TokenIds> batch,
+                                   std::span<const model::TokenIds> types) const;
   void deliver(std::vector<QueuedInput>& batch, std::vector<InputResult> results, const std::string& error);
 
   const model::Model& model_;

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../model_session.h"
-#include "../unit_length.h"
+#include "ufb/model/sentence_embedding.h"
 #include "ufb/error.h"
 
 namespace ufb::serve {
@@ -27,6 +27,12 @@ std::vector<model::TokenIds> ids_of(std::vector<tokenizer::Encoding>& encodings)
   return ids;
 }
 
+std::vector<model::TokenIds> types_of(std::vector<tokenizer::Encoding>& encodings) {
+  std::vector<model::TokenIds> types;
+  for (tokenizer::Encoding& encoding : encodings) types.push_back(std::move(encoding.type_ids));
+  return types;
+}
+
 // Every fill-mask input needs a mask token (truncation may have cut it off).
 std::optional<ApiError> find_unmasked_input(const tokenizer::Tokenizer& tokenizer, std::span<const model::TokenIds> ids) {
   const int32_t mask_id = *tokenizer.mask_token_id();
@@ -45,6 +51,7 @@ Reply run_inputs(const ServerState& state, std::span<const cli::TextInput> input
                  int64_t top_k, Shape shape) {
   auto encoded = state.encoder.encode(inputs, truncate ? LengthPolicy::truncate : LengthPolicy::refuse);
   if (const ApiError* error = std::get_if<ApiError>(&encoded)) return error_reply(*error);
+  std::vector<model::TokenIds> types = types_of(std::get<std::vector<tokenizer::Encoding>>(encoded));
   std::vector<model::TokenIds> ids = ids_of(std::get<std::vector<tokenizer::Encoding>>(encoded));
   if (task == Task::fill_mask) {
     if (auto error = find_unmasked_input(state.encoder.tokenizer(), ids)) return error_reply(*error);
@@ -52,7 +59,7 @@ Reply run_inputs(const ServerState& state, std::span<const cli::TextInput> input
   const std::vector<model::TokenIds> kept_ids = task == Task::fill_mask ? ids : std::vector<model::TokenIds>{};
   std::vector<InputResult> results;
   try {
-    results = state.batcher.run(task, top_k, std::move(ids));
+    results = state.batcher.run(task, top_k, std::move(ids), std::move(types));
   } catch (const Error& error) {
     // TEI's answer when its backend fails on inputs that passed validation.
     return error_reply(ApiError{424, "Backend", error.what()});
@@ -61,11 +68,19 @@ Reply run_inputs(const ServerState& state, std::span<const cli::TextInput> input
 }
 
 std::optional<ApiError> require_head(const ServerState& state, io::ModelHead head, const char* route) {
-  if (state.model.checkpoint().head() == head) return std::nullopt;
-  const bool wants_classifier = head == io::ModelHead::kClassification;
+  const io::ModelHead served = state.model.checkpoint().head();
+  if (served == head) return std::nullopt;
+  const auto describe = [](io::ModelHead kind) {
+    switch (kind) {
+      case io::ModelHead::kMaskedLm: return "a masked-LM";
+      case io::ModelHead::kClassification: return "a classification";
+      case io::ModelHead::kNone: return "an embedding";
+    }
+    return "?";
+  };
   return ApiError{400, "Validation",
-                  std::string(route) + " needs a " + (wants_classifier ? "classification" : "masked-LM") +
-                      " model, and this server runs a " + (wants_classifier ? "masked-LM" : "classification") + " model"};
+                  std::string(route) + " needs " + describe(head) + " model, and this server runs " +
+                      describe(served) + " model"};
 }
 
 json label_scores(const ClassScores& scores, bool raw_scores, const std::vector<std::string>& labels) {
@@ -104,7 +119,7 @@ Reply answer_embed(std::string_view body, const ServerState& state) {
                         json vectors = json::array();
                         for (InputResult& result : results) {
                           std::vector<float>& vector = std::get<std::vector<float>>(result);
-                          if (request.normalize) cli::normalize_to_unit_length(vector);
+                          if (request.normalize) model::normalize_to_unit_length(vector);
                           vectors.push_back(vector);
                         }
                         return json_reply(vectors);
@@ -168,8 +183,10 @@ Reply answer_info(const ServerState& state) {
       label2id[settings.labels[i]] = i;
     }
     model_type = {{"classifier", {{"id2label", id2label}, {"label2id", label2id}}}};
-  } else {
+  } else if (state.model.checkpoint().head() == io::ModelHead::kMaskedLm) {
     model_type = {{"masked_lm", {{"pooling", settings.pooling}}}};
+  } else {
+    model_type = {{"embedding", {{"pooling", settings.pooling}}}};  // TEI's name for encoders
   }
   return json_reply({{"model_id", settings.model_id},
                      {"model_dtype", settings.dtype},

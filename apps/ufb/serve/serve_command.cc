@@ -33,34 +33,54 @@ struct ServeFlags {
   int64_t payload_limit = 2'000'000;
   std::string api_key;
   std::string dtype = "f32";
-  std::string pooling = "mean";
+  std::string pooling;  // empty: the model's own (sentence-transformers modules), else mean
 };
 
 // Class names from config.json's id2label (a Hugging Face convention) where present, else
 // LABEL_i as Hugging Face names them by default.
-std::vector<std::string> class_labels(const model::Model& model, const std::filesystem::path& model_dir) {
-  const int64_t count = model.config().num_labels.value_or(0);
+std::vector<std::string> class_labels(const model::Model& model) {
+  const io::ModelConfig& config = model.config();
+  if (!config.labels.empty()) return config.labels;
   std::vector<std::string> labels;
-  for (int64_t i = 0; i < count; ++i) labels.push_back("LABEL_" + std::to_string(i));
-  std::ifstream file(model_dir / "config.json");
-  const nlohmann::json config = nlohmann::json::parse(file, nullptr, false);
-  const auto id2label = config.is_object() ? config.find("id2label") : config.end();
-  if (config.is_object() && id2label != config.end() && id2label->is_object()) {
-    for (int64_t i = 0; i < count; ++i) {
-      const auto name = id2label->find(std::to_string(i));
-      if (name != id2label->end() && name->is_string()) labels[static_cast<size_t>(i)] = name->get<std::string>();
-    }
-  }
+  for (int64_t i = 0; i < config.num_labels.value_or(0); ++i) labels.push_back("LABEL_" + std::to_string(i));
   return labels;
 }
 
-serve::ServerSettings settings_of(const ServeFlags& flags, const model::Model& model) {
+// What /embed computes: the model's sentence-transformers pipeline unless --pooling names one.
+// Normalization is each request's choice (TEI's `normalize`).
+model::SentenceEmbedding embedding_of(const ServeFlags& flags, const ModelSession& session) {
+  model::SentenceEmbedding embedding =
+      flags.pooling.empty() && session.sentence_embedding()
+          ? *session.sentence_embedding()
+          : model::SentenceEmbedding::plain(parse_pooling(flags.pooling.empty() ? "mean" : flags.pooling), false);
+  embedding.set_normalize(false);
+  return embedding;
+}
+
+// TEI's name of the pooling, as /info reports it: "mean", "cls", ...
+std::string pooling_name(const model::SentenceEmbedding& embedding) {
+  std::string name;
+  for (const model::EmbeddingPooling mode : embedding.pooling()) {
+    if (!name.empty()) name += "+";
+    switch (mode) {
+      case model::EmbeddingPooling::mean: name += "mean"; break;
+      case model::EmbeddingPooling::first: name += "cls"; break;
+      case model::EmbeddingPooling::max: name += "max"; break;
+      case model::EmbeddingPooling::mean_sqrt_len: name += "mean_sqrt_len"; break;
+      case model::EmbeddingPooling::pooler: name += "pooler"; break;
+    }
+  }
+  return name;
+}
+
+serve::ServerSettings settings_of(const ServeFlags& flags, const model::Model& model,
+                                  const model::SentenceEmbedding& embedding) {
   serve::ServerSettings settings;
   settings.model_id = std::filesystem::path(flags.model_dir).lexically_normal().filename().string();
   if (settings.model_id.empty()) settings.model_id = std::filesystem::path(flags.model_dir).parent_path().filename().string();
   settings.dtype = flags.dtype;
-  settings.pooling = flags.pooling;
-  settings.labels = class_labels(model, flags.model_dir);
+  settings.pooling = pooling_name(embedding);
+  settings.labels = class_labels(model);
   settings.max_concurrent_requests = static_cast<size_t>(flags.max_concurrent_requests);
   settings.max_input_length =
       static_cast<size_t>(flags.max_input_length > 0 ? flags.max_input_length : model.limits().max_sequence_length);
@@ -123,14 +143,15 @@ void serve(const ServeFlags& flags) {
   model_flags.max_length = flags.max_input_length;
   model_flags.dtype = flags.dtype;
   const ModelSession session(model_flags);  // its tokenizer truncates to the maximum input length
-  const serve::ServerSettings settings = settings_of(flags, session.model());
+  const model::SentenceEmbedding embedding = embedding_of(flags, session);
+  const serve::ServerSettings settings = settings_of(flags, session.model(), embedding);
   const serve::InputEncoder encoder(session.tokenizer(), untruncated_tokenizer(flags), settings.max_input_length);
 
   serve::Metrics metrics;
   serve::Admission admission(settings.max_concurrent_requests);
   serve::BatcherOptions batcher_options;
   batcher_options.max_batch_tokens = settings.max_batch_tokens;
-  batcher_options.pooling = parse_pooling(flags.pooling);
+  batcher_options.embedding = embedding;
   batcher_options.classify_depends_on_padding =
       session.model().checkpoint().head() == io::ModelHead::kClassification &&
       session.model().config().classification_head.pooler == io::Pooler::kAverage;
@@ -205,8 +226,10 @@ void add_serve_command(CLI::App& app) {
       ->envname("UFB_API_KEY");
   command->add_option("--dtype", flags->dtype, "FFF weight storage: f32 or bf16")->capture_default_str()
       ->check(CLI::IsMember({"f32", "bf16"}));
-  command->add_option("--pooling", flags->pooling, "Pooling of /embed: mean | first | pooler (classification models)")
-      ->capture_default_str()->check(CLI::IsMember({"mean", "first", "pooler"}));
+  command->add_option("--pooling", flags->pooling,
+                      "Pooling of /embed: mean | first | max | mean_sqrt_len | pooler (the model's pooler); default: "
+                      "the model's own (sentence-transformers modules), else mean")
+      ->check(CLI::IsMember({"mean", "first", "cls", "max", "mean_sqrt_len", "pooler"}));
   command->callback([flags] { serve(*flags); });
 }
 

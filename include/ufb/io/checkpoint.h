@@ -27,13 +27,16 @@ struct TensorView {
 // - a missing tensor, a tensor of another shape, or one that is not F32/F16/BF16 is an error
 //   naming it;
 // - an unexpected tensor is an error naming it (it means the file and config.json describe
-//   different models), except the int64 `encoder.embedding.pos_embedding.position_ids` buffer,
-//   which carries no weights and is only listed in ignored_tensors();
+//   different models), except buffers that carry no weights (is_weightless_buffer), which are
+//   only listed in ignored_tensors();
 // - with tie_weights, a file that stores only one of decoder.weight and
 //   encoder.embedding.word_embedding.weight (as a writer that drops shared tensors does) serves
 //   both names from it.
-// A model with `head.weight` is a classification model; num_labels is its first dimension and
-// must agree with arch.num_labels where the config gives one.
+// A model with a classifier (`head.weight`, BERT's `classifier.weight`) is a classification
+// model; num_labels is its first dimension and must agree with the config's num_labels where it
+// gives one. A BERT checkpoint without classifier and masked-LM head is an encoder alone
+// (ModelHead::kNone); its pooler is optional. BERT task models' `bert.` prefix is accepted:
+// tensors() and tensor() use the names without it.
 // F32 weights are views into the memory-mapped file where it is aligned; F16 and BF16 weights
 // are widened into buffers this object owns.
 class Checkpoint {
@@ -47,6 +50,9 @@ class Checkpoint {
   ModelHead head() const { return head_; }
   // 0 for a masked-LM model.
   std::int64_t num_labels() const { return num_labels_; }
+  bool has_pooler() const { return pooler_; }
+  // A tensor's name as the file spells it (with BERT's `bert.` prefix where the file has it).
+  std::string stored_name(std::string_view name) const;
   const std::string& weights_source() const { return weights_->source_name(); }
 
   // Every expected tensor, in state-dict order.
@@ -61,6 +67,8 @@ class Checkpoint {
   std::unique_ptr<TensorArchive> weights_;
   ModelHead head_ = ModelHead::kMaskedLm;
   std::int64_t num_labels_ = 0;
+  bool pooler_ = false;
+  std::string name_prefix_;
   std::vector<std::vector<float>> widened_;
   std::vector<TensorView> tensors_;
   std::map<std::string, std::size_t, std::less<>> index_;

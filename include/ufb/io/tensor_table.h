@@ -10,8 +10,9 @@
 namespace ufb::io {
 
 enum class ModelHead {
-  kMaskedLm,        // decoder.weight [V,H]
-  kClassification,  // pooler.dense.{weight,bias}, head.{weight,bias}
+  kMaskedLm,        // a decoder over the vocabulary
+  kClassification,  // pooler and classifier
+  kNone,            // the encoder alone (BERT's BertModel, sentence-transformers)
 };
 
 // What a tensor is for in the model, whatever an architecture's state dict calls it. The
@@ -42,6 +43,23 @@ enum class TensorRole : std::uint8_t {
   kPoolerBias,
   kHeadWeight,
   kHeadBias,
+  // BERT (docs/model.md §5) from here on.
+  kTokenTypeEmbedding,
+  kQueryWeight,  // per layer from here to kFffOutBias
+  kQueryBias,
+  kKeyWeight,
+  kKeyBias,
+  kValueWeight,
+  kValueBias,
+  kAttentionOutputBias,
+  kDenseInBias,
+  kDenseOutBias,
+  kFffOutBias,
+  kMlmTransformWeight,
+  kMlmTransformBias,
+  kMlmNormWeight,
+  kMlmNormBias,
+  kDecoderBias,
 };
 
 // How a tensor of a role starts when a model is initialised instead of loaded.
@@ -59,11 +77,18 @@ TensorKind tensor_kind(TensorRole role);
 // Roles that belong to one encoder layer (their names carry its index).
 bool is_layer_role(TensorRole role);
 
-// crammedBERT's state-dict name of `role` (docs/model.md §3); `layer` for per-layer roles.
-std::string tensor_name(TensorRole role, std::int64_t layer = -1);
+// The state-dict name of `role` in an architecture (docs/model.md §3, §5); `layer` for per-layer
+// roles. BERT names are given without the `bert.` prefix of its task models (see
+// bert_prefixed). Throws ufb::Error for a role the architecture does not have.
+std::string tensor_name(Architecture architecture, TensorRole role, std::int64_t layer = -1);
 
-// Whether a state dict may hold `name` although it carries nothing the model needs.
-bool is_weightless_buffer(std::string_view name);
+// Whether BERT's task models (BertForMaskedLM, ...) put `name` under the `bert.` prefix: every
+// tensor but those of the masked-LM head and the classifier.
+bool bert_prefixed(std::string_view name);
+
+// Whether a state dict may hold `name` although it carries nothing the model computes: index
+// buffers, BERT's next-sentence head, the alias of its decoder bias.
+bool is_weightless_buffer(Architecture architecture, std::string_view name);
 
 struct ExpectedTensor {
   std::string name;
@@ -72,10 +97,11 @@ struct ExpectedTensor {
   std::int64_t layer = -1;  // the encoder layer of a per-layer role, else -1
 };
 
-// The tensors a state dict of this configuration holds (docs/model.md §3), in state-dict order, with
-// the shapes the config implies. `num_labels` is used for kClassification only. Throws
+// The tensors a state dict of this configuration holds (docs/model.md §3, §5), in state-dict
+// order, with the shapes the config implies. `num_labels` is used for kClassification only;
+// `pooler` says whether the model has one (every classification model does). Throws
 // ufb::Error if a shape's size overflows.
 std::vector<ExpectedTensor> expected_tensors(const ModelConfig& config, ModelHead head,
-                                             std::int64_t num_labels = 0);
+                                             std::int64_t num_labels, bool pooler);
 
 }  // namespace ufb::io

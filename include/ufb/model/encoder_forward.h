@@ -1,16 +1,18 @@
 #pragma once
 
-// The crammedBERT encoder's forward pass (docs/model.md §2.1–2.4), written once (llm.c's
-// gpt2_forward): inference runs it over a checkpoint's views with prepared kernels; training
-// over its parameters with the plain ops, in float or double, keeping what its backward pass
-// needs and applying dropout.
+// The encoder's forward pass (docs/model.md §2.1–2.4, and §5 for BERT's post-LayerNorm layers),
+// written once (llm.c's gpt2_forward): inference runs it over a checkpoint's views with prepared
+// kernels; training over its parameters with the plain ops, in float or double, keeping what its
+// backward pass needs and applying dropout (pre-LayerNorm models only).
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <type_traits>
 #include <vector>
 
+#include "ufb/error.h"
 #include "ufb/io/config.h"
 #include "ufb/model/encoder.h"
 #include "ufb/model/weights.h"
@@ -83,7 +85,7 @@ enum class Projection { query_key_value, attention_output };
 //   using Scalar = T;  using FeedforwardState = ...;
 //   void embed(std::span<T> x) const;                 // x [rows, hidden]
 //   void project(Projection, int64_t layer, std::span<const T> x, std::span<T> y,
-//                ops::LinearOutput output) const;
+//                ops::LinearOutput output) const;   // with the layer's bias, if any
 //   void feedforward(int64_t layer, std::span<const T> x, std::span<T> y,
 //                    std::span<int32_t> leaves, FeedforwardState* state) const;
 // Returns the final hidden states [rows, hidden]. With `state` what the backward pass needs is
@@ -104,6 +106,10 @@ std::vector<typename Kernels::Scalar> encoder_forward(
   const ops::AttentionShape attention_shape{config.attention.num_attention_heads,
                                             hidden / config.attention.num_attention_heads};
   if (!state) dropout = nullptr;
+  const bool post_norm = config.norm_scheme == io::NormScheme::kPost;
+  if (post_norm && state) {
+    throw Error("training runs pre-LayerNorm (crammedBERT) models only");
+  }
   const auto normalize = [&](const Tensor& weight, const Tensor& bias, std::span<const T> x,
                              std::span<T> y, ops::LayerNormStats* stats) {
     StageTimer timer(profile, Stage::kLayerNorm);
@@ -144,8 +150,55 @@ std::vector<typename Kernels::Scalar> encoder_forward(
 
   std::vector<T> normed(x.size()), qkv(3 * x.size()), update(x.size());
   if (state) state->layers.resize(weights.layers.size());
+  // crammedBERT stores its score scale; BERT divides by √head_dim.
+  const auto score_scale = [&](const LayerWeights<Tensor>& layer) {
+    return config.architecture == io::Architecture::kCrammedBert
+               ? values(layer.score_scale)[0]
+               : static_cast<T>(1.0 / std::sqrt(static_cast<double>(config.head_dim())));
+  };
+  const auto record_feedforward_input = [&](std::span<const T> input) {
+    std::span<int32_t> leaves;
+    if constexpr (kTraceable) {
+      if (trace && fff) {
+        trace->fff_inputs.emplace_back(input.begin(), input.end());
+        leaves = trace->fff_leaves.emplace_back(rows * config.intermed_size);
+      }
+    }
+    return leaves;
+  };
+  const auto record_layer_output = [&] {
+    if constexpr (kTraceable) {
+      if (trace) trace->layer_outputs.push_back(x);
+    }
+  };
   for (size_t i = 0; i < weights.layers.size(); ++i) {
     const LayerWeights<Tensor>& layer = weights.layers[i];
+    if (post_norm) {
+      // BERT: x = LN1(x + O·Attn(x)); x = LN2(x + FF(x)).
+      {
+        StageTimer timer(profile, Stage::kQkvProjection);
+        kernels.project(Projection::query_key_value, i, x, qkv, ops::LinearOutput::overwrite);
+      }
+      {
+        StageTimer timer(profile, Stage::kAttention);
+        ops::self_attention(std::span<const T>(qkv), attention_shape, score_scale(layer), sequences,
+                            update, nullptr);
+      }
+      {
+        StageTimer timer(profile, Stage::kOutputProjection);
+        kernels.project(Projection::attention_output, i, update, x, ops::LinearOutput::accumulate);
+      }
+      normalize(layer.norm1_weight, layer.norm1_bias, x, normed, nullptr);
+      const std::span<int32_t> leaves = record_feedforward_input(normed);
+      {
+        StageTimer timer(profile, Stage::kFeedforward);
+        kernels.feedforward(i, normed, update, leaves, nullptr);
+      }
+      add(normed, update);
+      normalize(layer.norm2_weight, layer.norm2_bias, normed, x, nullptr);
+      record_layer_output();
+      continue;
+    }
     auto* saved = state ? &state->layers[i] : nullptr;
     if (saved) saved->input = x;
     std::vector<T>& normed1 = saved ? saved->normed1 : normed;
@@ -165,7 +218,7 @@ std::vector<typename Kernels::Scalar> encoder_forward(
     }
     {
       StageTimer timer(profile, Stage::kAttention);
-      ops::self_attention(std::span<const T>(projected), attention_shape, values(layer.score_scale)[0],
+      ops::self_attention(std::span<const T>(projected), attention_shape, score_scale(layer),
                           sequences, context, saved ? &saved->attention : nullptr);
     }
     std::vector<T> output_dropout = dropout ? dropout->scales(DropoutSite::attention_output, i)
@@ -185,13 +238,7 @@ std::vector<typename Kernels::Scalar> encoder_forward(
     std::vector<T>& normed2 = saved ? saved->normed2 : normed;
     normed2.resize(x.size());
     normalize(layer.norm2_weight, layer.norm2_bias, x, normed2, saved ? &saved->stats2 : nullptr);
-    std::span<int32_t> leaves;
-    if constexpr (kTraceable) {
-      if (trace && fff) {
-        trace->fff_inputs.push_back(normed2);
-        leaves = trace->fff_leaves.emplace_back(rows * config.intermed_size);
-      }
-    }
+    const std::span<int32_t> leaves = record_feedforward_input(normed2);
     {
       StageTimer timer(profile, Stage::kFeedforward);
       kernels.feedforward(i, normed2, update, leaves, saved ? &saved->feedforward : nullptr);
@@ -201,9 +248,7 @@ std::vector<typename Kernels::Scalar> encoder_forward(
       drop(update, saved->feedforward_dropout);
     }
     add(x, update);
-    if constexpr (kTraceable) {
-      if (trace) trace->layer_outputs.push_back(x);
-    }
+    record_layer_output();
   }
   if (config.final_norm) {
     std::vector<T>& before = state ? state->before_final_norm : x;

@@ -27,16 +27,21 @@ struct Embeddings {
 };
 
 enum class EmbeddingPooling {
-  mean,    // mean of the final hidden states over the sequence's real tokens
-  first,   // the final hidden state at position 0
-  pooler,  // a classification model's own pooler: tanh(pool(hidden) · W_p^T + b_p)
+  mean,           // mean of the final hidden states over the sequence's real tokens
+  first,          // the final hidden state at position 0 ([CLS])
+  max,            // the largest value of each dimension over the real tokens
+  mean_sqrt_len,  // the sum over the real tokens divided by √(number of tokens)
+  pooler,         // the model's own pooler: tanh(pool(hidden) · W_p^T + b_p)
 };
 
 struct Classification {
   int64_t batch = 0;
   int64_t num_labels = 0;
-  std::vector<float> logits;         // [batch, num_labels]; with one label, the regression value
-  std::vector<float> probabilities;  // softmax of each row; empty when num_labels == 1
+  io::ProblemType problem_type = io::ProblemType::kSingleLabel;
+  std::vector<float> logits;  // [batch, num_labels]; for regression, the values
+  // [batch, num_labels]: softmax of each row (single-label) or the sigmoid of each logit
+  // (multi-label); empty for regression.
+  std::vector<float> probabilities;
 };
 
 // Everything a traced run of a padded batch computes, padding rows included (`ufb dump`).
@@ -49,10 +54,16 @@ struct ModelTrace {
   int64_t head_width = 0;
 };
 
-// A crammedBERT / UltraFastBERT model ready to run (docs/model.md §2). Inputs are batches of token
-// id sequences of any lengths up to max_sequence_length(); the model pads them to the longest.
-// Every call throws ufb::Error for an invalid batch (see pad_batch) or a call the model's head
-// does not support. Calls are const and may run concurrently.
+// Pools final hidden states into one vector per sequence over each sequence's real tokens (the
+// mask's ones). EmbeddingPooling::pooler needs the model's weights: Model::embed.
+Embeddings pool_hidden_states(const HiddenStates& states, EmbeddingPooling pooling);
+
+// A crammedBERT / UltraFastBERT (docs/model.md §2) or BERT-family (§5) model ready to run.
+// Inputs are batches of token id sequences of any lengths up to max_sequence_length(); the model
+// pads them to the longest. `token_types`, where given, holds each sequence's token types (BERT's
+// segments; models without them ignore it). Every call throws ufb::Error for an invalid batch
+// (see pad_batch) or a call the model's head does not support. Calls are const and may run
+// concurrently.
 class Model {
  public:
   // Opens a model directory (config.json plus model.safetensors or pytorch_model.bin).
@@ -66,24 +77,28 @@ class Model {
   const Encoder& encoder() const { return encoder_; }
 
   // Final hidden states of the padded batch. With PaddingRows::skip padding rows are left 0.
-  HiddenStates encode(std::span<const TokenIds> batch,
-                      PaddingRows padding = PaddingRows::skip) const;
+  HiddenStates encode(std::span<const TokenIds> batch, PaddingRows padding = PaddingRows::skip,
+                      std::span<const TokenIds> token_types = {}) const;
 
   // Masked-LM logits [positions.size(), vocab_size] at the given positions only.
   std::vector<float> mlm_logits(std::span<const TokenIds> batch,
-                                std::span<const TokenPosition> positions) const;
+                                std::span<const TokenPosition> positions,
+                                std::span<const TokenIds> token_types = {}) const;
   // The top_k most likely tokens at each position (a mask token's, say).
   std::vector<std::vector<TokenPrediction>> fill_mask(std::span<const TokenIds> batch,
                                                       std::span<const TokenPosition> positions,
-                                                      int64_t top_k) const;
+                                                      int64_t top_k,
+                                                      std::span<const TokenIds> token_types = {}) const;
 
   // One vector per sequence: hidden_size wide, or head_dim wide for EmbeddingPooling::pooler.
-  Embeddings embed(std::span<const TokenIds> batch, EmbeddingPooling pooling) const;
+  Embeddings embed(std::span<const TokenIds> batch, EmbeddingPooling pooling,
+                   std::span<const TokenIds> token_types = {}) const;
 
-  // Classification (or, with one label, regression) head over the pooled states. Note that the
-  // `avg` pooler averages over the padded length, padding included, as the original does: a
+  // Classification (or regression) head over the pooled states. Note that crammedBERT's `avg`
+  // pooler averages over the padded length, padding included, as the original does: a
   // sequence's result then depends on the longest sequence of its batch.
-  Classification classify(std::span<const TokenIds> batch) const;
+  Classification classify(std::span<const TokenIds> batch,
+                          std::span<const TokenIds> token_types = {}) const;
 
   // Runs a padded batch as given (padding ids included) and keeps every intermediate state.
   ModelTrace trace(const PaddedBatch& batch) const;
@@ -96,6 +111,8 @@ class Model {
   std::vector<float> pooler_features(const HiddenStates& states) const;
   // Classification logits [batch, num_labels] of the pooler features.
   std::vector<float> head_logits(std::span<const float> features, int64_t batch) const;
+  // Masked-LM logits [rows, vocab] of final hidden states [rows, hidden].
+  std::vector<float> decode(std::span<const float> hidden, int64_t rows) const;
 
   std::unique_ptr<const io::Checkpoint> checkpoint_;
   TokenLimits limits_;

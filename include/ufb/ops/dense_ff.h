@@ -5,9 +5,12 @@
 #include <span>
 #include <string_view>
 
+#include "ufb/ops/activation.h"
+
 namespace ufb::ops {
 
-// Dense feedforward y = GELU(x · W_in^T + b_in) · W_out^T + b_out, `width` neurons.
+// Dense feedforward y = act(x · W_in^T + b_in) · W_out^T + b_out, `width` neurons; act is the
+// exact GELU unless the weights name another (reference and onednn only).
 struct DenseFfShape {
   int64_t hidden = 0;
   int64_t width = 0;
@@ -21,6 +24,7 @@ struct DenseFfWeights {
   std::span<const float> b_in;
   std::span<const float> w_out;
   std::span<const float> b_out;
+  Activation activation = Activation::gelu_erf;
 };
 
 void validate(const DenseFfWeights& weights);  // throws ufb::Error naming the mismatch

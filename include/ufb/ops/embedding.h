@@ -12,10 +12,13 @@ namespace ufb::ops {
 std::vector<float> sinusoidal_positions(int64_t positions, int64_t hidden);
 
 // The embedding of one sequence: out[p] = word_table[ids[p]] + position_scale · positions[p]
-// for p in [0, ids.size()). word_table is [vocab, hidden], positions [≥ ids.size(), hidden],
-// out [ids.size(), hidden]. Throws ufb::Error for an id outside the table or bad sizes.
+// (+ type_table[types[p]] where a type table is given: BERT's token type embeddings; types
+// empty means type 0) for p in [0, ids.size()). word_table is [vocab, hidden], positions
+// [≥ ids.size(), hidden], type_table [types, hidden], out [ids.size(), hidden]. Throws ufb::Error
+// for an id or type outside its table or bad sizes.
 void embed_sequence(std::span<const float> word_table, int64_t hidden,
                     std::span<const int32_t> ids, std::span<const float> positions,
-                    float position_scale, std::span<float> out);
+                    float position_scale, std::span<float> out,
+                    std::span<const float> type_table = {}, std::span<const int32_t> types = {});
 
 }  // namespace ufb::ops
