@@ -12,6 +12,27 @@ layout costs the same. Timed: the encoder forward pass on random token ids, no p
 
     pip install torch onnxruntime onnx onnxscript
     python3 tools/bench_peers.py [--batch 1,8] [--threads 1,2] [--json peers.json]
+
+With --model DIR (a sentence-transformers directory such as the all-MiniLM-L6-v2 that
+scripts/fetch-models.sh fetches), it times sentence embedding instead, on real text: the first
+--sentences (1024) sentences of GLUE STS-B dev as the file gives them (pair 0's sentence1,
+sentence2, pair 1's, ...), for each --batch (default 1,32) and --threads:
+  sentence-transformers  SentenceTransformer(DIR).encode(sentences, batch_size=B), PyTorch f32
+                         (it sorts the texts by length, longest first, before batching)
+  onnxruntime            the directory's BertModel + its mean pooling + L2 normalisation exported
+                         with torch.onnx.export (dynamic batch and length), f32, run with
+                         intra_op_num_threads = threads on batches of the same length-sorted order,
+                         tokenization by the directory's fast tokenizer included (checked against
+                         sentence-transformers' output: max_abs_diff in the rows)
+  ufb (with --ufb PATH)  PATH embed --model DIR --file F --batch-size B --threads T --out X.npy;
+                         the per-sentence time is (wall time on the N sentences - wall time on
+                         the first sentence alone) / (N - 1), both medians of the repeats, so
+                         process start and model load drop out
+Each time is the median of at least --min-repeats runs over all the sentences; the table gives
+ms per sentence.
+
+    python3 tools/bench_peers.py --model ~/.cache/ufb/models/all-MiniLM-L6-v2 \\
+        [--batch 1,32] [--threads 1,2] [--ufb build/apps/ufb/ufb] [--json peers.json]
 """
 import argparse
 import json
@@ -104,17 +125,152 @@ def onnx_session(model, ids, threads, directory, name):
     return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
 
 
+def stsb_sentences(path, count):
+    """The first `count` sentences of STS-B dev: sentence1, sentence2 of each pair in file order."""
+    import csv
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        sentences = [s for row in rows for s in (row["sentence1"], row["sentence2"])]
+    return sentences[:count]
+
+
+class PooledBert(torch.nn.Module):
+    """BertModel, mean pooling over the attention mask, L2 normalisation (all-MiniLM-L6-v2)."""
+
+    def __init__(self, bert):
+        super().__init__()
+        self.bert = bert
+
+    def forward(self, input_ids, attention_mask, token_type_ids):
+        hidden = self.bert(input_ids=input_ids, attention_mask=attention_mask,
+                           token_type_ids=token_type_ids).last_hidden_state
+        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+        mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return F.normalize(mean, p=2, dim=1)
+
+
+def bench_sentence_model(args):
+    import subprocess
+    import numpy
+    from sentence_transformers import SentenceTransformer
+    from transformers import BertModel
+
+    sentences = stsb_sentences(args.stsb, args.sentences)
+    count = len(sentences)
+    st = SentenceTransformer(args.model, device="cpu").eval()
+    modules = [type(m).__name__ for m in st]
+    pooling = getattr(st[1], "pooling_mode", None) if len(st) > 1 else None
+    if pooling not in ("mean", ("mean",)) or modules[2:] != ["Normalize"]:
+        print(f"note: onnxruntime runs mean pooling + Normalize; this model has {modules} ({pooling})")
+    tokenizer, max_length = st.tokenizer, st.max_seq_length
+    order = sorted(range(count), key=lambda i: -len(sentences[i]))  # sentence-transformers' order
+    reference = st.encode(sentences, convert_to_numpy=True, batch_size=32)
+    results = []
+    with tempfile.TemporaryDirectory() as directory:
+        text_file = os.path.join(directory, "sentences.txt")
+        one_file = os.path.join(directory, "one.txt")
+        with open(text_file, "w", encoding="utf-8") as f:
+            f.writelines(s + "\n" for s in sentences)
+        with open(one_file, "w", encoding="utf-8") as f:
+            f.write(sentences[0] + "\n")
+        onnx_path = os.path.join(directory, "model.onnx")
+        if "onnxruntime" in args.runtimes:
+            bert = BertModel.from_pretrained(args.model, attn_implementation="eager").eval()
+            example = tokenizer(sentences[:2], padding=True, truncation=True, max_length=max_length,
+                                return_tensors="pt")
+            names = ["input_ids", "attention_mask", "token_type_ids"]
+            axes = {n: {0: "batch", 1: "length"} for n in names}
+            axes["embedding"] = {0: "batch"}
+            with torch.no_grad():
+                torch.onnx.export(PooledBert(bert), tuple(example[n] for n in names), onnx_path,
+                                  input_names=names, output_names=["embedding"], dynamic_axes=axes,
+                                  opset_version=17, dynamo=False)
+        for threads in map(int, args.threads.split(",")):
+            torch.set_num_threads(threads)
+            session = None
+            if "onnxruntime" in args.runtimes:
+                import onnxruntime as ort
+                options = ort.SessionOptions()
+                options.intra_op_num_threads = threads
+                options.inter_op_num_threads = 1
+                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                session = ort.InferenceSession(onnx_path, options, providers=["CPUExecutionProvider"])
+            for batch in map(int, args.batch.split(",")):
+                rows = {}
+                if "sentence-transformers" in args.runtimes or "pytorch" in args.runtimes:
+                    call = lambda: st.encode(sentences, convert_to_numpy=True, batch_size=batch)
+                    rows["sentence-transformers"] = (time_calls(call, args.min_seconds, args.min_repeats), None)
+                if session is not None:
+                    def run_onnx():
+                        out = numpy.empty((count, reference.shape[1]), dtype=numpy.float32)
+                        for start in range(0, count, batch):
+                            chosen = order[start:start + batch]
+                            features = tokenizer([sentences[i] for i in chosen], padding=True, truncation=True,
+                                                 max_length=max_length, return_tensors="np")
+                            feed = {n: features[n].astype(numpy.int64) for n in
+                                    ("input_ids", "attention_mask", "token_type_ids")}
+                            out[chosen] = session.run(None, feed)[0]
+                        return out
+                    diff = float(numpy.abs(run_onnx() - reference).max())
+                    rows["onnxruntime"] = (time_calls(run_onnx, args.min_seconds, args.min_repeats), diff)
+                if args.ufb:
+                    def ufb(file):
+                        command = [args.ufb, "embed", "--model", args.model, "--file", file,
+                                   "--batch-size", str(batch), "--threads", str(threads),
+                                   "--out", os.path.join(directory, os.path.basename(file) + ".npy")]
+                        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+                    full = time_calls(lambda: ufb(text_file), args.min_seconds, args.min_repeats)
+                    one = time_calls(lambda: ufb(one_file), args.min_seconds, args.min_repeats)
+                    per = tuple((f - one[0]) / max(count - 1, 1) * count for f in full)
+                    diff = float(numpy.abs(numpy.load(text_file + ".npy").astype(numpy.float32)
+                                           - reference).max())
+                    rows["ufb"] = (per, diff)
+                for runtime, ((median, low, high), diff) in rows.items():
+                    row = {"model": os.path.basename(os.path.normpath(args.model)), "runtime": runtime,
+                           "batch": batch, "threads": threads, "sentences": count, "dtype": "f32",
+                           "median_ms_per_sentence": 1e3 * median / count,
+                           "min_ms_per_sentence": 1e3 * low / count, "max_ms_per_sentence": 1e3 * high / count,
+                           "max_abs_diff_vs_sentence_transformers": diff}
+                    results.append(row)
+                    extra = f"  (max |diff| vs sentence-transformers {diff:.1e})" if diff is not None else ""
+                    print(f"{row['model']:20} {runtime:22} batch {batch:3} threads {threads}: "
+                          f"{row['median_ms_per_sentence']:8.3f} ms/sentence{extra}", flush=True)
+    print(f"\n{'runtime':22} {'batch':>5} {'threads':>7} {'ms/sentence':>12} {'min':>8} {'max':>8}")
+    for row in results:
+        print(f"{row['runtime']:22} {row['batch']:5} {row['threads']:7} {row['median_ms_per_sentence']:12.3f} "
+              f"{row['min_ms_per_sentence']:8.3f} {row['max_ms_per_sentence']:8.3f}")
+    if args.json:
+        import onnxruntime
+        import sentence_transformers
+        with open(args.json + ".tmp", "w") as out:
+            json.dump({"torch": torch.__version__, "onnxruntime": onnxruntime.__version__,
+                       "sentence_transformers": sentence_transformers.__version__,
+                       "results": results}, out, indent=2)
+        os.replace(args.json + ".tmp", args.json)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batch", default="1,8")
+    parser.add_argument("--batch", help="batch sizes (default 1,8; with --model 1,32)")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--seq", type=int, default=128)
     parser.add_argument("--models", default=",".join(MODELS))
-    parser.add_argument("--runtimes", default="pytorch,onnxruntime")
+    parser.add_argument("--runtimes", default="pytorch,onnxruntime",
+                        help="with --model, pytorch means sentence-transformers")
     parser.add_argument("--min-seconds", type=float, default=2.0)
     parser.add_argument("--min-repeats", type=int, default=3)
     parser.add_argument("--json")
+    parser.add_argument("--model", help="a sentence-transformers directory: time sentence embedding")
+    parser.add_argument("--stsb", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                                       "shared", "data", "glue", "STS-B", "dev.tsv"),
+                        help="GLUE STS-B dev.tsv (with --model)")
+    parser.add_argument("--sentences", type=int, default=1024, help="how many sentences (with --model)")
+    parser.add_argument("--ufb", help="the ufb binary, timed as well (with --model)")
     args = parser.parse_args()
+    if args.model:
+        args.batch = args.batch or "1,32"
+        return bench_sentence_model(args)
+    args.batch = args.batch or "1,8"
     torch.manual_seed(1)
     results = []
     with tempfile.TemporaryDirectory() as directory, torch.inference_mode():
