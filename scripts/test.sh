@@ -5,7 +5,7 @@
 #             scripts/fetch-models.sh has fetched the real checkpoints into the model cache
 #             (where it cannot, a warning, and the tests that need them skip)
 #   sanitize  an AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/, -O1, no CUDA)
-#             and the whole suite in it
+#             and the whole suite in it (the real checkpoints fetched likewise)
 #   fuzz      each libFuzzer target for 30 s from its committed seeds (docs/fuzzing.md)
 # Usage: scripts/test.sh [release] [sanitize] [fuzz]
 set -euo pipefail
@@ -23,6 +23,13 @@ for name in "${phases[@]}"; do
   esac
 done
 
+# The real checkpoints the model tests compare against (cached; fast once fetched).
+fetch_models() {
+  phase "fetching models"
+  scripts/fetch-models.sh ||
+    echo "test.sh: warning: scripts/fetch-models.sh failed; the tests that need a real checkpoint skip"
+}
+
 release() {
   local cuda_options=()
   local nvcc_path
@@ -37,9 +44,7 @@ release() {
   phase "release build"
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${cuda_options[@]}"
   cmake --build build -j "$jobs"
-  phase "fetching models"
-  scripts/fetch-models.sh ||
-    echo "test.sh: warning: scripts/fetch-models.sh failed; the tests that need a real checkpoint skip"
+  fetch_models
   phase "release tests"
   ctest --test-dir build --output-on-failure -j "$jobs"
 }
@@ -51,6 +56,7 @@ sanitize() {
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" -DUFB_SANITIZE=ON
   cmake --build build-asan -j "$jobs"
+  fetch_models
   phase "sanitizer tests"
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
 }

@@ -67,7 +67,9 @@ struct EmbedFlags {
   // Empty: the model's own pooling (a sentence-transformers directory's modules), else mean.
   // "none": one vector per token.
   std::string pooling;
-  std::optional<bool> normalize;  // unset: as the model's pipeline says
+  // --normalize: 1, --no-normalize: -1, neither: 0, as the model's pipeline says. (CLI11 2.1
+  // sets an optional<bool> flag even when it is absent.)
+  int normalize = 0;
 };
 
 // What `embed` runs: the model directory's sentence-transformers pipeline unless flags say
@@ -78,7 +80,7 @@ model::SentenceEmbedding embedding_pipeline(const ModelSession& session, const E
       flags.pooling.empty() && own ? *own
                                    : model::SentenceEmbedding::plain(parse_pooling(flags.pooling.empty() ? "mean" : flags.pooling),
                                                                      own && own->normalize());
-  if (flags.normalize) pipeline.set_normalize(*flags.normalize);
+  if (flags.normalize != 0) pipeline.set_normalize(flags.normalize > 0);
   return pipeline;
 }
 

@@ -46,30 +46,57 @@ T value_or(const json& object, const char* key, T fallback, const std::filesyste
   }
 }
 
-// 1_Pooling/config.json: the modes sentence-transformers concatenates, in its order.
+// 1_Pooling/config.json: the modes sentence-transformers concatenates, in its order. Version 6
+// writes `pooling_mode` (a name or a list of names, in the order given) and
+// `embedding_dimension`; earlier versions one boolean per mode, concatenated in a fixed order,
+// and `word_embedding_dimension`.
 std::vector<EmbeddingPooling> read_pooling(const std::filesystem::path& path, int64_t hidden) {
   const json config = read_json(path);
   if (!config.is_object()) throw Error(path.string() + ": expected a JSON object");
-  const int64_t width = value_or<int64_t>(config, "word_embedding_dimension", hidden, path);
+  const char* width_key = config.contains("embedding_dimension") ? "embedding_dimension" : "word_embedding_dimension";
+  const int64_t width = value_or<int64_t>(config, width_key, hidden, path);
   if (width != hidden) {
-    throw Error(path.string() + ": word_embedding_dimension is " + std::to_string(width) +
-                ", the model's hidden_size is " + std::to_string(hidden));
+    throw Error(path.string() + ": " + width_key + " is " + std::to_string(width) + ", the model's hidden_size is " +
+                std::to_string(hidden));
   }
-  for (const char* unsupported : {"pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"}) {
-    if (value_or<bool>(config, unsupported, false, path)) {
-      throw Error(path.string() + ": " + unsupported + " is true; ufb pools by cls, max, mean and mean_sqrt_len only");
+  const std::pair<std::string_view, EmbeddingPooling> names[] = {
+      {"cls", EmbeddingPooling::first},
+      {"max", EmbeddingPooling::max},
+      {"mean", EmbeddingPooling::mean},
+      {"mean_sqrt_len_tokens", EmbeddingPooling::mean_sqrt_len}};
+  const auto mode_named = [&](const json& name) {
+    if (name.is_string()) {
+      for (const auto& [spelling, mode] : names) {
+        if (name.get<std::string>() == spelling) return mode;
+      }
     }
-  }
+    throw Error(path.string() + ": pooling_mode " + io::printable(name.dump()) +
+                " is not one ufb runs (cls, max, mean, mean_sqrt_len_tokens)");
+  };
   std::vector<EmbeddingPooling> modes;
-  const std::pair<const char*, EmbeddingPooling> known[] = {
-      {"pooling_mode_cls_token", EmbeddingPooling::first},
-      {"pooling_mode_max_tokens", EmbeddingPooling::max},
-      {"pooling_mode_mean_tokens", EmbeddingPooling::mean},
-      {"pooling_mode_mean_sqrt_len_tokens", EmbeddingPooling::mean_sqrt_len}};
-  for (const auto& [key, mode] : known) {
-    if (value_or<bool>(config, key, false, path)) modes.push_back(mode);
+  if (const auto found = config.find("pooling_mode"); found != config.end()) {
+    if (found->is_array()) {
+      for (const json& name : *found) modes.push_back(mode_named(name));
+    } else {
+      modes.push_back(mode_named(*found));
+    }
+  } else {
+    for (const char* unsupported : {"pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"}) {
+      if (value_or<bool>(config, unsupported, false, path)) {
+        throw Error(path.string() + ": " + unsupported + " is true; ufb pools by cls, max, mean and mean_sqrt_len only");
+      }
+    }
+    const std::pair<const char*, EmbeddingPooling> legacy[] = {
+        {"pooling_mode_cls_token", EmbeddingPooling::first},
+        {"pooling_mode_max_tokens", EmbeddingPooling::max},
+        {"pooling_mode_mean_tokens", EmbeddingPooling::mean},
+        {"pooling_mode_mean_sqrt_len_tokens", EmbeddingPooling::mean_sqrt_len}};
+    for (const auto& [key, mode] : legacy) {
+      if (value_or<bool>(config, key, false, path)) modes.push_back(mode);
+    }
+    if (modes.empty()) modes.push_back(EmbeddingPooling::mean);  // sentence-transformers' default
   }
-  if (modes.empty()) throw Error(path.string() + ": no pooling mode is true");
+  if (modes.empty()) throw Error(path.string() + ": pooling_mode names no mode");
   return modes;
 }
 
@@ -154,22 +181,26 @@ std::optional<SentenceEmbedding> SentenceEmbedding::read(const std::filesystem::
     const json& module = modules[i];
     if (!module.is_object()) throw Error(modules_path.string() + ": module " + std::to_string(i) + " is not an object");
     const std::string type = value_or<std::string>(module, "type", "", modules_path);
+    // sentence_transformers.models.Pooling before version 6, ....modules.pooling.Pooling since.
+    const auto is = [&](std::string_view name) {
+      return type.starts_with("sentence_transformers.") && type.ends_with("." + std::string(name));
+    };
     const std::filesystem::path dir = model_dir / value_or<std::string>(module, "path", "", modules_path);
     const auto out_of_order = [&] {
       throw Error(modules_path.string() + ": module " + std::to_string(i) + " (" + type +
                   ") is out of order; ufb runs Transformer, Pooling, Dense..., Normalize");
     };
-    if (type == "sentence_transformers.models.Transformer") {
+    if (is("Transformer")) {
       if (i != 0) out_of_order();
-    } else if (type == "sentence_transformers.models.Pooling") {
+    } else if (is("Pooling")) {
       if (i != 1) out_of_order();
       pipeline.pooling_ = read_pooling(dir / "config.json", config.hidden_size);
       width = pooled_width(pipeline.pooling_, config.hidden_size);
-    } else if (type == "sentence_transformers.models.Dense") {
+    } else if (is("Dense")) {
       if (pipeline.pooling_.empty() || pipeline.normalize_) out_of_order();
       pipeline.dense_.push_back(read_dense(dir, width));
       width = pipeline.dense_.back().out_features;
-    } else if (type == "sentence_transformers.models.Normalize") {
+    } else if (is("Normalize")) {
       if (pipeline.pooling_.empty() || i + 1 != modules.size()) out_of_order();
       pipeline.normalize_ = true;
     } else {

@@ -10,8 +10,10 @@
 
 namespace ufb::testing {
 
-std::filesystem::path model_data(const std::string& relative) {
-  return std::filesystem::path(UFB_TEST_DATA_DIR) / "model" / relative;
+std::filesystem::path model_data(const std::string& relative) { return test_data("model/" + relative); }
+
+std::filesystem::path test_data(const std::string& relative) {
+  return std::filesystem::path(UFB_TEST_DATA_DIR) / relative;
 }
 
 Goldens::Goldens(const std::filesystem::path& file) : file_(file) {}
@@ -60,8 +62,12 @@ std::vector<double> Goldens::doubles(std::string_view name) const {
   return values;
 }
 
-std::vector<model::TokenIds> Goldens::sequences() const {
-  const std::vector<int32_t> ids = ints("input_ids");
+std::vector<model::TokenIds> Goldens::sequences() const { return unpad("input_ids"); }
+
+std::vector<model::TokenIds> Goldens::token_types() const { return unpad("token_type_ids"); }
+
+std::vector<model::TokenIds> Goldens::unpad(std::string_view name) const {
+  const std::vector<int32_t> ids = ints(name);
   const std::vector<int32_t> lengths = ints("lengths");
   const size_t padded_length = ids.size() / lengths.size();
   std::vector<model::TokenIds> sequences;

@@ -15,6 +15,8 @@ namespace ufb::testing {
 
 // tests/data/model/<relative>
 std::filesystem::path model_data(const std::string& relative);
+// tests/data/<relative>
+std::filesystem::path test_data(const std::string& relative);
 
 class Goldens {
  public:
@@ -30,12 +32,16 @@ class Goldens {
 
   // The batch's sequences without their padding.
   std::vector<model::TokenIds> sequences() const;
+  // Their token types (`token_type_ids`), likewise.
+  std::vector<model::TokenIds> token_types() const;
   // [B, S]: 1 for real tokens, 0 for padding.
   std::vector<int32_t> mask() const;
   std::vector<model::TokenPosition> mlm_positions() const;
 
  private:
   const io::RawTensor& tensor(std::string_view name, io::DType dtype) const;
+  // A padded [B, S] array's rows without their padding.
+  std::vector<model::TokenIds> unpad(std::string_view name) const;
 
   io::SafetensorsFile file_;
 };
