@@ -33,8 +33,13 @@ std::string list_names(const std::vector<std::string>& names) {
 
 }  // namespace
 
+// config.json is read first, so that a model ufb cannot run is named as such before its weights
+// are looked for.
 Checkpoint::Checkpoint(const std::filesystem::path& model_dir)
-    : Checkpoint(read_model_config(model_dir / "config.json"), open_weights(model_dir)) {}
+    : Checkpoint(read_model_config(model_dir / "config.json"), model_dir) {}
+
+Checkpoint::Checkpoint(ModelConfig config, const std::filesystem::path& model_dir)
+    : Checkpoint(std::move(config), open_weights(model_dir)) {}
 
 Checkpoint::Checkpoint(ModelConfig config, std::unique_ptr<TensorArchive> weights)
     : config_(std::move(config)), weights_(std::move(weights)) {

@@ -63,6 +63,8 @@ class Checkpoint {
   const std::vector<std::string>& ignored_tensors() const { return ignored_; }
 
  private:
+  Checkpoint(ModelConfig config, const std::filesystem::path& model_dir);
+
   ModelConfig config_;
   std::unique_ptr<TensorArchive> weights_;
   ModelHead head_ = ModelHead::kMaskedLm;
