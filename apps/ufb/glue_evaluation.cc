@@ -81,7 +81,7 @@ GlueEvaluation evaluate_glue(const ModelSession& session, const data::GlueTask& 
   // Every rank of an MPI job scores the whole split: the metrics need all predictions.
   session.for_each_batch(
       text_inputs(examples),
-      [&](size_t, const ModelSession::Batch& batch) {
+      [&](const ModelSession::Batch& batch) {
         collect_predictions(session.model().classify(batch.ids, batch.types), evaluation);
       },
       /*shard=*/false);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "embedding_file.h"
+#include "in_order.h"
 #include "model_session.h"
 #include "sharded_output.h"
 #include "ufb/distributed/communicator.h"
@@ -35,7 +36,8 @@ void fill_mask(const ModelFlags& flags, int64_t top_k) {
   const std::string mask_token(session.tokenizer().id_to_token(*mask_id));
   const std::vector<TextInput> inputs = read_text_inputs(flags.texts, flags.file, false);
   ShardedText output(flags.out);
-  session.for_each_batch(inputs, [&](size_t first, const ModelSession::Batch& tokens) {
+  session.for_each_batch(inputs, [&](const ModelSession::Batch& tokens) {
+    const size_t first = tokens.inputs.front();  // consecutive inputs
     const std::span<const model::TokenIds> batch = tokens.ids;
     const std::vector<model::TokenPosition> positions = model::find_token(batch, *mask_id);
     std::vector<size_t> masks_of(batch.size(), 0);
@@ -90,6 +92,12 @@ std::string vector_text(std::span<const float> vector) {
   return text + "\n";
 }
 
+bool depends_on_batch(const model::Model& model, const model::SentenceEmbedding& pipeline) {
+  const std::vector<model::EmbeddingPooling>& pooling = pipeline.pooling();
+  return model.config().classification_head.pooler == io::Pooler::kAverage &&
+         std::find(pooling.begin(), pooling.end(), model::EmbeddingPooling::pooler) != pooling.end();
+}
+
 // Each input's vectors: one pooled vector, or one per token.
 std::vector<std::vector<std::vector<float>>> embed_batch(const model::Model& model, const ModelSession::Batch& tokens,
                                                          const EmbedFlags& embed_flags,
@@ -127,21 +135,26 @@ void embed(const ModelFlags& flags, const EmbedFlags& embed_flags) {
   EmbeddingFile npy(per_token);
   ShardedText output(to_npy ? "" : flags.out);
   const model::SentenceEmbedding pipeline = embedding_pipeline(session, embed_flags);
-  session.for_each_batch(inputs, [&](size_t first, const ModelSession::Batch& batch) {
-    auto vectors = embed_batch(session.model(), batch, embed_flags, pipeline);
-    for (size_t b = 0; b < vectors.size(); ++b) {
-      if (to_npy) {
-        npy.add(std::move(vectors[b]));
-      } else if (flags.json && per_token) {
-        output.write(json{{"input", first + b}, {"tokens", vectors[b]}}.dump() + "\n");
-      } else if (flags.json) {
-        output.write(json{{"input", first + b}, {"embedding", vectors[b].front()}}.dump() + "\n");
-      } else {
-        for (const std::vector<float>& vector : vectors[b]) output.write(vector_text(vector));
-        if (per_token) output.write("\n");
-      }
+  using Vectors = std::vector<std::vector<float>>;
+  InOrder<Vectors> in_order(session.shard_begin(inputs.size()), [&](size_t input, Vectors&& vectors) {
+    if (to_npy) {
+      npy.add(std::move(vectors));
+    } else if (flags.json && per_token) {
+      output.write(json{{"input", input}, {"tokens", vectors}}.dump() + "\n");
+    } else if (flags.json) {
+      output.write(json{{"input", input}, {"embedding", vectors.front()}}.dump() + "\n");
+    } else {
+      for (const std::vector<float>& vector : vectors) output.write(vector_text(vector));
+      if (per_token) output.write("\n");
     }
   });
+  session.for_each_batch(
+      inputs,
+      [&](const ModelSession::Batch& batch) {
+        std::vector<Vectors> vectors = embed_batch(session.model(), batch, embed_flags, pipeline);
+        for (size_t b = 0; b < vectors.size(); ++b) in_order.put(batch.inputs[b], std::move(vectors[b]));
+      },
+      true, depends_on_batch(session.model(), pipeline) ? ModelSession::Order::as_given : ModelSession::Order::by_length);
   if (to_npy) {
     npy.write(flags.out);
     if (distributed::Communicator::world().is_root()) {
@@ -153,6 +166,12 @@ void embed(const ModelFlags& flags, const EmbedFlags& embed_flags) {
   }
 }
 
+// crammedBERT's `avg` pooler averages over the padded length (model.h): its answers depend on
+// the batch, which must then be the consecutive inputs the user gave.
+bool avg_pooler(const model::Model& model) {
+  return model.config().classification_head.pooler == io::Pooler::kAverage;
+}
+
 void classify(const ModelFlags& flags) {
   if (flags.model_dir.empty() && model::has_builtin_model()) {
     throw Error("classify needs --model DIR: the " + std::string(model::kBuiltinModelName) +
@@ -161,28 +180,42 @@ void classify(const ModelFlags& flags) {
   const ModelSession session(flags);
   const std::vector<TextInput> inputs = read_text_inputs(flags.texts, flags.file, true);
   ShardedText output(flags.out);
-  session.for_each_batch(inputs, [&](size_t first, const ModelSession::Batch& batch) {
-    const model::Classification result = session.model().classify(batch.ids, batch.types);
-    for (int64_t b = 0; b < result.batch; ++b) {
-      const std::span<const float> logits(result.logits.data() + b * result.num_labels, result.num_labels);
-      if (result.problem_type == io::ProblemType::kRegression) {
-        std::string text;
-        for (size_t i = 0; i < logits.size(); ++i) text += format(i ? " %.6g" : "%.6g", logits[i]);
-        output.write(flags.json ? json{{"input", first + b},
-                                       {"score", logits.size() == 1 ? json(logits[0]) : json(logits)}}.dump() + "\n"
-                                : text + "\n");
-        continue;
-      }
-      const std::span<const float> probabilities(result.probabilities.data() + b * result.num_labels, result.num_labels);
-      const int64_t label = std::max_element(probabilities.begin(), probabilities.end()) - probabilities.begin();
-      if (flags.json) {
-        output.write(json{{"input", first + b}, {"label", label}, {"probabilities", probabilities}, {"logits", logits}}.dump() +
-                     "\n");
-      } else {
-        output.write(format("%lld\t%.4f\n", static_cast<long long>(label), probabilities[label]));
-      }
+  struct Answer {
+    std::vector<float> logits, probabilities;
+  };
+  io::ProblemType problem_type = io::ProblemType::kSingleLabel;
+  InOrder<Answer> in_order(session.shard_begin(inputs.size()), [&](size_t input, Answer&& answer) {
+    const std::span<const float> logits = answer.logits;
+    if (problem_type == io::ProblemType::kRegression) {
+      std::string text;
+      for (size_t i = 0; i < logits.size(); ++i) text += format(i ? " %.6g" : "%.6g", logits[i]);
+      output.write(flags.json ? json{{"input", input}, {"score", logits.size() == 1 ? json(logits[0]) : json(logits)}}.dump() + "\n"
+                              : text + "\n");
+      return;
+    }
+    const std::span<const float> probabilities = answer.probabilities;
+    const int64_t label = std::max_element(probabilities.begin(), probabilities.end()) - probabilities.begin();
+    if (flags.json) {
+      output.write(json{{"input", input}, {"label", label}, {"probabilities", probabilities}, {"logits", logits}}.dump() + "\n");
+    } else {
+      output.write(format("%lld\t%.4f\n", static_cast<long long>(label), probabilities[label]));
     }
   });
+  session.for_each_batch(
+      inputs,
+      [&](const ModelSession::Batch& batch) {
+        const model::Classification result = session.model().classify(batch.ids, batch.types);
+        problem_type = result.problem_type;
+        for (int64_t b = 0; b < result.batch; ++b) {
+          const auto row = [&](const std::vector<float>& values) {
+            return values.empty() ? std::vector<float>()
+                                  : std::vector<float>(values.begin() + b * result.num_labels,
+                                                       values.begin() + (b + 1) * result.num_labels);
+          };
+          in_order.put(batch.inputs[b], Answer{row(result.logits), row(result.probabilities)});
+        }
+      },
+      true, avg_pooler(session.model()) ? ModelSession::Order::as_given : ModelSession::Order::by_length);
   output.finish();
 }
 

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <iostream>
+#include <numeric>
+#include <algorithm>
 
 #include "progress.h"
 #include "ufb/distributed/communicator.h"
@@ -109,37 +111,61 @@ tokenizer::Encoding ModelSession::encode(const TextInput& input, size_t index) c
   }
 }
 
-void ModelSession::for_each_batch(std::span<const TextInput> all_inputs,
-                                  const std::function<void(size_t, const Batch&)>& run,
-                                  bool shard_across_ranks) const {
+size_t ModelSession::shard_begin(size_t inputs, bool shard) const {
+  const distributed::Communicator& world = distributed::Communicator::world();
+  return shard ? distributed::shard_of(inputs, world.rank(), world.size()).begin : 0;
+}
+
+void ModelSession::for_each_batch(std::span<const TextInput> all_inputs, const std::function<void(const Batch&)>& run,
+                                  bool shard_across_ranks, Order order) const {
   const distributed::Communicator& world = distributed::Communicator::world();
   const distributed::Shard shard = shard_across_ranks
                                        ? distributed::shard_of(all_inputs.size(), world.rank(), world.size())
                                        : distributed::Shard{0, all_inputs.size()};
-  const std::span<const TextInput> inputs = all_inputs.subspan(shard.begin, shard.end - shard.begin);
   const auto batch_size = static_cast<size_t>(flags_.batch_size);
   // Progress and throughput are for jobs of several batches; one batch answers at once.
   const bool long_job = all_inputs.size() > batch_size && world.is_root();
   const std::string who = world.size() > 1 ? "ufb (rank 0 of " + std::to_string(world.size()) + ")" : "ufb";
-  ProgressBar progress("inputs", static_cast<int64_t>(inputs.size()), long_job, who);
+  ProgressBar progress("inputs", static_cast<int64_t>(shard.end - shard.begin), long_job, who);
   size_t truncated = 0;
-  for (size_t first = 0; first < inputs.size(); first += batch_size) {
-    const size_t count = std::min(inputs.size() - first, batch_size);
-    std::vector<model::TokenIds> ids, types;
-    int64_t tokens = 0;
+  const size_t window = order == Order::by_length ? 64 * batch_size : batch_size;
+  for (size_t window_begin = shard.begin; window_begin < shard.end; window_begin += window) {
+    const size_t count = std::min(shard.end - window_begin, window);
+    std::vector<size_t> indices(count);
+    std::vector<model::TokenIds> ids(count), types(count);
     for (size_t i = 0; i < count; ++i) {
-      tokenizer::Encoding encoding = encode(inputs[first + i], shard.begin + first + i);
+      tokenizer::Encoding encoding = encode(all_inputs[window_begin + i], window_begin + i);
       truncated += encoding.truncated;
-      tokens += static_cast<int64_t>(encoding.ids.size());
-      ids.push_back(std::move(encoding.ids));
-      types.push_back(std::move(encoding.type_ids));
+      indices[i] = window_begin + i;
+      ids[i] = std::move(encoding.ids);
+      types[i] = std::move(encoding.type_ids);
     }
-    run(shard.begin + first, Batch{ids, types});
-    progress.advance(static_cast<int64_t>(count), tokens);
+    if (order == Order::by_length) {
+      std::vector<size_t> by_length(count);
+      std::iota(by_length.begin(), by_length.end(), size_t{0});
+      std::stable_sort(by_length.begin(), by_length.end(),
+                       [&](size_t a, size_t b) { return ids[a].size() > ids[b].size(); });
+      std::vector<model::TokenIds> sorted_ids(count), sorted_types(count);
+      for (size_t i = 0; i < count; ++i) {
+        indices[i] = window_begin + by_length[i];
+        sorted_ids[i] = std::move(ids[by_length[i]]);
+        sorted_types[i] = std::move(types[by_length[i]]);
+      }
+      ids = std::move(sorted_ids);
+      types = std::move(sorted_types);
+    }
+    for (size_t first = 0; first < count; first += batch_size) {
+      const size_t size = std::min(count - first, batch_size);
+      int64_t tokens = 0;
+      for (size_t i = first; i < first + size; ++i) tokens += static_cast<int64_t>(ids[i].size());
+      run(Batch{std::span(indices).subspan(first, size), std::span(ids).subspan(first, size),
+                std::span(types).subspan(first, size)});
+      progress.advance(static_cast<int64_t>(size), tokens);
+    }
   }
   if (long_job) progress.finish();
   if (truncated > 0 && !flags_.warn_each_truncation) {
-    std::cerr << "ufb: warning: " << truncated << " of " << inputs.size() << " inputs truncated to "
+    std::cerr << "ufb: warning: " << truncated << " of " << shard.end - shard.begin << " inputs truncated to "
               << tokenizer_.truncation()->max_length << " tokens\n";
   }
 }

@@ -52,19 +52,30 @@ class ModelSession {
   // The model directory's sentence-transformers pipeline, if it is one.
   const std::optional<model::SentenceEmbedding>& sentence_embedding() const { return sentence_embedding_; }
 
-  // The token ids of a batch and their token types (segments), sequence by sequence.
+  // A batch of inputs: their indices into all inputs, their token ids and token types
+  // (segments), sequence by sequence.
   struct Batch {
+    std::span<const size_t> inputs;
     std::span<const model::TokenIds> ids;
     std::span<const model::TokenIds> types;
   };
 
-  // Tokenizes the inputs and calls `run(first_input, batch)` batch by batch (at most
-  // --batch-size inputs each), reporting truncation and progress on stderr. In an MPI job
-  // (mpirun -np N) each rank runs only its contiguous shard of the inputs unless `shard` is
-  // false; `first_input` is always an index into all of them, and rank 0 shows the progress.
-  void for_each_batch(std::span<const TextInput> inputs,
-                      const std::function<void(size_t, const Batch&)>& run,
-                      bool shard = true) const;
+  enum class Order {
+    as_given,   // batches of consecutive inputs
+    by_length,  // inputs of similar lengths batched together (less padding), as
+                // sentence-transformers does; results then arrive out of input order
+  };
+
+  // Tokenizes the inputs and calls `run(batch)` batch by batch (at most --batch-size inputs
+  // each), reporting truncation and progress on stderr. In an MPI job (mpirun -np N) each rank
+  // runs only its contiguous shard of the inputs unless `shard` is false; batch.inputs are
+  // always indices into all of them, and rank 0 shows the progress. By length, inputs are
+  // sorted within windows of 64 batches, so results wait at most a window for their turn.
+  void for_each_batch(std::span<const TextInput> inputs, const std::function<void(const Batch&)>& run,
+                      bool shard = true, Order order = Order::as_given) const;
+
+  // The first input of this process's shard (0 outside MPI jobs or without sharding).
+  size_t shard_begin(size_t inputs, bool shard = true) const;
 
  private:
   tokenizer::Encoding encode(const TextInput& input, size_t index) const;
