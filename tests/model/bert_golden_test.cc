@@ -1,7 +1,9 @@
 // The engine against transformers itself on tiny random BERT checkpoints that transformers saved
 // (tools/make_bert_goldens.py, run in float64): BertModel with its pooler, BertForMaskedLM (with
 // and without the `bert.` prefix), BertForSequenceClassification single-label, multi-label and
-// regression; gelu, gelu_new and relu; pairs with token types 1; a padded batch.
+// regression; gelu, gelu_new and relu; pairs with token types 1; a padded batch. And the FFF
+// member of the family (tools/make_bert_fff_goldens.py): transformers' BertModel with trees in
+// place of each feedforward.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -47,7 +49,8 @@ TEST_P(BertGolden, TokenTypesChangeTheStates) {
 
 INSTANTIATE_TEST_SUITE_P(Models, BertGolden,
                          ::testing::Values("mlm_gelu", "mlm_prefix_variant", "base_gelu_new",
-                                           "cls_single_relu", "cls_multi_label", "cls_regression"));
+                                           "cls_single_relu", "cls_multi_label", "cls_regression",
+                                           "fff_base"));
 
 class BertPooler : public BertGolden {};
 
@@ -59,7 +62,7 @@ TEST_P(BertPooler, MatchesTransformers) {
 
 INSTANTIATE_TEST_SUITE_P(Models, BertPooler,
                          ::testing::Values("base_gelu_new", "cls_single_relu", "cls_multi_label",
-                                           "cls_regression"));
+                                           "cls_regression", "fff_base"));
 
 class BertMaskedLm : public BertGolden {};
 
