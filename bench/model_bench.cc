@@ -108,10 +108,9 @@ void time_model(const BenchModel& bench_model, const ModelBenchOptions& options,
       random_sequences(1, options.sequence_length, config.embedding.vocab_size, options.seed + 1),
       limits);
   for (const std::string& dtype : options.dtypes) {
-    if (dtype != "f32" && !is_fff) continue;  // dense layers run in float32 only
     log << "preparing " << bench_model.name << " (" << dtype << ") ...\n";
     model::ModelOptions model_options;
-    model_options.fff_weight_type = ops::parse_weight_type(dtype);
+    model_options.dtype = ops::parse_weight_type(dtype);
     const model::Model model(bench_model.open(), model_options);
     std::optional<double> hidden_error;
     std::optional<double> paths_unchanged;

@@ -23,7 +23,7 @@ struct ModelBenchOptions {
   std::vector<int64_t> batches = {1, 8};
   std::vector<int> threads = {1, 2};  // 0 = all cores
   int64_t sequence_length = 128;
-  std::vector<std::string> dtypes = {"f32", "bf16"};  // bf16 applies to FFF models only
+  std::vector<std::string> dtypes = {"f32", "bf16", "int8"};
   double min_seconds = 2.0;  // per case, after warm-up
   int min_repeats = 3;
   uint64_t seed = 1;

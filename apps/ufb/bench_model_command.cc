@@ -48,7 +48,7 @@ void add_bench_model_command(CLI::App& bench) {
       ->check(CLI::Range(0, 1024));
   command->add_option("--seq", o.sequence_length, "Tokens per sequence")->capture_default_str()
       ->check(CLI::Range(1, 1 << 16));
-  command->add_option("--dtype", o.dtypes, "FFF weight storage (dense models run f32 only)")->delimiter(',')
+  command->add_option("--dtype", o.dtypes, "Precisions to time: f32, bf16, int8")->delimiter(',')
       ->capture_default_str()->check(CLI::IsMember({"f32", "bf16"}));
   command->add_option("--min-seconds", o.min_seconds, "Minimum timed seconds per case")->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));

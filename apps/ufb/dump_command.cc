@@ -41,7 +41,7 @@ std::vector<int64_t> read_matrix(const std::string& path, std::vector<int64_t>& 
 void dump(const DumpFlags& flags) {
   set_num_threads(flags.threads);
   model::ModelOptions options;
-  options.fff_weight_type = ops::parse_weight_type(flags.dtype);
+  options.dtype = ops::parse_weight_type(flags.dtype);
   const model::Model model(flags.model_dir, options);
   std::vector<int64_t> shape;
   const std::vector<int64_t> ids = read_matrix(flags.input_ids, shape);
@@ -79,8 +79,8 @@ void add_dump_command(CLI::App& app) {
   command->add_option("--out", flags->out_dir, "Output directory (created if needed)")->required();
   command->add_option("--threads", flags->threads, "Threads (0 = all cores)")
       ->capture_default_str()->check(CLI::Range(0, 1024));
-  command->add_option("--dtype", flags->dtype, "FFF weight storage: f32 or bf16")
-      ->capture_default_str()->check(CLI::IsMember({"f32", "bf16"}));
+  command->add_option("--dtype", flags->dtype, "Precision: f32, bf16 or int8 (docs/model.md §6)")
+      ->capture_default_str()->check(CLI::IsMember({"f32", "bf16", "int8"}));
   command->callback([flags] { dump(*flags); });
 }
 

@@ -62,8 +62,8 @@ void add_model_flags(CLI::App& command, ModelFlags& flags) {
   command.add_option("--max-length", flags.max_length, "Truncate inputs to this many tokens (default: the model's limit)")
       ->check(CLI::Range(int64_t{2}, int64_t{1} << 20));
   command.add_flag("--strict", flags.strict, "Refuse over-long inputs instead of truncating them");
-  command.add_option("--dtype", flags.dtype, "FFF weight storage: f32 or bf16")->capture_default_str()
-      ->check(CLI::IsMember({"f32", "bf16"}));
+  command.add_option("--dtype", flags.dtype, "Precision: f32, bf16 or int8 (docs/model.md §6)")->capture_default_str()
+      ->check(CLI::IsMember({"f32", "bf16", "int8"}));
   command.add_option("--batch-size", flags.batch_size, "Inputs per forward pass")->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 16));
   command.add_option("--out", flags.out, "Write the output to this file (embed: vectors as .npy for *.npy)");
@@ -72,7 +72,7 @@ void add_model_flags(CLI::App& command, ModelFlags& flags) {
 ModelSession::ModelSession(const ModelFlags& flags) : flags_(flags), tokenizer_(load_tokenizer(flags)) {
   set_num_threads(flags.threads);
   model::ModelOptions options;
-  options.fff_weight_type = ops::parse_weight_type(flags.dtype);
+  options.dtype = ops::parse_weight_type(flags.dtype);
   model_ = load_model(flags, options);
   const io::ModelConfig& config = model_->config();
   // A BERT-family tokenizer and embedding table must agree id for id (crammedBERT models may pad

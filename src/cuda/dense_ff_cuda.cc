@@ -41,7 +41,7 @@ std::span<const DenseFfCudaImpl> all_dense_ff_cuda_impls() { return kDenseFfCuda
 
 bool supports(DenseFfCudaImpl impl, WeightType weight_type) {
   switch (impl) {
-    case DenseFfCudaImpl::naive: return true;
+    case DenseFfCudaImpl::naive: return weight_type != WeightType::int8;
     case DenseFfCudaImpl::cublas_sgemm:
     case DenseFfCudaImpl::cublaslt_tf32: return weight_type == WeightType::f32;
     case DenseFfCudaImpl::cublaslt_bf16: return weight_type == WeightType::bf16;

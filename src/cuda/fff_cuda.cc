@@ -68,6 +68,7 @@ void FffCudaKernel::forward_device(const float* x, int64_t batch, float* y, int3
 std::unique_ptr<FffCudaKernel> make_fff_cuda_kernel(FffCudaImpl impl, const FffWeights& weights,
                                                     WeightType weight_type, const FffCudaOptions& options) {
   validate(weights);
+  if (weight_type == WeightType::int8) throw Error("CUDA FFF kernels take f32 or bf16 weights, not int8");
   if (cuda::device_count() == 0) {
     throw Error("CUDA FFF implementation '" + std::string(to_string(impl)) +
                 "' needs a CUDA GPU, and none was found");

@@ -118,10 +118,10 @@ Encoder::Encoder(const io::Checkpoint& checkpoint, const ModelOptions& options)
         packed ? ops::LinearWeights<float>{hidden_, 3 * hidden_, packed->weight, packed->bias}
                : ops::LinearWeights<float>{hidden_, 3 * hidden_, layer.qkv_weight, {}};
     layers_.push_back(Layer{
-        std::move(packed), ops::PreparedLinear(qkv, ops::LinearOutput::overwrite),
+        std::move(packed), ops::PreparedLinear(qkv, ops::LinearOutput::overwrite, options.dtype),
         ops::PreparedLinear({hidden_, hidden_, layer.attention_output_weight, layer.attention_output_bias},
-                            ops::LinearOutput::accumulate),
-        Feedforward(*config_, layer, options.fff_weight_type)});
+                            ops::LinearOutput::accumulate, options.dtype),
+        Feedforward(*config_, layer, options.dtype)});
   }
 }
 

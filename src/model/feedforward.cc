@@ -6,20 +6,16 @@ namespace ufb::model {
 
 Feedforward::Feedforward(const io::ModelConfig& config,
                          const LayerWeights<std::span<const float>>& layer,
-                         ops::WeightType fff_weight_type) {
+                         ops::WeightType dtype) {
   if (config.intermed_type == io::FeedforwardKind::kFastFeedforward) {
     const ops::FffShape shape{config.hidden_size, static_cast<int>(config.intermed_depth),
                               config.intermed_size};
     fff_ = ops::make_fff_kernel(
         ops::FffImpl::native,
         {shape, layer.fff_in_weight, layer.fff_in_bias, layer.fff_out_weight},
-        fff_weight_type);
+        dtype == ops::WeightType::int8 ? ops::WeightType::bf16 : dtype);
     fff_out_bias_ = layer.fff_out_bias;
     return;
-  }
-  if (fff_weight_type != ops::WeightType::f32) {
-    throw Error("weight type " + std::string(ops::to_string(fff_weight_type)) +
-                " is available for FFF layers only; this model has arch.intermed_type \"ff\"");
   }
   dense_ = ops::make_dense_ff_kernel(
       ops::DenseFfImpl::onednn,
@@ -28,7 +24,8 @@ Feedforward::Feedforward(const io::ModelConfig& config,
        layer.dense_in_bias,
        layer.dense_out_weight,
        layer.dense_out_bias,
-       config.activation});
+       config.activation},
+      dtype);
 }
 
 void Feedforward::forward(std::span<const float> x, int64_t rows, std::span<float> y,

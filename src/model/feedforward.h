@@ -17,9 +17,10 @@ namespace ufb::model {
 
 class Feedforward {
  public:
-  // The feedforward of `layer` (views that outlive this). bf16 applies to FFF only.
+  // The feedforward of `layer` (views that outlive this) in the model's precision (int8 FFF
+  // layers run bf16 weights: there is no int8 FFF kernel yet).
   Feedforward(const io::ModelConfig& config, const LayerWeights<std::span<const float>>& layer,
-              ops::WeightType fff_weight_type);
+              ops::WeightType dtype);
 
   // y [rows, hidden] = FF(x [rows, hidden]), overwritten. For FFF layers `leaves`, when not
   // empty, gets [rows, trees]: the leaf each token reached in each tree.

@@ -70,8 +70,12 @@ void DenseFfKernel::forward(std::span<const float> x, int64_t batch, std::span<f
   run(x.data(), batch, y.data());
 }
 
-std::unique_ptr<DenseFfKernel> make_dense_ff_kernel(DenseFfImpl impl, const DenseFfWeights& weights) {
+std::unique_ptr<DenseFfKernel> make_dense_ff_kernel(DenseFfImpl impl, const DenseFfWeights& weights,
+                                                    WeightType precision) {
   validate(weights);
+  if (precision != WeightType::f32 && impl != DenseFfImpl::onednn) {
+    throw Error("dense FF implementation " + std::string(to_string(impl)) + " computes in f32 only");
+  }
   if (weights.activation != Activation::gelu_erf && impl != DenseFfImpl::reference &&
       impl != DenseFfImpl::onednn) {
     throw Error("dense FF implementation " + std::string(to_string(impl)) +
@@ -82,7 +86,7 @@ std::unique_ptr<DenseFfKernel> make_dense_ff_kernel(DenseFfImpl impl, const Dens
     case DenseFfImpl::blas_l1:
     case DenseFfImpl::blas_l2:
     case DenseFfImpl::blas_l3: return make_blas_dense_ff(impl, weights);
-    case DenseFfImpl::onednn: return make_onednn_dense_ff(weights);
+    case DenseFfImpl::onednn: return make_onednn_dense_ff(weights, precision);
   }
   throw Error("unhandled dense FF implementation");
 }

@@ -13,12 +13,12 @@ const float* data_or_null(std::span<const float> values) {
 
 class OnednnDenseFf final : public DenseFfKernel {
  public:
-  explicit OnednnDenseFf(const DenseFfWeights& weights)
+  OnednnDenseFf(const DenseFfWeights& weights, WeightType precision)
       : DenseFfKernel(weights),
         layer_in_(weights.w_in.data(), weights.shape.hidden, weights.shape.width,
-                  data_or_null(weights.b_in), {.activation = weights.activation}),
+                  data_or_null(weights.b_in), {.activation = weights.activation, .precision = precision}),
         layer_out_(weights.w_out.data(), weights.shape.width, weights.shape.hidden,
-                   data_or_null(weights.b_out), {}) {}
+                   data_or_null(weights.b_out), {.precision = precision}) {}
 
  private:
   void run(const float* x, int64_t batch, float* y) const override {
@@ -33,8 +33,8 @@ class OnednnDenseFf final : public DenseFfKernel {
 
 }  // namespace
 
-std::unique_ptr<DenseFfKernel> make_onednn_dense_ff(const DenseFfWeights& weights) {
-  return std::make_unique<OnednnDenseFf>(weights);
+std::unique_ptr<DenseFfKernel> make_onednn_dense_ff(const DenseFfWeights& weights, WeightType precision) {
+  return std::make_unique<OnednnDenseFf>(weights, precision);
 }
 
 }  // namespace ufb::ops

@@ -313,8 +313,12 @@ class NativeFff final : public FffKernel {
 }  // namespace
 
 std::unique_ptr<FffKernel> make_native_fff(const FffWeights& weights, WeightType weight_type) {
-  if (weight_type == WeightType::bf16) return std::make_unique<NativeFff<hwy::bfloat16_t>>(weights);
-  return std::make_unique<NativeFff<float>>(weights);
+  switch (weight_type) {
+    case WeightType::f32: return std::make_unique<NativeFff<float>>(weights);
+    case WeightType::bf16: return std::make_unique<NativeFff<hwy::bfloat16_t>>(weights);
+    case WeightType::int8: break;
+  }
+  throw Error("the native FFF kernel has no int8 weights yet (f32 or bf16)");
 }
 
 }  // namespace ufb::ops

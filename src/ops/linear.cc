@@ -111,13 +111,14 @@ void linear_backward(const LinearWeights<double>& weights, std::span<const doubl
   backward(weights, x, rows, dy, dx, grads);
 }
 
-PreparedLinear::PreparedLinear(const LinearWeights<float>& weights, LinearOutput output)
+PreparedLinear::PreparedLinear(const LinearWeights<float>& weights, LinearOutput output,
+                               WeightType precision)
     : weights_(weights) {
   validate(weights);
   matmul_ = std::make_unique<OnednnMatmul>(
       weights.weight.data(), weights.in_features, weights.out_features,
       weights.bias.empty() ? nullptr : weights.bias.data(),
-      MatmulOptions{.accumulate = output == LinearOutput::accumulate});
+      MatmulOptions{.accumulate = output == LinearOutput::accumulate, .precision = precision});
 }
 
 PreparedLinear::~PreparedLinear() = default;

@@ -1,5 +1,8 @@
 #include "onednn_matmul.h"
 
+#include <algorithm>
+#include <cmath>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -29,6 +32,29 @@ dnnl::algorithm eltwise_algorithm(Activation activation) {
   throw Error("oneDNN matmul: unknown activation");
 }
 
+memory::data_type data_type(WeightType precision) {
+  switch (precision) {
+    case WeightType::f32: return kF32;
+    case WeightType::bf16: return memory::data_type::bf16;
+    case WeightType::int8: return memory::data_type::s8;
+  }
+  throw Error("oneDNN matmul: unknown precision");
+}
+
+// The largest |value| of a row, over 127: the symmetric int8 scale (1 for an all-zero row).
+float int8_scale(const float* row, int64_t count) {
+  float largest = 0.0f;
+  for (int64_t i = 0; i < count; ++i) largest = std::max(largest, std::abs(row[i]));
+  return largest > 0.0f ? largest / 127.0f : 1.0f;
+}
+
+void quantize_row(const float* row, int64_t count, float scale, int8_t* out) {
+  const float inverse = 1.0f / scale;
+  for (int64_t i = 0; i < count; ++i) {
+    out[i] = static_cast<int8_t>(std::clamp(std::nearbyint(row[i] * inverse), -127.0f, 127.0f));
+  }
+}
+
 }  // namespace
 
 struct OnednnMatmul::Plan {
@@ -37,6 +63,8 @@ struct OnednnMatmul::Plan {
   memory::desc dst_desc;
   memory weights;
   memory bias;
+  std::optional<dnnl::reorder> to_bf16;             // bf16: src f32 → bf16
+  std::optional<dnnl::eltwise_forward> activation;  // int8: after the dequantization
 };
 
 OnednnMatmul::OnednnMatmul(const float* weights, int64_t inner, int64_t cols, const float* bias,
@@ -46,14 +74,27 @@ OnednnMatmul::OnednnMatmul(const float* weights, int64_t inner, int64_t cols, co
       inner_(inner),
       cols_(cols),
       bias_(bias),
-      options_(options) {}
+      options_(options) {
+  if (options_.precision != WeightType::int8) return;
+  quantized_weights_.resize(cols * inner);
+  weight_scales_.resize(cols);
+#pragma omp parallel for schedule(static) if (cols * inner > 65536)
+  for (int64_t col = 0; col < cols; ++col) {
+    weight_scales_[col] = int8_scale(weights + col * inner, inner);
+    quantize_row(weights + col * inner, inner, weight_scales_[col], quantized_weights_.data() + col * inner);
+  }
+}
 
 memory OnednnMatmul::weights_in_layout(const memory::desc& layout, dnnl::stream& stream) const {
   for (const memory& copy : reordered_weights_) {
     if (copy.get_desc() == layout) return copy;
   }
-  // The user's W [cols, inner] is W^T [inner, cols] in column-major ("ba") order.
-  memory user_weights({{inner_, cols_}, kF32, Tag::ba}, engine_, const_cast<float*>(weights_));
+  // The user's W [cols, inner] is W^T [inner, cols] in column-major ("ba") order; the reorder
+  // converts f32 to bf16 where asked.
+  const bool int8 = options_.precision == WeightType::int8;
+  memory user_weights({{inner_, cols_}, int8 ? memory::data_type::s8 : kF32, Tag::ba}, engine_,
+                      int8 ? static_cast<void*>(const_cast<int8_t*>(quantized_weights_.data()))
+                           : static_cast<void*>(const_cast<float*>(weights_)));
   memory copy(layout, engine_);
   dnnl::reorder(user_weights, copy).execute(stream, user_weights, copy);
   stream.wait();
@@ -67,20 +108,38 @@ std::shared_ptr<const OnednnMatmul::Plan> OnednnMatmul::plan_for(int64_t rows,
   auto found = plans_.find(rows);
   if (found != plans_.end()) return found->second;
   if (plans_.size() == kMaxPlans) plans_.erase(plans_.begin());
-  const memory::desc src_desc({rows, inner_}, kF32, Tag::ab);
-  const memory::desc any_weights_desc({inner_, cols_}, kF32, Tag::any);
-  const memory::desc bias_desc = bias_ ? memory::desc({1, cols_}, kF32, Tag::ab) : memory::desc();
-  const memory::desc dst_desc({rows, cols_}, kF32, Tag::ab);
+  const WeightType precision = options_.precision;
+  const bool int8 = precision == WeightType::int8;
+  const memory::desc src_desc({rows, inner_}, data_type(precision), Tag::ab);
+  const memory::desc any_weights_desc({inner_, cols_}, data_type(precision), Tag::any);
+  // int8 adds the bias itself, after scaling the int32 sums.
+  const memory::desc bias_desc =
+      bias_ && !int8 ? memory::desc({1, cols_}, kF32, Tag::ab) : memory::desc();
+  const memory::desc dst_desc({rows, cols_}, int8 ? memory::data_type::s32 : kF32, Tag::ab);
   dnnl::post_ops post_ops;
-  if (options_.activation) post_ops.append_eltwise(1.0f, eltwise_algorithm(*options_.activation), 0.0f, 0.0f);
-  if (options_.accumulate) post_ops.append_sum(1.0f);
+  if (!int8) {
+    if (options_.activation) post_ops.append_eltwise(1.0f, eltwise_algorithm(*options_.activation), 0.0f, 0.0f);
+    if (options_.accumulate) post_ops.append_sum(1.0f);
+  }
   dnnl::primitive_attr attributes;
   attributes.set_post_ops(post_ops);
   const dnnl::matmul::primitive_desc pd(
       dnnl::matmul::desc(src_desc, any_weights_desc, bias_desc, dst_desc), attributes, engine_);
-  auto plan = std::make_shared<const Plan>(
+  auto plan = std::make_shared<Plan>(
       Plan{dnnl::matmul(pd), pd.src_desc(), pd.dst_desc(), weights_in_layout(pd.weights_desc(), stream),
-           bias_ ? memory(bias_desc, engine_, const_cast<float*>(bias_)) : memory()});
+           bias_ && !int8 ? memory(bias_desc, engine_, const_cast<float*>(bias_)) : memory(), std::nullopt,
+           std::nullopt});
+  if (precision == WeightType::bf16) {
+    plan->to_bf16 = dnnl::reorder(memory({{rows, inner_}, kF32, Tag::ab}, engine_, DNNL_MEMORY_NONE),
+                                  memory(pd.src_desc(), engine_, DNNL_MEMORY_NONE));
+  }
+  if (int8 && options_.activation) {
+    const memory::desc values({rows, cols_}, kF32, Tag::ab);
+    plan->activation = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(
+        dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, eltwise_algorithm(*options_.activation),
+                                    values, 0.0f, 0.0f),
+        engine_));
+  }
   plans_.emplace(rows, plan);
   return plan;
 }
@@ -88,7 +147,16 @@ std::shared_ptr<const OnednnMatmul::Plan> OnednnMatmul::plan_for(int64_t rows,
 void OnednnMatmul::run(const float* src, int64_t rows, float* dst) const {
   dnnl::stream stream(engine_);
   const std::shared_ptr<const Plan> plan = plan_for(rows, stream);
-  memory src_memory(plan->src_desc, engine_, const_cast<float*>(src));
+  if (options_.precision == WeightType::int8) {
+    run_int8(*plan, src, rows, dst, stream);
+    return;
+  }
+  memory src_memory({{rows, inner_}, kF32, Tag::ab}, engine_, const_cast<float*>(src));
+  if (plan->to_bf16) {
+    memory converted(plan->src_desc, engine_);
+    plan->to_bf16->execute(stream, src_memory, converted);
+    src_memory = converted;
+  }
   memory dst_memory(plan->dst_desc, engine_, dst);
   std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src_memory},
                                           {DNNL_ARG_WEIGHTS, plan->weights},
@@ -96,6 +164,43 @@ void OnednnMatmul::run(const float* src, int64_t rows, float* dst) const {
   if (plan->bias) args.emplace(DNNL_ARG_BIAS, plan->bias);
   plan->primitive.execute(stream, args);
   stream.wait();
+}
+
+void OnednnMatmul::run_int8(const Plan& plan, const float* src, int64_t rows, float* dst,
+                            dnnl::stream& stream) const {
+  std::vector<int8_t> quantized(rows * inner_);
+  std::vector<float> row_scales(rows);
+#pragma omp parallel for schedule(static) if (rows * inner_ > 65536)
+  for (int64_t row = 0; row < rows; ++row) {
+    row_scales[row] = int8_scale(src + row * inner_, inner_);
+    quantize_row(src + row * inner_, inner_, row_scales[row], quantized.data() + row * inner_);
+  }
+  std::vector<int32_t> sums(rows * cols_);
+  plan.primitive.execute(stream, {{DNNL_ARG_SRC, memory(plan.src_desc, engine_, quantized.data())},
+                                  {DNNL_ARG_WEIGHTS, plan.weights},
+                                  {DNNL_ARG_DST, memory(plan.dst_desc, engine_, sums.data())}});
+  stream.wait();
+  // values = sum · s_row · s_col + bias, then the activation; written or added to dst.
+  std::vector<float> values(options_.accumulate ? rows * cols_ : 0);
+  float* out = options_.accumulate ? values.data() : dst;
+#pragma omp parallel for schedule(static) if (rows * cols_ > 65536)
+  for (int64_t row = 0; row < rows; ++row) {
+    const int32_t* sum = sums.data() + row * cols_;
+    float* value = out + row * cols_;
+    const float row_scale = row_scales[row];
+    for (int64_t col = 0; col < cols_; ++col) {
+      value[col] = static_cast<float>(sum[col]) * (row_scale * weight_scales_[col]) + (bias_ ? bias_[col] : 0.0f);
+    }
+  }
+  if (plan.activation) {
+    const memory values_memory({{rows, cols_}, kF32, Tag::ab}, engine_, out);
+    plan.activation->execute(stream, {{DNNL_ARG_SRC, values_memory}, {DNNL_ARG_DST, values_memory}});
+    stream.wait();
+  }
+  if (options_.accumulate) {
+#pragma omp parallel for schedule(static) if (rows * cols_ > 65536)
+    for (int64_t i = 0; i < rows * cols_; ++i) dst[i] += values[i];
+  }
 }
 
 }  // namespace ufb::ops

@@ -1,9 +1,14 @@
 #pragma once
 
 // oneDNN matmul for layers that run many times on the same weights: dst[rows, cols] =
-// src[rows, inner] · W^T (+ bias) (then GELU, or added to dst), W stored [cols, inner] as PyTorch
-// does. Weights are reordered once into the layout oneDNN picks; a primitive (JIT code) is made
-// once per row count and kept, a bounded number of them.
+// src[rows, inner] · W^T (+ bias) (then an activation, or added to dst), W stored [cols, inner]
+// as PyTorch does. Weights are converted once into the precision and layout oneDNN picks; a
+// primitive (JIT code) is made once per row count and kept, a bounded number of them.
+//
+// Precisions: f32; bf16 (weights and each call's src rounded to bf16, sums and dst float32:
+// AVX512-BF16 or AMX where the CPU has them); int8 (weights quantized symmetrically per output
+// column, src per row at each call, sums in int32, then dst = sum · s_row · s_col + bias in
+// float32 — ONNX Runtime's dynamic quantization, with per-row instead of per-tensor src scales).
 
 #include <cstdint>
 #include <map>
@@ -14,17 +19,20 @@
 #include <vector>
 
 #include "ufb/ops/activation.h"
+#include "ufb/ops/weight_type.h"
 
 namespace ufb::ops {
 
 struct MatmulOptions {
   std::optional<Activation> activation;  // dst = act(src · W^T + bias)
   bool accumulate = false;  // dst += src · W^T + bias
+  WeightType precision = WeightType::f32;
 };
 
 class OnednnMatmul {
  public:
-  // Views: `weights` [cols, inner] and `bias` [cols] (or nullptr) must outlive this object.
+  // Views: `weights` [cols, inner] and `bias` [cols] (or nullptr) must outlive this object
+  // (int8 keeps its own quantized copy of the weights).
   OnednnMatmul(const float* weights, int64_t inner, int64_t cols, const float* bias,
                MatmulOptions options);
 
@@ -36,6 +44,7 @@ class OnednnMatmul {
 
   std::shared_ptr<const Plan> plan_for(int64_t rows, dnnl::stream& stream) const;
   dnnl::memory weights_in_layout(const dnnl::memory::desc& layout, dnnl::stream& stream) const;
+  void run_int8(const Plan& plan, const float* src, int64_t rows, float* dst, dnnl::stream& stream) const;
 
   // Each plan holds JIT-compiled code: bound their number for callers with many batch sizes.
   static constexpr size_t kMaxPlans = 32;
@@ -46,6 +55,8 @@ class OnednnMatmul {
   int64_t cols_;
   const float* bias_;
   MatmulOptions options_;
+  std::vector<int8_t> quantized_weights_;  // int8: [cols, inner]
+  std::vector<float> weight_scales_;       // int8: [cols]
   mutable std::mutex mutex_;
   // Plans for different row counts nearly always ask for the same layout: they share one copy.
   mutable std::vector<dnnl::memory> reordered_weights_;

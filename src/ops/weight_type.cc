@@ -7,12 +7,20 @@
 
 namespace ufb::ops {
 
-std::string_view to_string(WeightType type) { return type == WeightType::bf16 ? "bf16" : "f32"; }
+std::string_view to_string(WeightType type) {
+  switch (type) {
+    case WeightType::f32: return "f32";
+    case WeightType::bf16: return "bf16";
+    case WeightType::int8: return "int8";
+  }
+  return "?";
+}
 
 WeightType parse_weight_type(std::string_view name) {
   if (name == "f32") return WeightType::f32;
   if (name == "bf16") return WeightType::bf16;
-  throw Error("unknown weight type '" + std::string(name) + "' (expected f32 or bf16)");
+  if (name == "int8") return WeightType::int8;
+  throw Error("unknown weight type '" + std::string(name) + "' (expected f32, bf16 or int8)");
 }
 
 uint16_t to_bf16_bits(float value) {

@@ -27,21 +27,24 @@ ModelBenchOptions tiny_options() {
 TEST(ModelBench, TimesEachDtypeAndProfilesEveryStage) {
   std::ostringstream log;
   const ModelBenchReport report = run_model_bench(tiny_options(), log);
-  ASSERT_EQ(report.results.size(), 2u);
+  ASSERT_EQ(report.results.size(), 3u);
   EXPECT_EQ(report.results[0].dtype, "f32");
   EXPECT_EQ(report.results[1].dtype, "bf16");
+  EXPECT_EQ(report.results[2].dtype, "int8");
   for (const ModelBenchResult& row : report.results) {
     EXPECT_EQ(row.ff, "fff");
     EXPECT_GT(row.timing.median_seconds, 0);
     EXPECT_GT(row.profile.seconds[model::EncoderProfile::kFeedforward], 0);
     EXPECT_GT(row.profile.seconds[model::EncoderProfile::kAttention], 0);
   }
-  // bf16 is compared with f32 on the same sequence: a small change that is not zero.
+  // bf16 and int8 are compared with f32 on the same sequence: a small change that is not zero.
   EXPECT_FALSE(report.results[0].hidden_error_vs_f32);
-  ASSERT_TRUE(report.results[1].hidden_error_vs_f32);
-  EXPECT_GT(*report.results[1].hidden_error_vs_f32, 0.0);
-  EXPECT_LT(*report.results[1].hidden_error_vs_f32, 0.05);
-  EXPECT_GT(*report.results[1].fff_paths_unchanged, 0.5);
+  for (size_t row = 1; row < 3; ++row) {
+    ASSERT_TRUE(report.results[row].hidden_error_vs_f32);
+    EXPECT_GT(*report.results[row].hidden_error_vs_f32, 0.0);
+    EXPECT_LT(*report.results[row].hidden_error_vs_f32, 0.05);
+    EXPECT_GT(*report.results[row].fff_paths_unchanged, 0.5);
+  }
 }
 
 TEST(ModelBench, JsonHasTheDocumentedFields) {

@@ -74,10 +74,7 @@ TEST_F(ModelErrors, MaskPositionOutsideTheBatch) {
               ThrowsMessage<Error>(StrEq("fill_mask: top_k must be >= 1, got 0")));
 }
 
-TEST(ModelOptionErrors, Bf16NeedsFffLayers) {
-  EXPECT_THAT([] { Model(testing::model_data("dense_mlm"), {.fff_weight_type = ops::WeightType::bf16}); },
-              ThrowsMessage<Error>(StrEq("weight type bf16 is available for FFF layers only; "
-                                         "this model has arch.intermed_type \"ff\"")));
+TEST(ModelConstruction, NeedsACheckpoint) {
   EXPECT_THAT([] { Model(std::unique_ptr<const io::Checkpoint>()); },
               ThrowsMessage<Error>(StrEq("model: no checkpoint given")));
 }

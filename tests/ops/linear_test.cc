@@ -3,12 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 #include <random>
 
 #include "ufb/ops/compare.h"
 #include "ufb/error.h"
 #include "ufb/ops/synthetic.h"
+#include "ufb/ops/weight_type.h"
 
 namespace ufb::ops {
 namespace {
@@ -87,6 +90,58 @@ TEST(PreparedLinear, MatchesTheReferenceOnAwkwardSizes) {
           for (size_t i = 0; i < residual.size(); ++i) residual[i] += expected[i];
           EXPECT_LE(ops::relative_error(accumulated, residual), kTolerance);
         }
+      }
+    }
+  }
+}
+
+// bf16: x and W rounded to bfloat16, products summed in float32.
+// int8: x quantized per row and W per output column, symmetrically (scale = max|v| / 127,
+// round to nearest even), integer sums, then sum · s_row · s_col + bias.
+std::vector<float> rounded(std::vector<float> values) {
+  round_to_bf16(values);
+  return values;
+}
+
+// Each row of `values` [rows, cols] as int8 codes (stored as floats) and its scale.
+std::pair<std::vector<float>, std::vector<float>> quantized(const std::vector<float>& values, int64_t rows,
+                                                            int64_t cols) {
+  std::vector<float> codes(values.size()), scales(rows);
+  for (int64_t r = 0; r < rows; ++r) {
+    float largest = 0;
+    for (int64_t c = 0; c < cols; ++c) largest = std::max(largest, std::abs(values[r * cols + c]));
+    scales[r] = largest > 0 ? largest / 127.0f : 1.0f;
+    for (int64_t c = 0; c < cols; ++c) codes[r * cols + c] = std::nearbyint(values[r * cols + c] / scales[r]);
+  }
+  return {codes, scales};
+}
+
+TEST(PreparedLinear, LowerPrecisionsMatchTheirReferences) {
+  std::mt19937 rng(7);
+  for (int64_t in : {1, 7, 130}) {
+    for (int64_t out : {1, 67}) {
+      const std::vector<float> weight = random_tokens(out, in, rng);
+      const std::vector<float> bias = random_tokens(1, out, rng);
+      const LinearWeights<float> layer{in, out, weight, bias};
+      const PreparedLinear bf16(layer, LinearOutput::overwrite, WeightType::bf16);
+      const PreparedLinear int8(layer, LinearOutput::accumulate, WeightType::int8);
+      const auto [weight_codes, weight_scales] = quantized(weight, out, in);
+      for (int64_t rows : {1, 9, 200}) {
+        SCOPED_TRACE(std::to_string(rows) + " rows, [" + std::to_string(out) + "," + std::to_string(in) + "]");
+        const std::vector<float> x = random_tokens(rows, in, rng);
+        std::vector<float> actual(rows * out, std::numeric_limits<float>::quiet_NaN());
+        bf16.forward(x, rows, actual);
+        EXPECT_LE(ops::relative_error(actual, reference_linear(rounded(x), rows, in, out, rounded(weight), bias)), 1e-5);
+
+        const auto [x_codes, x_scales] = quantized(x, rows, in);
+        const std::vector<float> sums = reference_linear(x_codes, rows, in, out, weight_codes, {});
+        std::vector<float> residual = random_tokens(rows, out, rng);
+        std::vector<float> expected = residual;
+        for (int64_t r = 0; r < rows; ++r) {
+          for (int64_t o = 0; o < out; ++o) expected[r * out + o] += sums[r * out + o] * x_scales[r] * weight_scales[o] + bias[o];
+        }
+        int8.forward(x, rows, residual);
+        EXPECT_LE(ops::relative_error(residual, expected), 1e-6);
       }
     }
   }

@@ -224,8 +224,8 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str()->check(CLI::Range(int64_t{16}, int64_t{1} << 30));
   command->add_option("--api-key", flags->api_key, "Require 'Authorization: Bearer KEY' on every route but /health")
       ->envname("UFB_API_KEY");
-  command->add_option("--dtype", flags->dtype, "FFF weight storage: f32 or bf16")->capture_default_str()
-      ->check(CLI::IsMember({"f32", "bf16"}));
+  command->add_option("--dtype", flags->dtype, "Precision: f32, bf16 or int8 (docs/model.md §6)")->capture_default_str()
+      ->check(CLI::IsMember({"f32", "bf16", "int8"}));
   command->add_option("--pooling", flags->pooling,
                       "Pooling of /embed: mean | first | max | mean_sqrt_len | pooler (the model's pooler); default: "
                       "the model's own (sentence-transformers modules), else mean")

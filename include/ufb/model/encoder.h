@@ -16,9 +16,12 @@
 namespace ufb::model {
 
 struct ModelOptions {
-  // Storage of the FFF layers' weights in the native kernel; bf16 halves their memory traffic
-  // (activations and sums stay float32). Dense-feedforward models accept f32 only.
-  ops::WeightType fff_weight_type = ops::WeightType::f32;
+  // The precision the model runs in (ops/weight_type.h). bf16: FFF weights, the projections
+  // and dense feedforward layers in bfloat16 (their inputs rounded to it; sums float32). int8:
+  // projections and dense layers in int8 (weights per output channel, inputs per row), FFF
+  // layers with bf16 weights (there is no int8 FFF kernel yet). Embeddings, LayerNorm,
+  // attention and the heads stay float32 in every precision.
+  ops::WeightType dtype = ops::WeightType::f32;
 };
 
 // Whether padding positions are computed. Real positions never attend to padding: its keys get

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "ufb/ops/activation.h"
+#include "ufb/ops/weight_type.h"
 
 namespace ufb::ops {
 
@@ -61,7 +62,9 @@ class DenseFfKernel {
   DenseFfWeights weights_;
 };
 
+// `precision` other than f32 is available in onednn only (throws ufb::Error otherwise).
 std::unique_ptr<DenseFfKernel> make_dense_ff_kernel(DenseFfImpl impl,
-                                                    const DenseFfWeights& weights);
+                                                    const DenseFfWeights& weights,
+                                                    WeightType precision = WeightType::f32);
 
 }  // namespace ufb::ops

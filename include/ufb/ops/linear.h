@@ -4,6 +4,8 @@
 #include <memory>
 #include <span>
 
+#include "ufb/ops/weight_type.h"
+
 namespace ufb::ops {
 
 // A linear layer y = x · W^T (+ b), in PyTorch's layout: weight [out_features, in_features]
@@ -55,11 +57,12 @@ class OnednnMatmul;
 // A linear layer prepared for many calls on the same weights (the encoder's projections):
 // oneDNN matmul on weights reordered once into its preferred layout, which runs near the CPU's
 // peak whatever the CPU (OpenBLAS's run-time dispatch falls back to old SSE kernels on CPUs it
-// does not know). Equal to linear() up to float rounding. `weights` are views that must outlive
-// the layer.
+// does not know). Equal to linear() up to float rounding in f32; bf16 and int8 as OnednnMatmul
+// describes (src/ops/onednn_matmul.h). `weights` are views that must outlive the layer.
 class PreparedLinear {
  public:
-  PreparedLinear(const LinearWeights<float>& weights, LinearOutput output);
+  PreparedLinear(const LinearWeights<float>& weights, LinearOutput output,
+                 WeightType precision = WeightType::f32);
   ~PreparedLinear();
   PreparedLinear(PreparedLinear&&) noexcept;
   PreparedLinear& operator=(PreparedLinear&&) noexcept;

@@ -6,11 +6,13 @@
 
 namespace ufb::ops {
 
-// Storage type of a kernel's weights. Activations and accumulation stay float32 either way.
-enum class WeightType { f32, bf16 };
+// The precision a kernel computes in. f32 and bf16 are its weights' storage (a bf16 matmul
+// also rounds its inputs to bf16; sums stay float32). int8: weights quantized per output channel
+// (symmetric), inputs per row at run time, sums in int32 — projections and dense layers only.
+enum class WeightType { f32, bf16, int8 };
 
 std::string_view to_string(WeightType type);
-WeightType parse_weight_type(std::string_view name);  // "f32" | "bf16"; throws ufb::Error
+WeightType parse_weight_type(std::string_view name);  // "f32" | "bf16" | "int8"; throws ufb::Error
 
 // Round-to-nearest-even conversion to bfloat16 (NaN stays NaN).
 uint16_t to_bf16_bits(float value);
