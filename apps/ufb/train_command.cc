@@ -18,7 +18,7 @@ namespace {
 
 struct MlmFlags {
   train::MlmTrainingOptions options;
-  std::string config, tokenizer, data, out, resume, budget, schedule = "linear";
+  std::string config, tokenizer, data, out, resume, init, budget, schedule = "linear";
   int threads = 0;
 };
 
@@ -49,7 +49,9 @@ void print_status(const std::string& message) { std::cerr << message << "\n"; }
 
 void run_mlm(MlmFlags& flags) {
   train::MlmTrainingOptions& o = flags.options;
-  o.config_file = flags.config;
+  if (flags.config.empty() && flags.init.empty()) throw Error("give --config FILE or --init DIR");
+  if (!flags.init.empty()) o.init_dir = flags.init;
+  o.config_file = flags.config.empty() ? *o.init_dir / "config.json" : std::filesystem::path(flags.config);
   o.tokenizer_file = flags.tokenizer;
   o.data_dir = flags.data;
   o.out_dir = flags.out;
@@ -97,7 +99,7 @@ void add_glue_subcommand(CLI::App& train) {
   train::GlueTrainingOptions& o = flags->options;
   CLI::App* glue = train.add_subcommand("glue", "Fine-tune a model on a GLUE task (writes a classification model)");
   glue->add_option("--task", o.task, "GLUE task: CoLA, SST-2, MRPC, STS-B, QQP, MNLI, QNLI, RTE, WNLI")->required();
-  glue->add_option("--model", flags->model, "Model directory to start from (masked-LM checkpoint)")->required()
+  glue->add_option("--model", flags->model, "Model directory to start from (masked-LM checkpoint, BERT encoder or classifier)")->required()
       ->check(CLI::ExistingDirectory);
   glue->add_option("--data", flags->data, "The task's folder (train file; dev file for the score)")->required()
       ->check(CLI::ExistingDirectory);
@@ -143,8 +145,9 @@ void add_train_command(CLI::App& app) {
   train->require_subcommand(1);
   auto flags = std::make_shared<MlmFlags>();
   train::MlmTrainingOptions& o = flags->options;
-  CLI::App* mlm = train->add_subcommand("mlm", "Pretrain a crammedBERT/UltraFastBERT model with masked-LM");
-  mlm->add_option("--config", flags->config, "Model config.json (cramming's arch object)")->required()->check(CLI::ExistingFile);
+  CLI::App* mlm = train->add_subcommand("mlm", "Pretrain a crammedBERT/UltraFastBERT or BERT-family model with masked-LM");
+  mlm->add_option("--config", flags->config, "Model config.json (cramming's arch object or a BERT config; default: --init's)")
+      ->check(CLI::ExistingFile);
   mlm->add_option("--tokenizer", flags->tokenizer, "tokenizer.json or vocab.txt")->required()->check(CLI::ExistingFile);
   mlm->add_option("--data", flags->data, "Folder of text files")->required()->check(CLI::ExistingDirectory);
   mlm->add_option("--out", flags->out, "Output folder: checkpoint, log.jsonl, token cache")->required();
@@ -154,7 +157,10 @@ void add_train_command(CLI::App& app) {
   mlm->add_option("--stop-after", o.stop_after, "Stop after this many steps of this run (resume later)")
       ->check(CLI::PositiveNumber);
   mlm->add_option("--seed", o.seed, "Seed of initialisation, data order, masking and dropout")->capture_default_str();
-  mlm->add_option("--resume", flags->resume, "Continue the checkpoint in this folder")->check(CLI::ExistingDirectory);
+  auto* resume = mlm->add_option("--resume", flags->resume, "Continue the checkpoint in this folder")->check(CLI::ExistingDirectory);
+  mlm->add_option("--init", flags->init, "Start from this model's weights (a pretrained checkpoint), fresh optimizer")
+      ->check(CLI::ExistingDirectory)
+      ->excludes(resume);
   mlm->add_option("--threads", flags->threads, "Threads (0 = all cores)")->capture_default_str();
   mlm->add_option("--batch", o.batch_size, "Sequences per micro-batch, over all ranks")->capture_default_str()->check(CLI::PositiveNumber);
   mlm->add_option("--accumulate", o.accumulation, "Micro-batches per optimizer step")->capture_default_str()->check(CLI::PositiveNumber);

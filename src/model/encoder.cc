@@ -20,19 +20,16 @@ struct PackedQkv {
 
   PackedQkv(const io::ModelConfig& config, const LayerWeights<std::span<const float>>& layer) {
     const int64_t hidden = config.hidden_size;
-    const int64_t head_dim = config.head_dim();
+    const ops::AttentionShape shape{config.attention.num_attention_heads, config.head_dim()};
     weight.resize(3 * hidden * hidden);
     bias.resize(3 * hidden);
     const std::span<const float> weights[3] = {layer.query_weight, layer.key_weight, layer.value_weight};
     const std::span<const float> biases[3] = {layer.query_bias, layer.key_bias, layer.value_bias};
-    for (int64_t head = 0; head < config.attention.num_attention_heads; ++head) {
-      for (int64_t part = 0; part < 3; ++part) {
-        for (int64_t j = 0; j < head_dim; ++j) {
-          const int64_t from = head * head_dim + j;
-          const int64_t to = (3 * head + part) * head_dim + j;
-          std::copy_n(weights[part].begin() + from * hidden, hidden, weight.begin() + to * hidden);
-          bias[to] = biases[part][from];
-        }
+    for (int64_t part = 0; part < 3; ++part) {
+      for (int64_t from = 0; from < hidden; ++from) {
+        const int64_t to = ops::qkv_column(shape, part, from);
+        std::copy_n(weights[part].begin() + from * hidden, hidden, weight.begin() + to * hidden);
+        bias[to] = biases[part][from];
       }
     }
   }

@@ -1,6 +1,5 @@
 #include "ufb/train/feedforward.h"
 
-#include "ufb/ops/gelu.h"
 #include "ufb/ops/linear.h"
 
 namespace ufb::train {
@@ -8,12 +7,12 @@ namespace {
 
 template <class T>
 ops::LinearWeights<T> input_layer(const DenseFfParams<T>& params) {
-  return {params.hidden, params.width, params.w_in, {}};
+  return {params.hidden, params.width, params.w_in, params.b_in};
 }
 
 template <class T>
 ops::LinearWeights<T> output_layer(const DenseFfParams<T>& params) {
-  return {params.width, params.hidden, params.w_out, {}};
+  return {params.width, params.hidden, params.w_out, params.b_out};
 }
 
 }  // namespace
@@ -25,7 +24,7 @@ void dense_ff_forward(const DenseFfParams<T>& params, std::span<const T> x, int6
   ops::linear(input_layer(params), x, rows, cache.pre_activation);
   cache.activation.resize(cache.pre_activation.size());
   for (size_t i = 0; i < cache.activation.size(); ++i) {
-    cache.activation[i] = ops::gelu(cache.pre_activation[i]);
+    cache.activation[i] = ops::activate(params.activation, cache.pre_activation[i]);
   }
   ops::linear(output_layer(params), cache.activation, rows, y);
 }
@@ -36,11 +35,11 @@ void dense_ff_backward(const DenseFfParams<T>& params, std::span<const T> x, int
                        const DenseFfGrads<T>& grads) {
   std::vector<T> dactivation(cache.activation.size(), T{0});
   ops::linear_backward(output_layer(params), cache.activation, rows, dy, dactivation,
-                     {grads.w_out, {}});
+                     {grads.w_out, grads.b_out});
   for (size_t i = 0; i < dactivation.size(); ++i) {
-    dactivation[i] *= ops::gelu_derivative(cache.pre_activation[i]);
+    dactivation[i] *= ops::activation_derivative(params.activation, cache.pre_activation[i]);
   }
-  ops::linear_backward(input_layer(params), x, rows, dactivation, dx, {grads.w_in, {}});
+  ops::linear_backward(input_layer(params), x, rows, dactivation, dx, {grads.w_in, grads.b_in});
 }
 
 template void dense_ff_forward<float>(const DenseFfParams<float>&, std::span<const float>,

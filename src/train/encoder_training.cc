@@ -26,8 +26,8 @@ void multiply(std::span<T> values, const std::vector<T>& scales) {
   for (size_t i = 0; i < values.size(); ++i) values[i] *= scales[i];
 }
 
-// The word and position tables the embedding reads: `positions` is the sinusoidal table, or
-// empty for the learned one.
+// The word, position and token type tables the embedding reads: `positions` is the sinusoidal
+// table, or empty for the learned one.
 template <class T>
 EmbeddingParams<T> embedding_params(const io::ModelConfig& config,
                                     const typename ParameterSet<T>::Weights& w,
@@ -35,7 +35,26 @@ EmbeddingParams<T> embedding_params(const io::ModelConfig& config,
   const bool sinusoidal = !positions.empty();
   return {config.hidden_size, values(w.word_embedding),
           sinusoidal ? positions : values(w.learned_positions),
-          sinusoidal ? values(w.position_scale)[0] : T{1}};
+          sinusoidal ? values(w.position_scale)[0] : T{1}, values(w.token_type_embedding)};
+}
+
+// BERT's query, key and value projections (part 0, 1, 2) of a layer.
+template <class T>
+ops::LinearWeights<T> bert_projection(const LayerWeights<T>& lw, int64_t hidden, int part) {
+  const Parameter<T>* weights[3] = {&lw.query_weight, &lw.key_weight, &lw.value_weight};
+  const Parameter<T>* biases[3] = {&lw.query_bias, &lw.key_bias, &lw.value_bias};
+  return {hidden, hidden, values(*weights[part]), values(*biases[part])};
+}
+
+ops::AttentionShape attention_shape(const io::ModelConfig& config) {
+  return {config.attention.num_attention_heads, config.head_dim()};
+}
+
+template <class T>
+DenseFfParams<T> dense_params(const io::ModelConfig& config, const LayerWeights<T>& lw) {
+  return {config.hidden_size, config.feedforward_width(), values(lw.dense_in_weight),
+          values(lw.dense_out_weight), values(lw.dense_in_bias), values(lw.dense_out_bias),
+          config.activation};
 }
 
 }  // namespace
@@ -56,7 +75,7 @@ TrainingKernels<T>::TrainingKernels(const io::ModelConfig& config, const Paramet
 template <class T>
 void TrainingKernels<T>::embed(std::span<T> x) const {
   embedding_forward<T>(embedding_params(config_, parameters_.weights(), positions_), batch_.ids,
-                       batch_.length, x);
+                       batch_.length, x, batch_.type_ids);
 }
 
 template <class T>
@@ -64,10 +83,27 @@ void TrainingKernels<T>::project(model::Projection projection, int64_t layer, st
                                  std::span<T> y, ops::LinearOutput output) const {
   const LayerWeights<T>& lw = parameters_.weights().layers[layer];
   const int64_t hidden = config_.hidden_size;
-  const bool qkv = projection == model::Projection::query_key_value;
-  const ops::LinearWeights<T> weights{hidden, qkv ? 3 * hidden : hidden,
-                                      values(qkv ? lw.qkv_weight : lw.attention_output_weight), {}};
-  ops::linear(weights, x, static_cast<int64_t>(x.size()) / hidden, y, output);
+  const int64_t rows = static_cast<int64_t>(x.size()) / hidden;
+  if (projection == model::Projection::attention_output) {
+    ops::linear({hidden, hidden, values(lw.attention_output_weight), values(lw.attention_output_bias)},
+                x, rows, y, output);
+    return;
+  }
+  if (config_.architecture == io::Architecture::kCrammedBert) {
+    ops::linear({hidden, 3 * hidden, values(lw.qkv_weight), {}}, x, rows, y, output);
+    return;
+  }
+  // BERT: each of query, key and value into its columns of the layout the attention reads.
+  const ops::AttentionShape shape = attention_shape(config_);
+  std::vector<T> part_output(rows * hidden);
+  for (int part = 0; part < 3; ++part) {
+    ops::linear(bert_projection(lw, hidden, part), x, rows, part_output);
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t f = 0; f < hidden; ++f) {
+        y[r * 3 * hidden + ops::qkv_column(shape, part, f)] = part_output[r * hidden + f];
+      }
+    }
+  }
 }
 
 template <class T>
@@ -78,14 +114,17 @@ void TrainingKernels<T>::feedforward(int64_t layer, std::span<const T> x, std::s
   const int64_t rows = static_cast<int64_t>(x.size()) / hidden;
   FeedforwardState unkept;
   FeedforwardState& kept = state ? *state : unkept;
-  if (config_.intermed_type == io::FeedforwardKind::kFastFeedforward) {
-    const ops::FffShape shape{hidden, static_cast<int>(config_.intermed_depth), config_.intermed_size};
-    fff_forward({shape, values(lw.fff_in_weight), values(lw.fff_in_bias), values(lw.fff_out_weight)},
-                x, rows, y, kept.fff);
-  } else {
-    dense_ff_forward<T>({hidden, config_.feedforward_width(), values(lw.dense_in_weight),
-                         values(lw.dense_out_weight)},
-                        x, rows, y, kept.dense);
+  if (config_.intermed_type == io::FeedforwardKind::kDense) {
+    dense_ff_forward<T>(dense_params(config_, lw), x, rows, y, kept.dense);
+    return;
+  }
+  const ops::FffShape shape{hidden, static_cast<int>(config_.intermed_depth), config_.intermed_size};
+  fff_forward({shape, values(lw.fff_in_weight), values(lw.fff_in_bias), values(lw.fff_out_weight)},
+              x, rows, y, kept.fff);
+  const std::span<const T> out_bias = values(lw.fff_out_bias);  // BERT's FFF member only
+  if (out_bias.empty()) return;
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t h = 0; h < hidden; ++h) y[r * hidden + h] += out_bias[h];
   }
 }
 
@@ -131,42 +170,86 @@ void encoder_backward(const io::ModelConfig& config, ParameterSet<T>& parameters
   } else {
     dx.assign(dhidden.begin(), dhidden.end());
   }
-  const ops::AttentionShape shape{config.attention.num_attention_heads,
-                                  hidden / config.attention.num_attention_heads};
+  const ops::AttentionShape shape = attention_shape(config);
   const std::vector<ops::AttentionSequence> sequences = padded_sequences(batch);
-  const int64_t width = config.feedforward_width();
   const bool fff = config.intermed_type == io::FeedforwardKind::kFastFeedforward;
+  const bool post_norm = config.norm_scheme == io::NormScheme::kPost;
   std::vector<T> dbranch(rows * hidden), dnormed(rows * hidden), dqkv(3 * rows * hidden);
-  for (int64_t i = config.num_transformer_layers - 1; i >= 0; --i) {
-    LayerState<T>& layer = a.layers[i];
-    LayerWeights<T>& lw = w.layers[i];
-    // x_out = mid + dropout(FF(LN2(mid)))
+  // dinput += the gradient through the feedforward branch dropout(FF(input)) of dx.
+  const auto feedforward_back = [&](LayerState<T>& layer, LayerWeights<T>& lw, std::span<const T> input,
+                                    std::span<T> dinput) {
     dbranch = dx;
     multiply<T>(dbranch, layer.feedforward_dropout);
-    std::fill(dnormed.begin(), dnormed.end(), T{0});
-    if (fff) {
-      const ops::FffShape fff_shape{hidden, static_cast<int>(config.intermed_depth), config.intermed_size};
-      ops::fff_backward({fff_shape, values(lw.fff_in_weight), values(lw.fff_in_bias), values(lw.fff_out_weight)},
-                        layer.normed2, rows, layer.feedforward.fff, dbranch, dnormed,
-                        {grad(lw.fff_in_weight), grad(lw.fff_in_bias), grad(lw.fff_out_weight)});
-    } else {
-      dense_ff_backward<T>({hidden, width, values(lw.dense_in_weight), values(lw.dense_out_weight)},
-                           layer.normed2, rows, layer.feedforward.dense, dbranch, dnormed,
-                           {grad(lw.dense_in_weight), grad(lw.dense_out_weight)});
+    if (!fff) {
+      dense_ff_backward<T>(dense_params(config, lw), input, rows, layer.feedforward.dense, dbranch, dinput,
+                           {grad(lw.dense_in_weight), grad(lw.dense_out_weight), grad(lw.dense_in_bias),
+                            grad(lw.dense_out_bias)});
+      return;
     }
-    normalize_back(lw.norm2_weight, lw.norm2_bias, layer.mid, layer.stats2, dnormed, dx);
-    // mid = input + dropout(Attn(LN1(input)) · W_dense^T)
+    const ops::FffShape fff_shape{hidden, static_cast<int>(config.intermed_depth), config.intermed_size};
+    ops::fff_backward({fff_shape, values(lw.fff_in_weight), values(lw.fff_in_bias), values(lw.fff_out_weight)},
+                      input, rows, layer.feedforward.fff, dbranch, dinput,
+                      {grad(lw.fff_in_weight), grad(lw.fff_in_bias), grad(lw.fff_out_weight)});
+    const std::span<T> out_bias = grad(lw.fff_out_bias);  // BERT's FFF member only
+    if (out_bias.empty()) return;
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t h = 0; h < hidden; ++h) out_bias[h] += dbranch[r * hidden + h];
+    }
+  };
+  // dinput += the gradient through the attention branch dropout(O · Attn(QKV · input)) of dx.
+  const auto attention_back = [&](LayerState<T>& layer, LayerWeights<T>& lw, std::span<const T> input,
+                                  std::span<T> dinput) {
     dbranch = dx;
     multiply<T>(dbranch, layer.attention_output_dropout);
     std::vector<T>& dcontext = layer.mid;  // reused: mid is no longer needed
     std::fill(dcontext.begin(), dcontext.end(), T{0});
-    ops::linear_backward({hidden, hidden, values(lw.attention_output_weight), {}}, layer.context, rows,
-                       dbranch, dcontext, {grad(lw.attention_output_weight), {}});
-    ops::self_attention_backward(layer.qkv, shape, values(lw.score_scale)[0], sequences, layer.attention,
-                                 dcontext, dqkv);
+    ops::linear_backward({hidden, hidden, values(lw.attention_output_weight), values(lw.attention_output_bias)},
+                         layer.context, rows, dbranch, dcontext,
+                         {grad(lw.attention_output_weight), grad(lw.attention_output_bias)});
+    ops::self_attention_backward(layer.qkv, shape, model::score_scale<T>(config, lw), sequences,
+                                 layer.attention, dcontext, dqkv);
+    if (config.architecture == io::Architecture::kCrammedBert) {
+      ops::linear_backward({hidden, 3 * hidden, values(lw.qkv_weight), {}}, input, rows, dqkv, dinput,
+                           {grad(lw.qkv_weight), {}});
+      return;
+    }
+    // BERT: each projection's gradient from its columns of qkv.
+    Parameter<T>* weights[3] = {&lw.query_weight, &lw.key_weight, &lw.value_weight};
+    Parameter<T>* biases[3] = {&lw.query_bias, &lw.key_bias, &lw.value_bias};
+    std::vector<T>& dpart = dcontext;  // reused: dcontext is no longer needed
+    for (int part = 0; part < 3; ++part) {
+      for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t f = 0; f < hidden; ++f) {
+          dpart[r * hidden + f] = dqkv[r * 3 * hidden + ops::qkv_column(shape, part, f)];
+        }
+      }
+      ops::linear_backward(bert_projection(lw, hidden, part), input, rows, dpart, dinput,
+                           {grad(*weights[part]), grad(*biases[part])});
+    }
+  };
+  for (int64_t i = config.num_transformer_layers - 1; i >= 0; --i) {
+    LayerState<T>& layer = a.layers[i];
+    LayerWeights<T>& lw = w.layers[i];
+    if (post_norm) {
+      // x_out = LN2(sum2), sum2 = normed1 + dropout(FF(normed1)), normed1 = LN1(mid)
+      std::fill(dnormed.begin(), dnormed.end(), T{0});
+      normalize_back(lw.norm2_weight, lw.norm2_bias, layer.sum2, layer.stats2, dx, dnormed);
+      dx = dnormed;
+      feedforward_back(layer, lw, layer.normed1, dx);
+      std::fill(dnormed.begin(), dnormed.end(), T{0});
+      normalize_back(lw.norm1_weight, lw.norm1_bias, layer.mid, layer.stats1, dx, dnormed);
+      dx = dnormed;
+      // mid = input + dropout(Attn(input) · W_dense^T + b)
+      attention_back(layer, lw, layer.input, dx);
+      continue;
+    }
+    // x_out = mid + dropout(FF(LN2(mid)))
     std::fill(dnormed.begin(), dnormed.end(), T{0});
-    ops::linear_backward({hidden, 3 * hidden, values(lw.qkv_weight), {}}, layer.normed1, rows, dqkv, dnormed,
-                       {grad(lw.qkv_weight), {}});
+    feedforward_back(layer, lw, layer.normed2, dnormed);
+    normalize_back(lw.norm2_weight, lw.norm2_bias, layer.mid, layer.stats2, dnormed, dx);
+    // mid = input + dropout(Attn(LN1(input)) · W_dense^T)
+    std::fill(dnormed.begin(), dnormed.end(), T{0});
+    attention_back(layer, lw, layer.normed1, dnormed);
     normalize_back(lw.norm1_weight, lw.norm1_bias, layer.input, layer.stats1, dnormed, dx);
   }
   multiply<T>(dx, a.embedding_dropout);
@@ -184,7 +267,9 @@ void encoder_backward(const io::ModelConfig& config, ParameterSet<T>& parameters
   } else {
     grads.positions = grad(w.learned_positions);
   }
-  embedding_backward<T>(embedding_params(config, w, positions), batch.ids, batch.length, dembedded, grads);
+  grads.types = grad(w.token_type_embedding);
+  embedding_backward<T>(embedding_params(config, w, positions), batch.ids, batch.length, dembedded, grads,
+                        batch.type_ids);
 }
 
 template class TrainingKernels<float>;

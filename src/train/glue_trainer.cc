@@ -34,20 +34,37 @@ fs::path tokenizer_of(const GlueTrainingOptions& o) {
   throw Error(o.model_dir.string() + " holds no tokenizer.json or vocab.txt; give --tokenizer");
 }
 
-// config.json of the model with arch.num_labels set to the task's.
-std::string classification_config(const fs::path& model_dir, int64_t num_labels) {
+// config.json of the model as a classifier of the task: crammedBERT's with arch.num_labels set,
+// BERT's as transformers writes BertForSequenceClassification's (labels and problem_type).
+std::string classification_config(const fs::path& model_dir, const data::GlueTask& task) {
   const fs::path path = model_dir / "config.json";
   nlohmann::json config = nlohmann::json::parse(read_file_text(path), nullptr, false);
+  if (config.is_object() && config.value("model_type", "") == "bert") {
+    config["architectures"] = {"BertForSequenceClassification"};
+    nlohmann::json id2label = nlohmann::json::object();
+    nlohmann::json label2id = nlohmann::json::object();
+    for (size_t i = 0; i < task.num_labels(); ++i) {
+      const std::string name = task.is_regression() ? "LABEL_0" : task.label_names[i];
+      id2label[std::to_string(i)] = name;
+      label2id[name] = i;
+    }
+    config["id2label"] = id2label;
+    config["label2id"] = label2id;
+    config["problem_type"] = task.is_regression() ? "regression" : "single_label_classification";
+    config.erase("num_labels");  // transformers keeps the labels in id2label only
+    return config.dump(2) + "\n";
+  }
   if (!config.is_object() || !config.contains("arch") || !config["arch"].is_object()) {
     throw Error(path.string() + ": expected a JSON object with an \"arch\" object");
   }
-  config["arch"]["num_labels"] = num_labels;
+  config["arch"]["num_labels"] = task.num_labels();
   config["architectures"] = {"ScriptableLMForSequenceClassification"};
   return config.dump(2) + "\n";
 }
 
 struct Example {
   std::vector<int32_t> ids;
+  std::vector<int32_t> type_ids;  // the tokenizer's segments, for models with token types
   int32_t label = 0;
   float score = 0;
 };
@@ -59,16 +76,20 @@ std::vector<Example> encode_examples(const data::GlueTask& task, const std::vect
     if (!example.has_target()) throw Error(task.name + " train line " + std::to_string(example.line) + " has no label");
     const tokenizer::Encoding encoding = example.text_b ? tokenizer.encode_pair(example.text_a, *example.text_b)
                                                         : tokenizer.encode(example.text_a);
-    encoded.push_back({encoding.ids, example.label.value_or(0), example.score.value_or(0.0f)});
+    encoded.push_back({encoding.ids, encoding.type_ids, example.label.value_or(0), example.score.value_or(0.0f)});
   }
   return encoded;
 }
 
 TrainBatch make_batch(const data::GlueTask& task, const std::vector<Example>& examples,
-                      std::span<const int64_t> order, int32_t pad_id, uint64_t first_sample) {
-  std::vector<std::vector<int32_t>> sequences;
-  for (const int64_t index : order) sequences.push_back(examples[index].ids);
-  TrainBatch batch = padded_batch(sequences, pad_id);
+                      std::span<const int64_t> order, int32_t pad_id, bool token_types,
+                      uint64_t first_sample) {
+  std::vector<std::vector<int32_t>> sequences, types;
+  for (const int64_t index : order) {
+    sequences.push_back(examples[index].ids);
+    if (token_types) types.push_back(examples[index].type_ids);
+  }
+  TrainBatch batch = padded_batch(sequences, pad_id, types);
   batch.first_sample = first_sample;
   for (const int64_t index : order) {
     if (task.is_regression()) {
@@ -97,7 +118,7 @@ void train_glue(const GlueTrainingOptions& o, const distributed::Communicator& c
   if (o.epochs < 1 || o.batch_size < 1) throw Error("--epochs and --batch must be >= 1");
   const data::GlueTask& task = data::find_glue_task(o.task);
   const auto num_labels = static_cast<int64_t>(task.num_labels());
-  const std::string config_json = classification_config(o.model_dir, num_labels);
+  const std::string config_json = classification_config(o.model_dir, task);
   const io::Checkpoint checkpoint(o.model_dir);
   if (checkpoint.head() == io::ModelHead::kClassification && checkpoint.num_labels() != num_labels) {
     throw Error(checkpoint.weights_source() + " is a classification model with " +
@@ -142,7 +163,8 @@ void train_glue(const GlueTrainingOptions& o, const distributed::Communicator& c
     const std::vector<int64_t> order = shuffled(count, CounterRandom(o.seed).child(kShuffleStream).child(epoch));
     for (int64_t first = 0; first < count; first += o.batch_size) {
       const std::span<const int64_t> indices(order.data() + first, std::min(o.batch_size, count - first));
-      const TrainBatch batch = make_batch(task, examples, indices, pad_id, static_cast<uint64_t>(epoch * count + first));
+      const TrainBatch batch = make_batch(task, examples, indices, pad_id, config.embedding.type_vocab_size > 0,
+                                          static_cast<uint64_t>(epoch * count + first));
       const double learning_rate = o.schedule.at(static_cast<double>(step) / static_cast<double>(total_steps));
       model.parameters().zero_grads();
       const double local_loss =

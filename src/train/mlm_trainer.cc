@@ -75,7 +75,8 @@ void train_mlm(const MlmTrainingOptions& o, const distributed::Communicator& com
   const ArchOptions arch = parse_arch_options(config_json, o.config_file.string());
   const tokenizer::Tokenizer tokenizer = tokenizer::Tokenizer::from_file(o.tokenizer_file);
   if (static_cast<int64_t>(tokenizer.vocab_size()) != config.embedding.vocab_size) {
-    throw Error(o.config_file.string() + ": arch.embedding.vocab_size " +
+    throw Error(o.config_file.string() + ": " +
+                (config.architecture == io::Architecture::kBert ? "vocab_size " : "arch.embedding.vocab_size ") +
                 std::to_string(config.embedding.vocab_size) + " does not match the " +
                 std::to_string(tokenizer.vocab_size()) + " tokens of " + o.tokenizer_file.string());
   }
@@ -99,6 +100,11 @@ void train_mlm(const MlmTrainingOptions& o, const distributed::Communicator& com
     state = read_training_state(*o.resume_dir);
     check_resume(state, o);
     const io::Checkpoint checkpoint(*o.resume_dir);
+    parameters.emplace(ParameterSet<float>::from_checkpoint(checkpoint, io::ModelHead::kMaskedLm, 0,
+                                                            arch.init_std, o.seed));
+  } else if (o.init_dir) {
+    // Its tensors must have the shapes o.config_file implies (ParameterSet checks them).
+    const io::Checkpoint checkpoint(*o.init_dir);
     parameters.emplace(ParameterSet<float>::from_checkpoint(checkpoint, io::ModelHead::kMaskedLm, 0,
                                                             arch.init_std, o.seed));
   } else {

@@ -89,17 +89,16 @@ template <class T>
 ParameterSet<T> ParameterSet<T>::build(const io::ModelConfig& config, io::ModelHead head,
                                        int64_t num_labels, double init_std, uint64_t seed,
                                        const io::Checkpoint* checkpoint) {
-  if (config.architecture != io::Architecture::kCrammedBert) {
-    throw Error("training runs crammedBERT models only; this is a \"bert\" model");
-  }
-  ParameterSet set(Weights(config, head, num_labels, head == io::ModelHead::kClassification));
+  ParameterSet set(config.architecture,
+                   Weights(config, head, num_labels, head == io::ModelHead::kClassification));
   const CounterRandom random(seed);
   uint64_t index = 0;  // the tensor's place in the table keys its random stream
   set.for_each([&](const io::ExpectedTensor& tensor, Parameter<T>& parameter) {
     const io::TensorKind kind = io::tensor_kind(tensor.role);
     parameter.stored_transposed = tensor.role == io::TensorRole::kFffOutWeight;
     parameter.trainable = kind != io::TensorKind::kScoreScale;
-    // cramming's limited_decay_keys: bias, LayerNorm.bias, LayerNorm.weight, norm.
+    // cramming's limited_decay_keys: bias, LayerNorm.bias, LayerNorm.weight, norm (BERT's
+    // biases and LayerNorms likewise).
     parameter.weight_decay =
         kind != io::TensorKind::kBias && kind != io::TensorKind::kNormWeight && kind != io::TensorKind::kNormBias;
     int64_t count = 1;
@@ -158,11 +157,12 @@ void save_weights(const std::filesystem::path& path, const ParameterSet<float>& 
     values.push_back(parameters.checkpoint_values(tensor, parameter));
     tensors.push_back({name, io::DType::kF32, tensor.shape, std::as_bytes(std::span<const float>(values.back()))});
   };
+  const bool bert = parameters.architecture() == io::Architecture::kBert;
   parameters.for_each([&](const io::ExpectedTensor& tensor, const Parameter<float>& parameter) {
-    add(tensor.name, tensor, parameter);
+    add(bert && io::bert_prefixed(tensor.name) ? "bert." + tensor.name : tensor.name, tensor, parameter);
   });
-  if (weights.tied_decoder()) {
-    // Training runs crammedBERT only (see build()).
+  // crammedBERT's checkpoints carry the tied decoder; transformers leaves it out of BERT's.
+  if (weights.tied_decoder() && !bert) {
     add(io::tensor_name(io::Architecture::kCrammedBert, io::TensorRole::kDecoderWeight),
         weights.table().front(), weights.word_embedding);
   }

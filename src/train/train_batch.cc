@@ -7,7 +7,8 @@
 
 namespace ufb::train {
 
-TrainBatch padded_batch(std::span<const std::vector<int32_t>> sequences, int32_t pad_id) {
+TrainBatch padded_batch(std::span<const std::vector<int32_t>> sequences, int32_t pad_id,
+                        std::span<const std::vector<int32_t>> types) {
   if (sequences.empty()) throw Error("a training batch needs at least one sequence");
   TrainBatch batch;
   batch.sequences = static_cast<int64_t>(sequences.size());
@@ -19,6 +20,14 @@ TrainBatch padded_batch(std::span<const std::vector<int32_t>> sequences, int32_t
   for (size_t b = 0; b < sequences.size(); ++b) {
     std::copy(sequences[b].begin(), sequences[b].end(), batch.ids.begin() + b * batch.length);
     batch.lengths.push_back(static_cast<int64_t>(sequences[b].size()));
+  }
+  if (types.empty()) return batch;
+  batch.type_ids.assign(batch.rows(), 0);
+  for (size_t b = 0; b < sequences.size(); ++b) {
+    if (b >= types.size() || types[b].size() != sequences[b].size()) {
+      throw Error("sequence " + std::to_string(b) + " of the batch has no token type per token");
+    }
+    std::copy(types[b].begin(), types[b].end(), batch.type_ids.begin() + b * batch.length);
   }
   return batch;
 }
@@ -43,6 +52,7 @@ TrainBatch slice_sequences(const TrainBatch& batch, int64_t begin, int64_t end) 
   slice.length = batch.length;
   slice.ids = rows_of(batch.ids, batch.length, begin, end);
   slice.lengths = rows_of(batch.lengths, 1, begin, end);
+  slice.type_ids = rows_of(batch.type_ids, batch.length, begin, end);
   slice.mlm_labels = rows_of(batch.mlm_labels, batch.length, begin, end);
   slice.class_labels = rows_of(batch.class_labels, 1, begin, end);
   slice.regression_targets = rows_of(batch.regression_targets, 1, begin, end);

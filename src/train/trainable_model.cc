@@ -6,7 +6,9 @@
 
 #include "ufb/error.h"
 #include "ufb/model/heads.h"
+#include "ufb/ops/activation.h"
 #include "ufb/ops/embedding.h"
+#include "ufb/ops/layer_norm.h"
 #include "ufb/ops/linear.h"
 #include "ufb/train/dropout.h"
 #include "ufb/train/losses.h"
@@ -45,6 +47,12 @@ TrainableModel<T>::TrainableModel(io::ModelConfig config, ParameterSet<T> parame
       head_(parameters.head()),
       parameters_(std::move(parameters)),
       dropout_(dropout) {
+  if (head_ == io::ModelHead::kClassification &&
+      config_.resolved_problem_type(static_cast<int64_t>(parameters_.weights().head_bias.value.size())) ==
+          io::ProblemType::kMultiLabel) {
+    throw Error("training a multi-label classifier (problem_type multi_label_classification) is not "
+                "implemented; single-label classification and regression are");
+  }
   if (config_.embedding.pos_embedding == io::PositionEmbedding::kScaledSinusoidal) {
     const std::vector<float> table =
         ops::sinusoidal_positions(config_.embedding.max_seq_length, config_.hidden_size);
@@ -116,16 +124,47 @@ double TrainableModel<T>::masked_lm_loss(const TrainBatch& batch, std::span<cons
     std::copy_n(hidden.begin() + rows[i] * width, width, gathered.begin() + i * width);
   }
   typename ParameterSet<T>::Weights& weights = parameters_.weights();
+  // BERT's transform before the decoder: LN(act(h · W_t^T + b_t)).
+  const bool transform = config_.mlm_head_transform;
+  const ops::LinearWeights<T> dense =
+      model::head_layer<T>(width, weights.mlm_transform_weight.value, weights.mlm_transform_bias.value);
+  std::vector<T> pre_activation, activated, transformed;
+  ops::LayerNormStats stats;
+  if (transform) {
+    pre_activation.resize(gathered.size());
+    ops::linear(dense, gathered, count, pre_activation);
+    activated.resize(gathered.size());
+    for (size_t i = 0; i < activated.size(); ++i) {
+      activated[i] = ops::activate(config_.activation, pre_activation[i]);
+    }
+    transformed.resize(gathered.size());
+    ops::layer_norm(std::span<const T>(activated), count, values(weights.mlm_norm_weight),
+                    values(weights.mlm_norm_bias), config_.norm_eps, std::span<T>(transformed), &stats);
+  }
+  const std::vector<T>& decoded = transform ? transformed : gathered;
   Parameter<T>& decoder = weights.tied_decoder() ? weights.word_embedding : weights.decoder_weight;
   const int64_t vocab = config_.embedding.vocab_size;
-  const ops::LinearWeights<T> layer = model::head_layer<T>(width, decoder.value);
+  const ops::LinearWeights<T> layer = model::head_layer<T>(width, decoder.value, weights.decoder_bias.value);
   std::vector<T> logits(count * vocab);
-  ops::linear(layer, gathered, count, logits);
+  ops::linear(layer, decoded, count, logits);
   std::vector<T> dlogits(logits.size());
   const double loss = cross_entropy<T>(logits, count, vocab, labels, grad_scale, dlogits);
   if (!backward) return loss;
-  std::vector<T> dgathered(gathered.size(), T{0});
-  ops::linear_backward(layer, gathered, count, dlogits, dgathered, {decoder.grad, {}});
+  std::vector<T> ddecoded(gathered.size(), T{0});
+  ops::linear_backward(layer, decoded, count, dlogits, ddecoded, {decoder.grad, weights.decoder_bias.grad});
+  std::vector<T> dgathered = std::move(ddecoded);
+  if (transform) {
+    std::vector<T> dactivated(gathered.size(), T{0});
+    ops::layer_norm_backward(std::span<const T>(activated), count, values(weights.mlm_norm_weight), stats,
+                             std::span<const T>(dgathered), std::span<T>(dactivated),
+                             grad(weights.mlm_norm_weight), grad(weights.mlm_norm_bias));
+    for (size_t i = 0; i < dactivated.size(); ++i) {
+      dactivated[i] *= ops::activation_derivative(config_.activation, pre_activation[i]);
+    }
+    std::fill(dgathered.begin(), dgathered.end(), T{0});
+    ops::linear_backward(dense, gathered, count, dactivated, dgathered,
+                         {weights.mlm_transform_weight.grad, weights.mlm_transform_bias.grad});
+  }
   for (int64_t i = 0; i < count; ++i) {
     for (int64_t h = 0; h < width; ++h) dhidden[rows[i] * width + h] += dgathered[i * width + h];
   }

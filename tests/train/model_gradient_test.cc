@@ -18,10 +18,15 @@ struct Variant {
   io::ModelHead head;
   int64_t num_labels;
   io::Pooler pooler;
+  // BERT (post-LayerNorm, biases, token types, the masked-LM transform) with this activation.
+  bool bert = false;
+  ops::Activation activation = ops::Activation::gelu_erf;
 };
 
 io::ModelConfig tiny_config(const Variant& variant) {
-  io::ModelConfig config = io::read_model_config(testing::model_data("fff_mlm/config.json"));
+  io::ModelConfig config = io::read_model_config(
+      variant.bert ? testing::test_data("bert/mlm_gelu/config.json") : testing::model_data("fff_mlm/config.json"));
+  config.activation = variant.activation;
   config.num_transformer_layers = 2;
   config.hidden_size = 6;
   config.embedding.embedding_dim = 6;
@@ -32,7 +37,8 @@ io::ModelConfig tiny_config(const Variant& variant) {
   config.intermed_type = variant.feedforward;
   config.intermed_size = variant.feedforward == io::FeedforwardKind::kDense ? 5 : 2;
   config.intermed_depth = variant.feedforward == io::FeedforwardKind::kDense ? 0 : 2;
-  config.classification_head.head_dim = 4;
+  // BERT's pooler is as wide as the hidden state.
+  config.classification_head.head_dim = variant.bert ? 6 : 4;
   config.classification_head.pooler = variant.pooler;
   if (variant.head == io::ModelHead::kClassification) config.num_labels = variant.num_labels;
   return config;
@@ -40,7 +46,9 @@ io::ModelConfig tiny_config(const Variant& variant) {
 
 TrainBatch tiny_batch(const Variant& variant) {
   const std::vector<std::vector<int32_t>> sequences = {{3, 5, 8, 1, 2}, {7, 4, 6}};
-  TrainBatch batch = padded_batch(sequences, 0);
+  // A pair and a single text: types 0 for the first segment, 1 for the second.
+  const std::vector<std::vector<int32_t>> types = {{0, 0, 0, 1, 1}, {0, 0, 0}};
+  TrainBatch batch = padded_batch(sequences, 0, variant.bert ? std::span(types) : std::span<const std::vector<int32_t>>());
   batch.first_sample = 11;
   if (variant.head == io::ModelHead::kMaskedLm) {
     batch.mlm_labels.assign(batch.rows(), kIgnoredLabel);
@@ -108,7 +116,20 @@ INSTANTIATE_TEST_SUITE_P(
                 io::Pooler::kAverage},
         Variant{"dense regression zero_index", io::FeedforwardKind::kDense,
                 io::PositionEmbedding::kScaledSinusoidal, io::ModelHead::kClassification, 1,
-                io::Pooler::kZeroIndex}),
+                io::Pooler::kZeroIndex},
+        Variant{"bert mlm gelu", io::FeedforwardKind::kDense, io::PositionEmbedding::kLearned,
+                io::ModelHead::kMaskedLm, 0, io::Pooler::kZeroIndex, true, ops::Activation::gelu_erf},
+        Variant{"bert mlm gelu_tanh", io::FeedforwardKind::kDense, io::PositionEmbedding::kLearned,
+                io::ModelHead::kMaskedLm, 0, io::Pooler::kZeroIndex, true, ops::Activation::gelu_tanh},
+        Variant{"bert classification relu", io::FeedforwardKind::kDense, io::PositionEmbedding::kLearned,
+                io::ModelHead::kClassification, 3, io::Pooler::kZeroIndex, true, ops::Activation::relu},
+        Variant{"bert regression gelu_tanh", io::FeedforwardKind::kDense, io::PositionEmbedding::kLearned,
+                io::ModelHead::kClassification, 1, io::Pooler::kZeroIndex, true, ops::Activation::gelu_tanh},
+        Variant{"bert fff mlm", io::FeedforwardKind::kFastFeedforward, io::PositionEmbedding::kLearned,
+                io::ModelHead::kMaskedLm, 0, io::Pooler::kZeroIndex, true, ops::Activation::gelu_erf},
+        Variant{"bert fff classification", io::FeedforwardKind::kFastFeedforward,
+                io::PositionEmbedding::kLearned, io::ModelHead::kClassification, 3, io::Pooler::kZeroIndex,
+                true, ops::Activation::relu}),
     [](const ::testing::TestParamInfo<Variant>& info) {
       std::string name = info.param.label;
       std::replace(name.begin(), name.end(), ' ', '_');

@@ -3,7 +3,7 @@
 // The encoder's forward pass (docs/model.md §2.1–2.4, and §5 for BERT's post-LayerNorm layers),
 // written once (llm.c's gpt2_forward): inference runs it over a checkpoint's views with prepared
 // kernels; training over its parameters with the plain ops, in float or double, keeping what its
-// backward pass needs and applying dropout (pre-LayerNorm models only).
+// backward pass needs and applying dropout.
 
 #include <chrono>
 #include <cmath>
@@ -26,9 +26,13 @@ namespace ufb::model {
 inline std::span<const float> values(std::span<const float> tensor) { return tensor; }
 
 // What a forward pass keeps for the backward pass. Dropout scales are empty where it is off.
+// `input` is the layer's input and `mid` the sum after the attention's residual in both norm
+// schemes; pre-LN: normed1 = LN1(input) feeds the projections and normed2 = LN2(mid) the
+// feedforward; post-LN (BERT): normed1 = LN1(mid) feeds the feedforward and sum2 = normed1 +
+// FF(normed1) is LN2's input (normed2 stays empty).
 template <class T, class FeedforwardState>
 struct LayerState {
-  std::vector<T> input, normed1, qkv, context, mid, normed2;
+  std::vector<T> input, normed1, qkv, context, mid, normed2, sum2;
   ops::LayerNormStats stats1, stats2;
   ops::AttentionState<T> attention;
   std::vector<T> attention_dropout, attention_output_dropout, feedforward_dropout;
@@ -80,6 +84,14 @@ class StageTimer {
 
 enum class Projection { query_key_value, attention_output };
 
+// The attention's score scale of a layer: crammedBERT stores it; BERT divides by √head_dim.
+template <class T, class Tensor>
+T score_scale(const io::ModelConfig& config, const LayerWeights<Tensor>& layer) {
+  return config.architecture == io::Architecture::kCrammedBert
+             ? static_cast<T>(values(layer.score_scale)[0])
+             : static_cast<T>(1.0 / std::sqrt(static_cast<double>(config.head_dim())));
+}
+
 // One forward pass over `rows` packed rows (`sequences` says which belong to which sequence).
 // `kernels` runs what callers run differently:
 //   using Scalar = T;  using FeedforwardState = ...;
@@ -100,6 +112,7 @@ std::vector<typename Kernels::Scalar> encoder_forward(
     EncoderProfile* profile = nullptr, EncoderTrace* trace = nullptr) {
   using T = typename Kernels::Scalar;
   using Stage = EncoderProfile::Stage;
+  using Saved = LayerState<T, typename Kernels::FeedforwardState>;
   constexpr bool kTraceable = std::is_same_v<T, float>;
   const int64_t hidden = config.hidden_size;
   const bool fff = config.intermed_type == io::FeedforwardKind::kFastFeedforward;
@@ -107,9 +120,6 @@ std::vector<typename Kernels::Scalar> encoder_forward(
                                             hidden / config.attention.num_attention_heads};
   if (!state) dropout = nullptr;
   const bool post_norm = config.norm_scheme == io::NormScheme::kPost;
-  if (post_norm && state) {
-    throw Error("training runs pre-LayerNorm (crammedBERT) models only");
-  }
   const auto normalize = [&](const Tensor& weight, const Tensor& bias, std::span<const T> x,
                              std::span<T> y, ops::LayerNormStats* stats) {
     StageTimer timer(profile, Stage::kLayerNorm);
@@ -150,12 +160,6 @@ std::vector<typename Kernels::Scalar> encoder_forward(
 
   std::vector<T> normed(x.size()), qkv(3 * x.size()), update(x.size());
   if (state) state->layers.resize(weights.layers.size());
-  // crammedBERT stores its score scale; BERT divides by √head_dim.
-  const auto score_scale = [&](const LayerWeights<Tensor>& layer) {
-    return config.architecture == io::Architecture::kCrammedBert
-               ? values(layer.score_scale)[0]
-               : static_cast<T>(1.0 / std::sqrt(static_cast<double>(config.head_dim())));
-  };
   const auto record_feedforward_input = [&](std::span<const T> input) {
     std::span<int32_t> leaves;
     if constexpr (kTraceable) {
@@ -171,44 +175,14 @@ std::vector<typename Kernels::Scalar> encoder_forward(
       if (trace) trace->layer_outputs.push_back(x);
     }
   };
-  for (size_t i = 0; i < weights.layers.size(); ++i) {
+  // The attention sublayer: x += dropout(O · Attn(QKV · input)).
+  const auto attend = [&](size_t i, std::span<const T> input, Saved* saved) {
     const LayerWeights<Tensor>& layer = weights.layers[i];
-    if (post_norm) {
-      // BERT: x = LN1(x + O·Attn(x)); x = LN2(x + FF(x)).
-      {
-        StageTimer timer(profile, Stage::kQkvProjection);
-        kernels.project(Projection::query_key_value, i, x, qkv, ops::LinearOutput::overwrite);
-      }
-      {
-        StageTimer timer(profile, Stage::kAttention);
-        ops::self_attention(std::span<const T>(qkv), attention_shape, score_scale(layer), sequences,
-                            update, nullptr);
-      }
-      {
-        StageTimer timer(profile, Stage::kOutputProjection);
-        kernels.project(Projection::attention_output, i, update, x, ops::LinearOutput::accumulate);
-      }
-      normalize(layer.norm1_weight, layer.norm1_bias, x, normed, nullptr);
-      const std::span<int32_t> leaves = record_feedforward_input(normed);
-      {
-        StageTimer timer(profile, Stage::kFeedforward);
-        kernels.feedforward(i, normed, update, leaves, nullptr);
-      }
-      add(normed, update);
-      normalize(layer.norm2_weight, layer.norm2_bias, normed, x, nullptr);
-      record_layer_output();
-      continue;
-    }
-    auto* saved = state ? &state->layers[i] : nullptr;
-    if (saved) saved->input = x;
-    std::vector<T>& normed1 = saved ? saved->normed1 : normed;
-    normed1.resize(x.size());
-    normalize(layer.norm1_weight, layer.norm1_bias, x, normed1, saved ? &saved->stats1 : nullptr);
     std::vector<T>& projected = saved ? saved->qkv : qkv;
     projected.resize(3 * x.size());
     {
       StageTimer timer(profile, Stage::kQkvProjection);
-      kernels.project(Projection::query_key_value, i, normed1, projected, ops::LinearOutput::overwrite);
+      kernels.project(Projection::query_key_value, i, input, projected, ops::LinearOutput::overwrite);
     }
     std::vector<T>& context = saved ? saved->context : update;
     context.resize(x.size());
@@ -218,7 +192,7 @@ std::vector<typename Kernels::Scalar> encoder_forward(
     }
     {
       StageTimer timer(profile, Stage::kAttention);
-      ops::self_attention(std::span<const T>(projected), attention_shape, score_scale(layer),
+      ops::self_attention(std::span<const T>(projected), attention_shape, score_scale<T>(config, layer),
                           sequences, context, saved ? &saved->attention : nullptr);
     }
     std::vector<T> output_dropout = dropout ? dropout->scales(DropoutSite::attention_output, i)
@@ -235,18 +209,43 @@ std::vector<typename Kernels::Scalar> encoder_forward(
       saved->attention_output_dropout = std::move(output_dropout);
       saved->mid = x;
     }
-    std::vector<T>& normed2 = saved ? saved->normed2 : normed;
-    normed2.resize(x.size());
-    normalize(layer.norm2_weight, layer.norm2_bias, x, normed2, saved ? &saved->stats2 : nullptr);
-    const std::span<int32_t> leaves = record_feedforward_input(normed2);
+  };
+  // The feedforward sublayer's branch: update = dropout(FF(input)).
+  const auto feed = [&](size_t i, std::span<const T> input, Saved* saved) {
+    const std::span<int32_t> leaves = record_feedforward_input(input);
     {
       StageTimer timer(profile, Stage::kFeedforward);
-      kernels.feedforward(i, normed2, update, leaves, saved ? &saved->feedforward : nullptr);
+      kernels.feedforward(i, input, update, leaves, saved ? &saved->feedforward : nullptr);
     }
     if (dropout) {
       saved->feedforward_dropout = dropout->scales(DropoutSite::feedforward, i);
       drop(update, saved->feedforward_dropout);
     }
+  };
+  for (size_t i = 0; i < weights.layers.size(); ++i) {
+    const LayerWeights<Tensor>& layer = weights.layers[i];
+    auto* saved = state ? &state->layers[i] : nullptr;
+    if (saved) saved->input = x;
+    std::vector<T>& normed1 = saved ? saved->normed1 : normed;
+    normed1.resize(x.size());
+    if (post_norm) {
+      // BERT: x = LN1(x + O·Attn(x)); x = LN2(x + FF(x)).
+      attend(i, x, saved);
+      normalize(layer.norm1_weight, layer.norm1_bias, x, normed1, saved ? &saved->stats1 : nullptr);
+      feed(i, normed1, saved);
+      std::vector<T>& sum = saved ? saved->sum2 : normed1;  // without a state: in place
+      if (saved) sum = normed1;
+      add(sum, update);
+      normalize(layer.norm2_weight, layer.norm2_bias, sum, x, saved ? &saved->stats2 : nullptr);
+      record_layer_output();
+      continue;
+    }
+    normalize(layer.norm1_weight, layer.norm1_bias, x, normed1, saved ? &saved->stats1 : nullptr);
+    attend(i, normed1, saved);
+    std::vector<T>& normed2 = saved ? saved->normed2 : normed;
+    normed2.resize(x.size());
+    normalize(layer.norm2_weight, layer.norm2_bias, x, normed2, saved ? &saved->stats2 : nullptr);
+    feed(i, normed2, saved);
     add(x, update);
     record_layer_output();
   }

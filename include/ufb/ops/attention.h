@@ -13,6 +13,12 @@ struct AttentionShape {
   int64_t hidden() const { return heads * head_dim; }
 };
 
+// The column of qkv (the layout self_attention reads, below) that holds feature `feature` of
+// projection `part` (0 query, 1 key, 2 value): BERT's separate projections land there.
+inline int64_t qkv_column(const AttentionShape& shape, int64_t part, int64_t feature) {
+  return (3 * (feature / shape.head_dim) + part) * shape.head_dim + feature % shape.head_dim;
+}
+
 // The rows of one sequence in a packed batch: rows [first_row, first_row + rows) are its
 // positions 0 … rows−1, each both a query and a key. Keys at positions >= real_tokens are
 // padding: their scores get −10000 added, as crammedBERT's extended attention mask does.

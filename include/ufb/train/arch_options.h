@@ -1,6 +1,8 @@
 #pragma once
 
-// The keys of a config.json's `arch` that only training reads: initialisation and dropout.
+// The keys of a config.json that only training reads: initialisation and dropout, from
+// crammedBERT's `arch` or a BERT config's top level (initializer_range, hidden_dropout_prob,
+// attention_probs_dropout_prob, classifier_dropout).
 
 #include <string>
 #include <string_view>
@@ -19,8 +21,8 @@ struct ArchOptions {
   DropoutRates dropout;
 };
 
-// Missing keys keep their defaults; a present key of the wrong type or out of range is an error
-// naming it (probabilities in [0, 1), std > 0).
+// Missing keys keep their defaults (BERT's: transformers' BertConfig's); a present key of the
+// wrong type or out of range is an error naming it (probabilities in [0, 1), std > 0).
 ArchOptions parse_arch_options(std::string_view config_json, const std::string& source_name);
 
 }  // namespace ufb::train

@@ -1,13 +1,14 @@
 #pragma once
 
 // The two feedforward blocks as training runs them: FFF with hard routing (docs/model.md §1; its
-// backward pass is ops::fff_backward) and the dense GELU feedforward (no biases, as crammedBERT)
-// with its gradient.
+// backward pass is ops::fff_backward) and the dense feedforward (crammedBERT's: GELU, no biases;
+// BERT's: biases and its hidden_act) with its gradient.
 
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include "ufb/ops/activation.h"
 #include "ufb/ops/fff.h"
 
 namespace ufb::train {
@@ -25,18 +26,23 @@ struct DenseFfParams {
   int64_t width = 0;
   std::span<const T> w_in;   // [width, hidden]
   std::span<const T> w_out;  // [hidden, width]
+  std::span<const T> b_in;   // [width], empty: none
+  std::span<const T> b_out;  // [hidden], empty: none
+  ops::Activation activation = ops::Activation::gelu_erf;
 };
 
 template <class T>
 struct DenseFfGrads {
   std::span<T> w_in;
   std::span<T> w_out;
+  std::span<T> b_in;   // empty where the layer has no bias
+  std::span<T> b_out;
 };
 
 template <class T>
 struct DenseFfCache {
   std::vector<T> pre_activation;  // [rows, width]
-  std::vector<T> activation;      // GELU of it
+  std::vector<T> activation;      // the activation of it
 };
 
 template <class T>

@@ -23,6 +23,9 @@ struct MlmTrainingOptions {
   std::filesystem::path data_dir;
   std::filesystem::path out_dir;
   std::optional<std::filesystem::path> resume_dir;
+  // Start from this model directory's weights (a pretrained checkpoint; a BERT encoder gets a
+  // fresh masked-LM head where it has none) with a fresh optimizer, instead of initialising.
+  std::optional<std::filesystem::path> init_dir;
   int64_t steps = 0;          // total optimizer steps; 0: train for budget_seconds
   double budget_seconds = 0;  // total training time (over resumed runs), when steps is 0
   // Stop (with a checkpoint) after this many steps of this run, the schedule still that of the

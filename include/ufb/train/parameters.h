@@ -1,7 +1,7 @@
 #pragma once
 
-// The trainable state of a crammedBERT model: the typed weights (model/weights.h) holding, per
-// tensor of docs/model.md §3, its values and its gradient.
+// The trainable state of a crammedBERT or BERT-family model: the typed weights (model/weights.h)
+// holding, per tensor of docs/model.md §3 / §5, its values and its gradient.
 
 #include <cstdint>
 #include <filesystem>
@@ -41,19 +41,22 @@ class ParameterSet {
  public:
   using Weights = model::ModelWeights<Parameter<T>>;
 
-  // cramming's initialisation: weights and embeddings ~ N(0, init_std) (the padding row of the
-  // word embedding 0), biases 0, LayerNorm weights 1, scale_factor 1/√hidden, norm_factor
-  // 1/√head_dim. Deterministic in `seed`.
+  // cramming's (and transformers' BERT's) initialisation: weights and embeddings ~ N(0, init_std)
+  // (the padding row of the word embedding 0), biases 0, LayerNorm weights 1, scale_factor
+  // 1/√hidden, norm_factor 1/√head_dim. Deterministic in `seed`.
   static ParameterSet initialized(const io::ModelConfig& config, io::ModelHead head,
                                   int64_t num_labels, double init_std, uint64_t seed);
-  // The weights of an opened checkpoint. With `head` kClassification and a masked-LM checkpoint,
-  // the encoder is taken from it and the pooler and head are initialised as above (fine-tuning).
+  // The weights of an opened checkpoint. With `head` kClassification and a masked-LM checkpoint
+  // (or a BERT encoder without a head), the encoder is taken from it and the pooler and head
+  // are initialised as above where it has none (fine-tuning); with `head` kMaskedLm and a BERT
+  // encoder, so is the masked-LM transform.
   static ParameterSet from_checkpoint(const io::Checkpoint& checkpoint, io::ModelHead head,
                                       int64_t num_labels, double init_std, uint64_t seed);
 
   Weights& weights() { return weights_; }
   const Weights& weights() const { return weights_; }
   io::ModelHead head() const { return weights_.head(); }
+  io::Architecture architecture() const { return architecture_; }
 
   // visit(const io::ExpectedTensor&, Parameter<T>&) for every parameter, in state-dict order.
   template <class Visit>
@@ -73,16 +76,20 @@ class ParameterSet {
                                        const Parameter<T>& parameter) const;
 
  private:
-  explicit ParameterSet(Weights weights) : weights_(std::move(weights)) {}
+  ParameterSet(io::Architecture architecture, Weights weights)
+      : architecture_(architecture), weights_(std::move(weights)) {}
   // Every tensor of the table: from `checkpoint` where it has it, else initialised.
   static ParameterSet build(const io::ModelConfig& config, io::ModelHead head, int64_t num_labels,
                             double init_std, uint64_t seed, const io::Checkpoint* checkpoint);
 
+  io::Architecture architecture_;
   Weights weights_;
 };
 
-// Writes model.safetensors in the state-dict layout of docs/model.md §3 (with tie_weights,
-// decoder.weight as a copy of the word embedding), atomically, with `metadata`.
+// Writes model.safetensors atomically, with `metadata`, in the state-dict layout of
+// docs/model.md §3 (crammedBERT: with tie_weights, decoder.weight as a copy of the word
+// embedding) or §5 as transformers saves BertForMaskedLM / BertForSequenceClassification (the
+// encoder under `bert.`, a tied decoder left out).
 void save_weights(const std::filesystem::path& path, const ParameterSet<float>& parameters,
                   const std::map<std::string, std::string>& metadata = {});
 

@@ -15,6 +15,9 @@ struct TrainBatch {
   int64_t length = 0;
   std::vector<int32_t> ids;      // [sequences, length], padding rows hold the pad id
   std::vector<int64_t> lengths;  // [sequences]: real tokens
+  // BERT's token types [sequences, length] (0 for the first text with [CLS] and its [SEP], 1 for
+  // a pair's second text); empty: type 0 everywhere.
+  std::vector<int32_t> type_ids;
   // Masked LM: [sequences, length], the original token where predicted, else kIgnoredLabel.
   std::vector<int32_t> mlm_labels;
   // Classification: [sequences] class indices; regression (one label): [sequences] targets.
@@ -36,8 +39,10 @@ TrainBatch slice_sequences(const TrainBatch& batch, int64_t begin, int64_t end);
 // else the sequences.
 int64_t loss_terms(const TrainBatch& batch);
 
-// A batch of the sequences padded with pad_id to the longest (labels left empty). Throws
-// ufb::Error for no sequences or an empty one.
-TrainBatch padded_batch(std::span<const std::vector<int32_t>> sequences, int32_t pad_id);
+// A batch of the sequences padded with pad_id to the longest (labels left empty), with their
+// token types (padded with 0) where `types` gives them. Throws ufb::Error for no sequences, an
+// empty one, or types that do not match the sequences.
+TrainBatch padded_batch(std::span<const std::vector<int32_t>> sequences, int32_t pad_id,
+                        std::span<const std::vector<int32_t>> types = {});
 
 }  // namespace ufb::train

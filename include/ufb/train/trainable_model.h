@@ -1,10 +1,10 @@
 #pragma once
 
-// A crammedBERT / UltraFastBERT model that learns: the encoder plus the masked-LM head
-// (decoder tied to the word embedding, loss over the predicted positions only:
-// sparse_prediction) or the classification head (pooler, tanh, dropout, head; cross-entropy,
-// or MSE with one label), docs/model.md §2.5–2.6. Scalar type: float to train, double to check
-// gradients.
+// A crammedBERT / UltraFastBERT or BERT-family model that learns: the encoder plus the masked-LM
+// head (BERT's transform, if any, then the decoder tied to the word embedding; loss over the
+// predicted positions only: sparse_prediction) or the classification head (pooler, tanh,
+// dropout, head; cross-entropy, or MSE with one label), docs/model.md §2.5–2.6, §5. Scalar type:
+// float to train, double to check gradients.
 
 #include <span>
 #include <vector>
