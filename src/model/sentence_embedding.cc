@@ -183,7 +183,8 @@ std::optional<SentenceEmbedding> SentenceEmbedding::read(const std::filesystem::
     const std::string type = value_or<std::string>(module, "type", "", modules_path);
     // sentence_transformers.models.Pooling before version 6, ....modules.pooling.Pooling since.
     const auto is = [&](std::string_view name) {
-      return type.starts_with("sentence_transformers.") && type.ends_with("." + std::string(name));
+      return type.starts_with("sentence_transformers.") && type.ends_with(name) &&
+             type[type.size() - name.size() - 1] == '.';
     };
     const std::filesystem::path dir = model_dir / value_or<std::string>(module, "path", "", modules_path);
     const auto out_of_order = [&] {

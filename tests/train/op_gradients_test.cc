@@ -86,12 +86,12 @@ TEST(OpGradients, SinusoidalEmbeddingWithFrozenPaddingRow) {
   const Values upstream = random_values(ids.size() * hidden, rng);
   const auto loss = [&] {
     Values out(upstream.size());
-    embedding_forward<double>({hidden, words, positions, scale[0]}, ids, length, out);
+    embedding_forward<double>({.hidden = hidden, .words = words, .positions = positions, .scale = scale[0], .types = {}}, ids, length, out);
     return weighted_sum(out, upstream);
   };
   Values dwords(words.size(), 0.0), dscale = {0.0};
-  embedding_backward<double>({hidden, words, positions, scale[0]}, ids, length, upstream,
-                             {dwords, {}, &dscale[0], 0});
+  embedding_backward<double>({.hidden = hidden, .words = words, .positions = positions, .scale = scale[0], .types = {}}, ids, length, upstream,
+                             {dwords, {}, &dscale[0], 0, {}});
   Values numeric = numeric_gradient(words, loss);
   EXPECT_TRUE(std::all_of(dwords.begin(), dwords.begin() + hidden, [](double g) { return g == 0; }));
   std::fill(numeric.begin(), numeric.begin() + hidden, 0.0);  // padding_idx: no gradient
@@ -107,12 +107,12 @@ TEST(OpGradients, LearnedPositionEmbedding) {
   const Values upstream = random_values(ids.size() * hidden, rng);
   const auto loss = [&] {
     Values out(upstream.size());
-    embedding_forward<double>({hidden, words, positions, 1.0}, ids, length, out);
+    embedding_forward<double>({.hidden = hidden, .words = words, .positions = positions, .scale = 1.0, .types = {}}, ids, length, out);
     return weighted_sum(out, upstream);
   };
   Values dwords(words.size(), 0.0), dpositions(positions.size(), 0.0);
-  embedding_backward<double>({hidden, words, positions, 1.0}, ids, length, upstream,
-                             {dwords, dpositions, nullptr, std::nullopt});
+  embedding_backward<double>({.hidden = hidden, .words = words, .positions = positions, .scale = 1.0, .types = {}}, ids, length, upstream,
+                             {.words = dwords, .positions = dpositions, .scale = nullptr, .frozen_id = std::nullopt, .types = {}});
   expect_gradient_close("embedding words", dwords, numeric_gradient(words, loss));
   expect_gradient_close("embedding positions", dpositions, numeric_gradient(positions, loss));
 }
@@ -121,7 +121,7 @@ TEST(OpGradients, EmbeddingRejectsIdOutsideVocabulary) {
   const Values words(6), positions(6);
   Values out(4);
   const std::vector<int32_t> ids = {1, 3};
-  EXPECT_EQ(tokenizer::error_of([&] { embedding_forward<double>({2, words, positions, 1.0}, ids, 2, out); }),
+  EXPECT_EQ(tokenizer::error_of([&] { embedding_forward<double>({.hidden = 2, .words = words, .positions = positions, .scale = 1.0, .types = {}}, ids, 2, out); }),
             "embedding: token id 3 at row 1 is outside the vocabulary of 3");
 }
 
@@ -227,13 +227,13 @@ TEST(OpGradients, DenseFeedforward) {
   DenseFfCache<double> cache;
   const auto loss = [&] {
     Values y(x.size());
-    dense_ff_forward<double>({hidden, width, w_in, w_out}, x, rows, y, cache);
+    dense_ff_forward<double>({.hidden = hidden, .width = width, .w_in = w_in, .w_out = w_out, .b_in = {}, .b_out = {}}, x, rows, y, cache);
     return weighted_sum(y, upstream);
   };
   loss();
   Values dx(x.size(), 0.0), dw_in(w_in.size(), 0.0), dw_out(w_out.size(), 0.0);
-  dense_ff_backward<double>({hidden, width, w_in, w_out}, x, rows, cache, upstream, dx,
-                            {dw_in, dw_out});
+  dense_ff_backward<double>({.hidden = hidden, .width = width, .w_in = w_in, .w_out = w_out, .b_in = {}, .b_out = {}}, x, rows, cache, upstream, dx,
+                            {.w_in = dw_in, .w_out = dw_out, .b_in = {}, .b_out = {}});
   expect_gradient_close("dense x", dx, numeric_gradient(x, loss));
   expect_gradient_close("dense w_in", dw_in, numeric_gradient(w_in, loss));
   expect_gradient_close("dense w_out", dw_out, numeric_gradient(w_out, loss));
