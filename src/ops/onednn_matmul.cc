@@ -6,6 +6,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "int8_quantization.h"
 #include "ufb/error.h"
 
 namespace ufb::ops {
@@ -41,20 +42,6 @@ memory::data_type data_type(WeightType precision) {
   throw Error("oneDNN matmul: unknown precision");
 }
 
-// The largest |value| of a row, over 127: the symmetric int8 scale (1 for an all-zero row).
-float int8_scale(const float* row, int64_t count) {
-  float largest = 0.0f;
-  for (int64_t i = 0; i < count; ++i) largest = std::max(largest, std::abs(row[i]));
-  return largest > 0.0f ? largest / 127.0f : 1.0f;
-}
-
-void quantize_row(const float* row, int64_t count, float scale, int8_t* out) {
-  const float inverse = 1.0f / scale;
-  for (int64_t i = 0; i < count; ++i) {
-    out[i] = static_cast<int8_t>(std::clamp(std::nearbyint(row[i] * inverse), -127.0f, 127.0f));
-  }
-}
-
 }  // namespace
 
 struct OnednnMatmul::Plan {
@@ -76,12 +63,14 @@ OnednnMatmul::OnednnMatmul(const float* weights, int64_t inner, int64_t cols, co
       bias_(bias),
       options_(options) {
   if (options_.precision != WeightType::int8) return;
+  if (options_.activation && options_.accumulate) {
+    throw Error("int8 matmul: an activation on a sum added to dst is not supported");
+  }
   quantized_weights_.resize(cols * inner);
   weight_scales_.resize(cols);
 #pragma omp parallel for schedule(static) if (cols * inner > 65536)
   for (int64_t col = 0; col < cols; ++col) {
-    weight_scales_[col] = int8_scale(weights + col * inner, inner);
-    quantize_row(weights + col * inner, inner, weight_scales_[col], quantized_weights_.data() + col * inner);
+    weight_scales_[col] = quantize_row_int8(weights + col * inner, inner, quantized_weights_.data() + col * inner);
   }
 }
 
@@ -172,34 +161,20 @@ void OnednnMatmul::run_int8(const Plan& plan, const float* src, int64_t rows, fl
   std::vector<float> row_scales(rows);
 #pragma omp parallel for schedule(static) if (rows * inner_ > 65536)
   for (int64_t row = 0; row < rows; ++row) {
-    row_scales[row] = int8_scale(src + row * inner_, inner_);
-    quantize_row(src + row * inner_, inner_, row_scales[row], quantized.data() + row * inner_);
+    row_scales[row] = quantize_row_int8(src + row * inner_, inner_, quantized.data() + row * inner_);
   }
   std::vector<int32_t> sums(rows * cols_);
   plan.primitive.execute(stream, {{DNNL_ARG_SRC, memory(plan.src_desc, engine_, quantized.data())},
                                   {DNNL_ARG_WEIGHTS, plan.weights},
                                   {DNNL_ARG_DST, memory(plan.dst_desc, engine_, sums.data())}});
   stream.wait();
-  // values = sum · s_row · s_col + bias, then the activation; written or added to dst.
-  std::vector<float> values(options_.accumulate ? rows * cols_ : 0);
-  float* out = options_.accumulate ? values.data() : dst;
-#pragma omp parallel for schedule(static) if (rows * cols_ > 65536)
-  for (int64_t row = 0; row < rows; ++row) {
-    const int32_t* sum = sums.data() + row * cols_;
-    float* value = out + row * cols_;
-    const float row_scale = row_scales[row];
-    for (int64_t col = 0; col < cols_; ++col) {
-      value[col] = static_cast<float>(sum[col]) * (row_scale * weight_scales_[col]) + (bias_ ? bias_[col] : 0.0f);
-    }
-  }
+  // dst (=, or += for a residual) sum · s_row · s_col + bias, then the activation (layers with
+  // one never accumulate).
+  dequantize_rows(sums.data(), rows, cols_, row_scales.data(), weight_scales_.data(), bias_, dst, options_.accumulate);
   if (plan.activation) {
-    const memory values_memory({{rows, cols_}, kF32, Tag::ab}, engine_, out);
-    plan.activation->execute(stream, {{DNNL_ARG_SRC, values_memory}, {DNNL_ARG_DST, values_memory}});
+    const memory values({{rows, cols_}, kF32, Tag::ab}, engine_, dst);
+    plan.activation->execute(stream, {{DNNL_ARG_SRC, values}, {DNNL_ARG_DST, values}});
     stream.wait();
-  }
-  if (options_.accumulate) {
-#pragma omp parallel for schedule(static) if (rows * cols_ > 65536)
-    for (int64_t i = 0; i < rows * cols_; ++i) dst[i] += values[i];
   }
 }
 

@@ -1,0 +1,80 @@
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "ops/int8_quantization.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "ops/int8_quantization.h"
+
+#include <algorithm>
+#include <cmath>
+
+HWY_BEFORE_NAMESPACE();
+namespace ufb::ops::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+float QuantizeRow(const float* row, int64_t count, int8_t* out) {
+  const hn::ScalableTag<float> d;
+  const hn::Rebind<int32_t, decltype(d)> d32;
+  const hn::Rebind<int8_t, decltype(d)> d8;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  auto largest_vector = hn::Zero(d);
+  int64_t i = 0;
+  for (; i + lanes <= count; i += lanes) largest_vector = hn::Max(largest_vector, hn::Abs(hn::LoadU(d, row + i)));
+  float largest = hn::GetLane(hn::MaxOfLanes(d, largest_vector));
+  for (; i < count; ++i) largest = std::max(largest, std::abs(row[i]));
+  const float scale = largest > 0.0f ? largest / 127.0f : 1.0f;
+  const float inverse = 1.0f / scale;
+  const auto inverse_vector = hn::Set(d, inverse);
+  const auto low = hn::Set(d32, -127);
+  const auto high = hn::Set(d32, 127);
+  for (i = 0; i + lanes <= count; i += lanes) {
+    // NearestInt rounds half to even, as std::nearbyint does in the default rounding mode.
+    const auto codes = hn::Min(hn::Max(hn::NearestInt(hn::Mul(hn::LoadU(d, row + i), inverse_vector)), low), high);
+    hn::StoreU(hn::DemoteTo(d8, codes), d8, out + i);
+  }
+  for (; i < count; ++i) out[i] = static_cast<int8_t>(std::clamp(std::nearbyint(row[i] * inverse), -127.0f, 127.0f));
+  return scale;
+}
+
+void DequantizeRow(const int32_t* sums, int64_t cols, float row_scale, const float* col_scales, const float* bias,
+                   float* out, bool accumulate) {
+  const hn::ScalableTag<float> d;
+  const hn::Rebind<int32_t, decltype(d)> d32;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  const auto row_scale_vector = hn::Set(d, row_scale);
+  int64_t c = 0;
+  for (; c + lanes <= cols; c += lanes) {
+    auto value = hn::Mul(hn::ConvertTo(d, hn::LoadU(d32, sums + c)), hn::Mul(row_scale_vector, hn::LoadU(d, col_scales + c)));
+    if (bias) value = hn::Add(value, hn::LoadU(d, bias + c));
+    if (accumulate) value = hn::Add(value, hn::LoadU(d, out + c));
+    hn::StoreU(value, d, out + c);
+  }
+  for (; c < cols; ++c) {
+    const float value = static_cast<float>(sums[c]) * (row_scale * col_scales[c]) + (bias ? bias[c] : 0.0f);
+    out[c] = accumulate ? out[c] + value : value;
+  }
+}
+
+}  // namespace ufb::ops::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace ufb::ops {
+
+HWY_EXPORT(QuantizeRow);
+HWY_EXPORT(DequantizeRow);
+
+float quantize_row_int8(const float* row, int64_t count, int8_t* out) {
+  return HWY_DYNAMIC_DISPATCH(QuantizeRow)(row, count, out);
+}
+
+void dequantize_rows(const int32_t* sums, int64_t rows, int64_t cols, const float* row_scales,
+                     const float* col_scales, const float* bias, float* out, bool accumulate) {
+#pragma omp parallel for schedule(static) if (rows * cols > 65536)
+  for (int64_t r = 0; r < rows; ++r) {
+    HWY_DYNAMIC_DISPATCH(DequantizeRow)(sums + r * cols, cols, row_scales[r], col_scales, bias, out + r * cols,
+                                        accumulate);
+  }
+}
+
+}  // namespace ufb::ops
+#endif  // HWY_ONCE
