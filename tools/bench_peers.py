@@ -24,7 +24,10 @@ sentence2, pair 1's, ...), for each --batch (default 1,32) and --threads:
                          intra_op_num_threads = threads on batches of the same length-sorted order,
                          tokenization by the directory's fast tokenizer included (checked against
                          sentence-transformers' output: max_abs_diff in the rows)
-  ufb (with --ufb PATH)  PATH embed --model DIR --file F --batch-size B --threads T --out X.npy;
+  onnxruntime-int8       (with --runtimes ...,onnxruntime-int8) the same graph after ONNX
+                         Runtime's quantize_dynamic (int8 weights, activations quantized per call)
+  ufb (with --ufb PATH)  PATH embed --model DIR --file F --batch-size B --threads T --out X.npy
+                         --dtype D for each D of --ufb-dtypes (default f32);
                          the per-sentence time is (wall time on the N sentences - wall time on
                          the first sentence alone) / (N - 1), both medians of the repeats, so
                          process start and model load drop out
@@ -185,22 +188,29 @@ def bench_sentence_model(args):
                 torch.onnx.export(PooledBert(bert), tuple(example[n] for n in names), onnx_path,
                                   input_names=names, output_names=["embedding"], dynamic_axes=axes,
                                   opset_version=17, dynamo=False)
+        int8_path = os.path.join(directory, "model.int8.onnx")
+        if "onnxruntime-int8" in args.runtimes:
+            # ONNX Runtime's dynamic quantization: int8 weights, activations quantized per call.
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+            quantize_dynamic(onnx_path, int8_path, weight_type=QuantType.QInt8)
         for threads in map(int, args.threads.split(",")):
             torch.set_num_threads(threads)
-            session = None
-            if "onnxruntime" in args.runtimes:
+            sessions = {}
+            for runtime, path in (("onnxruntime", onnx_path), ("onnxruntime-int8", int8_path)):
+                if runtime not in args.runtimes:
+                    continue
                 import onnxruntime as ort
                 options = ort.SessionOptions()
                 options.intra_op_num_threads = threads
                 options.inter_op_num_threads = 1
                 options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-                session = ort.InferenceSession(onnx_path, options, providers=["CPUExecutionProvider"])
+                sessions[runtime] = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
             for batch in map(int, args.batch.split(",")):
                 rows = {}
                 if "sentence-transformers" in args.runtimes or "pytorch" in args.runtimes:
                     call = lambda: st.encode(sentences, convert_to_numpy=True, batch_size=batch)
                     rows["sentence-transformers"] = (time_calls(call, args.min_seconds, args.min_repeats), None)
-                if session is not None:
+                for runtime, session in sessions.items():
                     def run_onnx():
                         out = numpy.empty((count, reference.shape[1]), dtype=numpy.float32)
                         for start in range(0, count, batch):
@@ -212,22 +222,23 @@ def bench_sentence_model(args):
                             out[chosen] = session.run(None, feed)[0]
                         return out
                     diff = float(numpy.abs(run_onnx() - reference).max())
-                    rows["onnxruntime"] = (time_calls(run_onnx, args.min_seconds, args.min_repeats), diff)
-                if args.ufb:
+                    rows[runtime] = (time_calls(run_onnx, args.min_seconds, args.min_repeats), diff)
+                for dtype in args.ufb_dtypes.split(",") if args.ufb else []:
                     def ufb(file):
                         command = [args.ufb, "embed", "--model", args.model, "--file", file,
-                                   "--batch-size", str(batch), "--threads", str(threads),
+                                   "--batch-size", str(batch), "--threads", str(threads), "--dtype", dtype,
                                    "--out", os.path.join(directory, os.path.basename(file) + ".npy")]
-                        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+                        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                     full = time_calls(lambda: ufb(text_file), args.min_seconds, args.min_repeats)
                     one = time_calls(lambda: ufb(one_file), args.min_seconds, args.min_repeats)
                     per = tuple((f - one[0]) / max(count - 1, 1) * count for f in full)
                     diff = float(numpy.abs(numpy.load(text_file + ".npy").astype(numpy.float32)
                                            - reference).max())
-                    rows["ufb"] = (per, diff)
+                    rows[f"ufb {dtype}"] = (per, diff)
                 for runtime, ((median, low, high), diff) in rows.items():
+                    dtype = "int8" if runtime.endswith("int8") else "f32"
                     row = {"model": os.path.basename(os.path.normpath(args.model)), "runtime": runtime,
-                           "batch": batch, "threads": threads, "sentences": count, "dtype": "f32",
+                           "batch": batch, "threads": threads, "sentences": count, "dtype": dtype,
                            "median_ms_per_sentence": 1e3 * median / count,
                            "min_ms_per_sentence": 1e3 * low / count, "max_ms_per_sentence": 1e3 * high / count,
                            "max_abs_diff_vs_sentence_transformers": diff}
@@ -266,6 +277,7 @@ def main():
                         help="GLUE STS-B dev.tsv (with --model)")
     parser.add_argument("--sentences", type=int, default=1024, help="how many sentences (with --model)")
     parser.add_argument("--ufb", help="the ufb binary, timed as well (with --model)")
+    parser.add_argument("--ufb-dtypes", default="f32", help="ufb's precisions to time (with --ufb): f32,bf16,int8")
     args = parser.parse_args()
     if args.model:
         args.batch = args.batch or "1,32"
