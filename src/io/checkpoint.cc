@@ -132,6 +132,14 @@ Checkpoint::Checkpoint(ModelConfig config, std::unique_ptr<TensorArchive> weight
   }
 }
 
+void Checkpoint::release(std::string_view name) const {
+  const std::span<const float> values = tensor(name).values;
+  for (const std::vector<float>& widened : widened_) {
+    if (values.data() == widened.data()) return;  // our own float32 copy, not the file's pages
+  }
+  weights_->release_pages(std::as_bytes(values));
+}
+
 std::string Checkpoint::stored_name(std::string_view name) const {
   if (name_prefix_.empty() || !bert_prefixed(name)) return std::string(name);
   return name_prefix_ + std::string(name);

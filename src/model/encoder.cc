@@ -120,6 +120,23 @@ Encoder::Encoder(const io::Checkpoint& checkpoint, const ModelOptions& options)
                             ops::LinearOutput::accumulate, options.dtype),
         Feedforward(*config_, layer, options.dtype)});
   }
+  // The kernels now hold these matrices in their own layout and precision: the file's pages
+  // behind them need not stay resident (one copy of the weights; they read back if touched).
+  using Role = io::TensorRole;
+  for (const io::ExpectedTensor& tensor : weights_.table()) {
+    switch (tensor.role) {
+      case Role::kQkvWeight:
+      case Role::kQueryWeight:
+      case Role::kKeyWeight:
+      case Role::kValueWeight:
+      case Role::kAttentionOutputWeight:
+      case Role::kDenseInWeight:
+      case Role::kDenseOutWeight:
+      case Role::kFffInWeight:
+      case Role::kFffOutWeight: checkpoint.release(tensor.name); break;
+      default: break;
+    }
+  }
 }
 
 Encoder::~Encoder() = default;

@@ -62,16 +62,17 @@ OnednnMatmul::OnednnMatmul(const float* weights, int64_t inner, int64_t cols, co
       cols_(cols),
       bias_(bias),
       options_(options) {
-  if (options_.precision != WeightType::int8) return;
-  if (options_.activation && options_.accumulate) {
-    throw Error("int8 matmul: an activation on a sum added to dst is not supported");
+  if (options_.precision == WeightType::int8) {
+    if (options_.activation && options_.accumulate) {
+      throw Error("int8 matmul: an activation on a sum added to dst is not supported");
+    }
+    std::vector<int8_t> codes(cols * inner);
+    weight_scales_ = quantize_weights(codes.data());
   }
-  quantized_weights_.resize(cols * inner);
-  weight_scales_.resize(cols);
-#pragma omp parallel for schedule(static) if (cols * inner > 65536)
-  for (int64_t col = 0; col < cols; ++col) {
-    weight_scales_[col] = quantize_row_int8(weights + col * inner, inner, quantized_weights_.data() + col * inner);
-  }
+  // The weights are converted now, not at the first call, so that the caller may release the
+  // originals (io::Checkpoint::release) as soon as the model is built.
+  dnnl::stream stream(engine_);
+  plan_for(kPreparedRows, stream);
 }
 
 memory OnednnMatmul::weights_in_layout(const memory::desc& layout, dnnl::stream& stream) const {
@@ -79,11 +80,13 @@ memory OnednnMatmul::weights_in_layout(const memory::desc& layout, dnnl::stream&
     if (copy.get_desc() == layout) return copy;
   }
   // The user's W [cols, inner] is W^T [inner, cols] in column-major ("ba") order; the reorder
-  // converts f32 to bf16 where asked.
+  // converts f32 to bf16 where asked. int8 weights are quantized first, column by column (the
+  // same scales each time a layout is made).
   const bool int8 = options_.precision == WeightType::int8;
+  std::vector<int8_t> quantized(int8 ? cols_ * inner_ : 0);
+  if (int8) quantize_weights(quantized.data());
   memory user_weights({{inner_, cols_}, int8 ? memory::data_type::s8 : kF32, Tag::ba}, engine_,
-                      int8 ? static_cast<void*>(const_cast<int8_t*>(quantized_weights_.data()))
-                           : static_cast<void*>(const_cast<float*>(weights_)));
+                      int8 ? static_cast<void*>(quantized.data()) : static_cast<void*>(const_cast<float*>(weights_)));
   memory copy(layout, engine_);
   dnnl::reorder(user_weights, copy).execute(stream, user_weights, copy);
   stream.wait();
@@ -131,6 +134,15 @@ std::shared_ptr<const OnednnMatmul::Plan> OnednnMatmul::plan_for(int64_t rows,
   }
   plans_.emplace(rows, plan);
   return plan;
+}
+
+std::vector<float> OnednnMatmul::quantize_weights(int8_t* codes) const {
+  std::vector<float> scales(cols_);
+#pragma omp parallel for schedule(static) if (cols_ * inner_ > 65536)
+  for (int64_t col = 0; col < cols_; ++col) {
+    scales[col] = quantize_row_int8(weights_ + col * inner_, inner_, codes + col * inner_);
+  }
+  return scales;
 }
 
 void OnednnMatmul::run(const float* src, int64_t rows, float* dst) const {

@@ -31,8 +31,9 @@ struct MatmulOptions {
 
 class OnednnMatmul {
  public:
-  // Views: `weights` [cols, inner] and `bias` [cols] (or nullptr) must outlive this object
-  // (int8 keeps its own quantized copy of the weights).
+  // Views: `weights` [cols, inner] and `bias` [cols] (or nullptr) must outlive this object.
+  // The weights are converted here; they are read again only if a row count asks oneDNN for
+  // another weight layout (rare), so their memory may be released (io::Checkpoint::release).
   OnednnMatmul(const float* weights, int64_t inner, int64_t cols, const float* bias,
                MatmulOptions options);
 
@@ -44,10 +45,14 @@ class OnednnMatmul {
 
   std::shared_ptr<const Plan> plan_for(int64_t rows, dnnl::stream& stream) const;
   dnnl::memory weights_in_layout(const dnnl::memory::desc& layout, dnnl::stream& stream) const;
+  // int8: the weights' codes [cols, inner] into `codes`; returns their per-column scales.
+  std::vector<float> quantize_weights(int8_t* codes) const;
   void run_int8(const Plan& plan, const float* src, int64_t rows, float* dst, dnnl::stream& stream) const;
 
   // Each plan holds JIT-compiled code: bound their number for callers with many batch sizes.
   static constexpr size_t kMaxPlans = 32;
+  // The row count the constructor prepares the weights for.
+  static constexpr int64_t kPreparedRows = 128;
 
   dnnl::engine engine_;
   const float* weights_;
@@ -55,8 +60,7 @@ class OnednnMatmul {
   int64_t cols_;
   const float* bias_;
   MatmulOptions options_;
-  std::vector<int8_t> quantized_weights_;  // int8: [cols, inner]
-  std::vector<float> weight_scales_;       // int8: [cols]
+  std::vector<float> weight_scales_;  // int8: [cols]
   mutable std::mutex mutex_;
   // Plans for different row counts nearly always ask for the same layout: they share one copy.
   mutable std::vector<dnnl::memory> reordered_weights_;

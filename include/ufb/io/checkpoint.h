@@ -59,6 +59,10 @@ class Checkpoint {
   const std::vector<TensorView>& tensors() const { return tensors_; }
   // Throws ufb::Error if the model has no tensor of that name.
   const TensorView& tensor(std::string_view name) const;
+  // Tells the checkpoint that a tensor's values have been copied into a kernel's own layout and
+  // are not expected to be read again: the memory-mapped pages behind them are released (they
+  // read back from the file if touched). A no-op for tensors held in memory.
+  void release(std::string_view name) const;
   // Tensors of the file that are known to carry nothing the model needs.
   const std::vector<std::string>& ignored_tensors() const { return ignored_; }
 

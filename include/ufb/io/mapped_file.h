@@ -19,6 +19,11 @@ class MappedFile {
 
   std::span<const std::byte> bytes() const { return {data_, size_}; }
 
+  // Lets the kernel drop the pages that lie wholly inside `range` (a part of bytes()) from this
+  // process's memory, once their contents live elsewhere (a kernel's packed copy). The bytes
+  // stay readable: touching them again maps them back from the file.
+  void release_pages(std::span<const std::byte> range) const noexcept;
+
  private:
   void release() noexcept;
 

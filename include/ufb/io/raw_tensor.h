@@ -29,6 +29,9 @@ class TensorArchive {
   virtual const std::vector<RawTensor>& tensors() const = 0;
   // nullptr when no tensor has that name.
   const RawTensor* find(std::string_view name) const;
+  // Releases the memory behind a tensor's bytes where that can be undone by reading them again
+  // (pages of a memory-mapped file); a no-op for archives that hold their tensors in memory.
+  virtual void release_pages(std::span<const std::byte> /*bytes*/) const {}
 };
 
 // "[4095,768]"; "[]" for a scalar.

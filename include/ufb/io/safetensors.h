@@ -35,6 +35,7 @@ class SafetensorsFile final : public TensorArchive {
   const std::string& source_name() const override { return source_name_; }
   // In the order of their data in the file.
   const std::vector<RawTensor>& tensors() const override { return tensors_; }
+  void release_pages(std::span<const std::byte> bytes) const override { file_.release_pages(bytes); }
   // The optional "__metadata__" string map of the header.
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
