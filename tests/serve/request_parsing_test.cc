@@ -132,6 +132,14 @@ TEST(RequestParsingTest, OpenAiInputIsTextsOrTokenIds) {
   EXPECT_EQ(refused(parse_openai_embeddings_request(R"({"inputs": "a"})", {})).message, "missing field `input`");
 }
 
+// Found by the serve_request fuzz target: nlohmann throws out_of_range, not parse_error, for
+// a number beyond double's range, which reached the server's exception handler as a 500.
+TEST(RequestParsingTest, NumberOutOfRangeIs422) {
+  const ApiError error = refused(parse_embed_request(R"({"inputs": "a", "dimensions": 1e999})", {}));
+  EXPECT_EQ(error.status, 422);
+  EXPECT_EQ(error.message, "malformed JSON: a number is out of range");
+}
+
 TEST(RequestParsingTest, CompatBodiesAreClassifiedByShape) {
   EXPECT_EQ(classify_compat_body(R"({"inputs": "a"})", {}), CompatBody::texts);
   EXPECT_EQ(classify_compat_body(R"({"inputs": {"source_sentence": "a", "sentences": []}})", {}), CompatBody::similarity);

@@ -43,6 +43,9 @@ json parse_object(std::string_view body, const BodyLimits& limits) {
                                    " levels: no route takes such a body")};
   } catch (const json::parse_error& error) {
     throw Rejected{invalid_request(describe_parse_error(error))};
+  } catch (const json::out_of_range&) {
+    // A number beyond double's range (1e999): nlohmann throws out_of_range 406, not a parse error.
+    throw Rejected{invalid_request("malformed JSON: a number is out of range")};
   }
   if (!root.is_object()) {
     throw Rejected{invalid_request(std::string("expected a JSON object, got ") + root.type_name())};
