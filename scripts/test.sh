@@ -3,7 +3,10 @@
 #   release   the Release build (build/), with the CUDA backend where the CUDA toolkit is
 #             installed (its numeric tests run only where a GPU is), and the whole suite, after
 #             scripts/fetch-models.sh has fetched the real checkpoints into the model cache
-#             (where it cannot, a warning, and the tests that need them skip)
+#             (where it cannot, a warning, and the tests that need them skip); then the pytest
+#             suite of tests/python, `ufb serve` driven by the real huggingface_hub and openai
+#             clients (scripts/python-tests.sh: skipped with a line saying why where its virtual
+#             environment cannot be made)
 #   sanitize  an AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/, -O1, no CUDA)
 #             and the whole suite in it (the real checkpoints fetched likewise)
 #   fuzz      each libFuzzer target for 30 s from its committed seeds (docs/fuzzing.md)
@@ -47,6 +50,8 @@ release() {
   fetch_models
   phase "release tests"
   ctest --test-dir build --output-on-failure -j "$jobs"
+  phase "python client tests"
+  scripts/python-tests.sh build
 }
 
 # -O1 and line tables only (-g1): the sanitizers find the same faults as at -O2, the build takes

@@ -222,4 +222,49 @@ size_t Tokenizer::vocab_size() const {
   return limit;
 }
 
+Encoding Tokenizer::encode_without_special_tokens(std::string_view text) const {
+  return encode_text(text, "tokenizer input");
+}
+
+bool Tokenizer::is_special_token(int32_t id) const {
+  const AddedToken* token = added_vocabulary_.find_by_id(id);
+  return token != nullptr && token->special;
+}
+
+namespace {
+
+void replace_all(std::string& text, std::string_view from, std::string_view to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
+}  // namespace
+
+std::string Tokenizer::decode(std::span<const int32_t> ids, bool skip_special_tokens) const {
+  const std::string& prefix = model_.options().continuing_subword_prefix;
+  std::string text;
+  bool first = true;
+  for (const int32_t id : ids) {
+    if (skip_special_tokens && is_special_token(id)) continue;
+    std::string_view token = id_to_token(id);
+    if (token.empty()) continue;
+    const bool continuation = !prefix.empty() && token.substr(0, prefix.size()) == prefix;
+    if (continuation && !first) {
+      token.remove_prefix(prefix.size());
+    } else if (!first) {
+      text += ' ';
+    }
+    text += token;
+    first = false;
+  }
+  // tokenizers' decoders::wordpiece cleanup.
+  for (const auto& [from, to] : {std::pair<std::string_view, std::string_view>{" .", "."}, {" ?", "?"}, {" !", "!"},
+                                 {" ,", ","}, {" ' ", "'"}, {" n't", "n't"}, {" 'm", "'m"}, {" do not", " don't"},
+                                 {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}}) {
+    replace_all(text, from, to);
+  }
+  return text;
+}
+
 }  // namespace ufb::tokenizer

@@ -85,5 +85,67 @@ TEST(RequestParsingTest, ErrorBodiesStayValidJsonWhateverTheMessageHolds) {
   EXPECT_EQ(body, "{\"error\":\"bad byte \xEF\xBF\xBD here\",\"error_type\":\"Validation\"}");
 }
 
+TEST(RequestParsingTest, EmbedReadsDimensionsAndPromptName) {
+  const EmbedRequest request = accepted(parse_embed_request(R"({"inputs": "a", "dimensions": 8, "prompt_name": "query"})", {}));
+  EXPECT_EQ(request.dimensions, 8);
+  EXPECT_EQ(request.prompt_name, "query");
+  EXPECT_FALSE(accepted(parse_embed_request(R"({"inputs": "a", "dimensions": null})", {})).dimensions);
+  for (const char* body : {R"({"inputs": "a", "dimensions": 0})", R"({"inputs": "a", "dimensions": 1.5})",
+                           R"({"inputs": "a", "dimensions": 18446744073709551615})", R"({"inputs": "a", "dimensions": "8"})"}) {
+    EXPECT_EQ(refused(parse_embed_request(body, {})).status, 422) << body;
+  }
+  EXPECT_EQ(refused(parse_embed_request(R"({"inputs": "a", "prompt_name": 1})", {})).status, 422);
+}
+
+TEST(RequestParsingTest, SimilarityCountsTheSourceAgainstTheBatchLimit) {
+  const SimilarityRequest request =
+      accepted(parse_similarity_request(R"({"inputs": {"source_sentence": "s", "sentences": ["a", "b"]}})", {}));
+  EXPECT_EQ(request.source_sentence, "s");
+  EXPECT_EQ(request.sentences.size(), 2u);
+  EXPECT_EQ(refused(parse_similarity_request(R"({"inputs": {"source_sentence": "s", "sentences": ["a", "b"]}})", {2})).status, 413);
+  EXPECT_EQ(refused(parse_similarity_request(R"({"inputs": {"sentences": ["a"]}})", {})).status, 422);
+}
+
+TEST(RequestParsingTest, RerankAndDecodeShapes) {
+  const RerankRequest rerank = accepted(parse_rerank_request(R"({"query": "q", "texts": ["a"], "return_text": true})", {}));
+  EXPECT_TRUE(rerank.return_text);
+  EXPECT_FALSE(rerank.raw_scores);
+  const DecodeRequest one = accepted(parse_decode_request(R"({"ids": [1, 2]})", {}));
+  EXPECT_FALSE(one.batched);
+  EXPECT_TRUE(one.skip_special_tokens);
+  const DecodeRequest batch = accepted(parse_decode_request(R"({"ids": [[1], [2, 3]], "skip_special_tokens": false})", {}));
+  EXPECT_TRUE(batch.batched);
+  EXPECT_EQ(batch.ids.at(1), (std::vector<int32_t>{2, 3}));
+  EXPECT_EQ(refused(parse_decode_request(R"({"ids": [1, 2147483648]})", {})).status, 422);
+  EXPECT_EQ(refused(parse_decode_request(R"({"ids": [[1], []]})", {})).status, 400);
+}
+
+TEST(RequestParsingTest, OpenAiInputIsTextsOrTokenIds) {
+  EXPECT_EQ(accepted(parse_openai_embeddings_request(R"({"input": "a"})", {})).texts.size(), 1u);
+  EXPECT_EQ(accepted(parse_openai_embeddings_request(R"({"input": ["a", "b"], "model": "m"})", {})).model, "m");
+  EXPECT_EQ(accepted(parse_openai_embeddings_request(R"({"input": [1, 2, 3]})", {})).token_ids,
+            (std::vector<std::vector<int32_t>>{{1, 2, 3}}));
+  EXPECT_EQ(accepted(parse_openai_embeddings_request(R"({"input": [[1], [2]]})", {})).token_ids.size(), 2u);
+  EXPECT_TRUE(accepted(parse_openai_embeddings_request(R"({"input": "a", "encoding_format": "base64"})", {})).base64);
+  EXPECT_EQ(refused(parse_openai_embeddings_request(R"({"input": [true]})", {})).status, 422);
+  EXPECT_EQ(refused(parse_openai_embeddings_request(R"({"input": ["a", [1]]})", {})).status, 422);
+  EXPECT_EQ(refused(parse_openai_embeddings_request(R"({"inputs": "a"})", {})).message, "missing field `input`");
+}
+
+// Found by the serve_request fuzz target: nlohmann throws out_of_range, not parse_error, for
+// a number beyond double's range, which reached the server's exception handler as a 500.
+TEST(RequestParsingTest, NumberOutOfRangeIs422) {
+  const ApiError error = refused(parse_embed_request(R"({"inputs": "a", "dimensions": 1e999})", {}));
+  EXPECT_EQ(error.status, 422);
+  EXPECT_EQ(error.message, "malformed JSON: a number is out of range");
+}
+
+TEST(RequestParsingTest, CompatBodiesAreClassifiedByShape) {
+  EXPECT_EQ(classify_compat_body(R"({"inputs": "a"})", {}), CompatBody::texts);
+  EXPECT_EQ(classify_compat_body(R"({"inputs": {"source_sentence": "a", "sentences": []}})", {}), CompatBody::similarity);
+  EXPECT_EQ(classify_compat_body(R"({"query": "q", "texts": []})", {}), CompatBody::rerank);
+  EXPECT_EQ(classify_compat_body("not json", {}), CompatBody::texts);
+}
+
 }  // namespace
 }  // namespace ufb::serve

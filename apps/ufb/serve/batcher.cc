@@ -1,6 +1,7 @@
 #include "batcher.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "ufb/error.h"
 #include "ufb/threads.h"
@@ -131,6 +132,46 @@ std::vector<InputResult> Batcher::compute(const BatchKey& key, std::span<const m
         per_input[static_cast<size_t>(positions[m].sequence)].push_back(std::move(predictions[m]));
       }
       for (MaskPredictions& masks : per_input) results.emplace_back(std::move(masks));
+      break;
+    }
+    case Task::embed_all: {
+      const model::HiddenStates states = model_.encode(batch, model::PaddingRows::skip, types);
+      for (int64_t b = 0; b < states.batch; ++b) {
+        TokenStates tokens{states.hidden, {}};
+        const int64_t length = static_cast<int64_t>(batch[static_cast<size_t>(b)].size());
+        tokens.values.reserve(static_cast<size_t>(length * states.hidden));
+        for (int64_t position = 0; position < length; ++position) {
+          const std::span<const float> row = states.row(b, position);
+          tokens.values.insert(tokens.values.end(), row.begin(), row.end());
+        }
+        results.emplace_back(std::move(tokens));
+      }
+      break;
+    }
+    case Task::embed_sparse: {
+      // One input per model call: the logits of every position of a batch would take
+      // tokens x vocabulary floats at once.
+      for (size_t b = 0; b < batch.size(); ++b) {
+        std::vector<model::TokenPosition> positions;
+        for (size_t position = 0; position < batch[b].size(); ++position) {
+          positions.push_back({0, static_cast<int64_t>(position)});
+        }
+        const std::vector<float> logits = model_.mlm_logits(batch.subspan(b, 1), positions,
+                                                            types.empty() ? types : types.subspan(b, 1));
+        const size_t vocab = positions.empty() ? 0 : logits.size() / positions.size();
+        std::vector<float> best(vocab, 0.0f);
+        for (size_t p = 0; p < positions.size(); ++p) {
+          for (size_t v = 0; v < vocab; ++v) best[v] = std::max(best[v], std::log1p(std::max(logits[p * vocab + v], 0.0f)));
+        }
+        SparseEmbedding sparse;
+        for (size_t v = 0; v < vocab; ++v) {
+          if (best[v] > 0.0f) {
+            sparse.indices.push_back(static_cast<int32_t>(v));
+            sparse.values.push_back(best[v]);
+          }
+        }
+        results.emplace_back(std::move(sparse));
+      }
       break;
     }
   }

@@ -20,7 +20,7 @@
 
 namespace ufb::serve {
 
-enum class Task { embed, classify, fill_mask };
+enum class Task { embed, classify, fill_mask, embed_all, embed_sparse };
 
 struct ClassScores {
   std::vector<float> logits;
@@ -28,8 +28,20 @@ struct ClassScores {
 };
 // Per mask token of the input, in order: the top_k candidates, best first.
 using MaskPredictions = std::vector<std::vector<model::TokenPrediction>>;
-// embed: the pooled vector (not normalized, whatever the pipeline says); classify: ClassScores; fill_mask: MaskPredictions.
-using InputResult = std::variant<std::vector<float>, ClassScores, MaskPredictions>;
+// embed_all: the final hidden state of every token of the input, [tokens, width] row-major.
+struct TokenStates {
+  int64_t width = 0;
+  std::vector<float> values;
+};
+// embed_sparse (SPLADE): max over the input's tokens of log(1 + ReLU(MLM logit)), as
+// (vocabulary index, value) for the nonzero values, by index.
+struct SparseEmbedding {
+  std::vector<int32_t> indices;
+  std::vector<float> values;
+};
+// embed: the pooled vector (not normalized, whatever the pipeline says); classify: ClassScores;
+// fill_mask: MaskPredictions; embed_all: TokenStates; embed_sparse: SparseEmbedding.
+using InputResult = std::variant<std::vector<float>, ClassScores, MaskPredictions, TokenStates, SparseEmbedding>;
 
 struct BatcherOptions {
   int64_t max_batch_tokens = 16384;  // padded tokens (inputs x longest input) per model call

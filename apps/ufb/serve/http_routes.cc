@@ -17,6 +17,7 @@ struct Route {
   const char* method;
   bool inference;  // limited by --max-concurrent-requests
   std::function<Reply(const httplib::Request&, const ServerState&)> answer;
+  bool openai = false;  // errors in OpenAI's shape rather than TEI's
 };
 
 std::vector<Route> routes() {
@@ -24,7 +25,16 @@ std::vector<Route> routes() {
       {"/embed", "POST", true, [](const auto& request, const auto& state) { return answer_embed(request.body, state); }},
       {"/predict", "POST", true, [](const auto& request, const auto& state) { return answer_predict(request.body, state); }},
       {"/fill-mask", "POST", true, [](const auto& request, const auto& state) { return answer_fill_mask(request.body, state); }},
+      {"/", "POST", true, [](const auto& request, const auto& state) { return answer_compat(request.body, state); }},
+      {"/embed_all", "POST", true, [](const auto& request, const auto& state) { return answer_embed_all(request.body, state); }},
+      {"/embed_sparse", "POST", true, [](const auto& request, const auto& state) { return answer_embed_sparse(request.body, state); }},
+      {"/similarity", "POST", true, [](const auto& request, const auto& state) { return answer_similarity(request.body, state); }},
+      {"/rerank", "POST", true, [](const auto& request, const auto& state) { return answer_rerank(request.body, state); }},
+      {"/v1/embeddings", "POST", true,
+       [](const auto& request, const auto& state) { return answer_openai_embeddings(request.body, state); }, true},
+      {"/v1/models", "GET", false, [](const auto&, const auto& state) { return answer_openai_models(state); }, true},
       {"/tokenize", "POST", false, [](const auto& request, const auto& state) { return answer_tokenize(request.body, state); }},
+      {"/decode", "POST", false, [](const auto& request, const auto& state) { return answer_decode(request.body, state); }},
       {"/info", "GET", false, [](const auto&, const auto& state) { return answer_info(state); }},
       {"/health", "GET", false, [](const auto&, const auto&) { return Reply{200, "{}"}; }},
       {"/metrics", "GET", false, [](const auto&, const auto& state) {
@@ -74,6 +84,9 @@ void send(httplib::Response& response, const Reply& reply) {
 
 // The answer of a known route, after the checks the pre-routing hook prepared.
 void handle(const Route& route, const httplib::Request& request, httplib::Response& response, const ServerState& state) {
+  const auto error_reply = [&route](const ApiError& error) {
+    return route.openai ? openai_error_reply(error) : serve::error_reply(error);
+  };
   if (!current_request.authorized) {
     send(response, error_reply({401, "Unauthorized", "missing or wrong API key: send the header 'Authorization: Bearer KEY'"}));
   } else if (current_request.overloaded) {

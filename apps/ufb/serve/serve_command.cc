@@ -73,6 +73,28 @@ std::string pooling_name(const model::SentenceEmbedding& embedding) {
   return name;
 }
 
+// config_sentence_transformers.json's "prompts" and "default_prompt_name", where present.
+void read_prompts(const std::string& model_dir, serve::ServerSettings& settings) {
+  const std::filesystem::path path = std::filesystem::path(model_dir) / "config_sentence_transformers.json";
+  if (!std::filesystem::exists(path)) return;
+  std::ifstream file(path);
+  const nlohmann::json config = nlohmann::json::parse(file, nullptr, false);
+  if (!config.is_object()) throw Error(path.string() + ": not a JSON object");
+  if (const auto prompts = config.find("prompts"); prompts != config.end() && !prompts->is_null()) {
+    if (!prompts->is_object()) throw Error(path.string() + ": \"prompts\" must be an object of strings");
+    for (const auto& [name, text] : prompts->items()) {
+      if (!text.is_string()) throw Error(path.string() + ": prompt \"" + name + "\" must be a string");
+      settings.prompts[name] = text.get<std::string>();
+    }
+  }
+  if (const auto name = config.find("default_prompt_name"); name != config.end() && !name->is_null()) {
+    if (!name->is_string() || !settings.prompts.contains(name->get<std::string>())) {
+      throw Error(path.string() + ": \"default_prompt_name\" must name one of its \"prompts\"");
+    }
+    settings.default_prompt_name = name->get<std::string>();
+  }
+}
+
 serve::ServerSettings settings_of(const ServeFlags& flags, const model::Model& model,
                                   const model::SentenceEmbedding& embedding) {
   serve::ServerSettings settings;
@@ -81,6 +103,7 @@ serve::ServerSettings settings_of(const ServeFlags& flags, const model::Model& m
   settings.dtype = flags.dtype;
   settings.pooling = pooling_name(embedding);
   settings.labels = class_labels(model);
+  read_prompts(flags.model_dir, settings);
   settings.max_concurrent_requests = static_cast<size_t>(flags.max_concurrent_requests);
   settings.max_input_length =
       static_cast<size_t>(flags.max_input_length > 0 ? flags.max_input_length : model.limits().max_sequence_length);

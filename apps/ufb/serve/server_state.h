@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,10 @@ struct ServerSettings {
   std::string dtype;     // FFF weight storage: f32 or bf16
   std::string pooling;   // of /embed: mean, first or pooler
   std::vector<std::string> labels;  // of /predict, by class index
+  // config_sentence_transformers.json's prompts (name -> text prefixed to an input) and the one
+  // used when a request names none (empty: none).
+  std::map<std::string, std::string> prompts;
+  std::string default_prompt_name;
   size_t max_concurrent_requests = 512;
   size_t max_input_length = 0;
   int64_t max_batch_tokens = 16384;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -57,6 +58,16 @@ class Tokenizer {
   std::vector<Encoding> encode_batch(std::span<const std::string_view> texts) const;
   std::vector<Encoding> encode_pair_batch(
       std::span<const std::pair<std::string_view, std::string_view>> pairs) const;
+
+  // The model's tokens of `text` alone: no special tokens, no truncation, no padding.
+  Encoding encode_without_special_tokens(std::string_view text) const;
+
+  // Text of `ids` as the WordPiece decoder of `tokenizers` gives it (with cleanup): tokens joined
+  // by spaces, continuation pieces glued to the token before, spaces before punctuation and
+  // English contractions removed. Ids that name nothing decode to nothing.
+  std::string decode(std::span<const int32_t> ids, bool skip_special_tokens) const;
+  // Whether `id` is a special added token ([CLS], [SEP], [PAD], [MASK], ...).
+  bool is_special_token(int32_t id) const;
 
   void set_truncation(std::optional<TruncationOptions> options);
   const std::optional<TruncationOptions>& truncation() const { return truncation_; }
