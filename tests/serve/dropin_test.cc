@@ -191,7 +191,9 @@ TEST_F(DropInTest, RerankScoresEachPairWithTheCrossEncoderBestFirst) {
     const size_t index = ranked[i].at("index").get<size_t>();
     EXPECT_NEAR(ranked[i].at("score").get<double>(), 1.0 / (1.0 + std::exp(-logits[index])), 1e-5);
     EXPECT_EQ(ranked[i].at("text"), texts[index]);
-    if (i > 0) EXPECT_GE(ranked[i - 1].at("score").get<double>(), ranked[i].at("score").get<double>());
+    if (i > 0) {
+      EXPECT_GE(ranked[i - 1].at("score").get<double>(), ranked[i].at("score").get<double>());
+    }
   }
   const json raw = ok(post(cross_encoder_port(), "/",
                            json{{"query", "where is paris"}, {"texts", texts}, {"raw_scores", true}}.dump()));
