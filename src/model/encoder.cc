@@ -107,35 +107,33 @@ Encoder::Encoder(const io::Checkpoint& checkpoint, const ModelOptions& options)
     positions_ = w.learned_positions;
   }
   layers_.reserve(config_->num_transformer_layers);
-  for (const LayerWeights<std::span<const float>>& layer : w.layers) {
+  // Each matrix's file pages are released as soon as its kernel holds its own copy, so that
+  // loading never holds two copies of more than one matrix (they read back if touched).
+  const auto release = [&](int64_t layer, std::initializer_list<io::TensorRole> roles) {
+    for (const io::ExpectedTensor& tensor : weights_.table()) {
+      if (tensor.layer == layer && std::find(roles.begin(), roles.end(), tensor.role) != roles.end()) {
+        checkpoint.release(tensor.name);
+      }
+    }
+  };
+  using Role = io::TensorRole;
+  for (size_t i = 0; i < w.layers.size(); ++i) {
+    const LayerWeights<std::span<const float>>& layer = w.layers[i];
+    const auto index = static_cast<int64_t>(i);
     auto packed = config_->architecture == io::Architecture::kBert
                       ? std::make_unique<const PackedQkv>(*config_, layer)
                       : nullptr;
-    const ops::LinearWeights<float> qkv =
+    const ops::LinearWeights<float> qkv_weights =
         packed ? ops::LinearWeights<float>{hidden_, 3 * hidden_, packed->weight, packed->bias}
                : ops::LinearWeights<float>{hidden_, 3 * hidden_, layer.qkv_weight, {}};
-    layers_.push_back(Layer{
-        std::move(packed), ops::PreparedLinear(qkv, ops::LinearOutput::overwrite, options.dtype),
-        ops::PreparedLinear({hidden_, hidden_, layer.attention_output_weight, layer.attention_output_bias},
-                            ops::LinearOutput::accumulate, options.dtype),
-        Feedforward(*config_, layer, options.dtype)});
-  }
-  // The kernels now hold these matrices in their own layout and precision: the file's pages
-  // behind them need not stay resident (one copy of the weights; they read back if touched).
-  using Role = io::TensorRole;
-  for (const io::ExpectedTensor& tensor : weights_.table()) {
-    switch (tensor.role) {
-      case Role::kQkvWeight:
-      case Role::kQueryWeight:
-      case Role::kKeyWeight:
-      case Role::kValueWeight:
-      case Role::kAttentionOutputWeight:
-      case Role::kDenseInWeight:
-      case Role::kDenseOutWeight:
-      case Role::kFffInWeight:
-      case Role::kFffOutWeight: checkpoint.release(tensor.name); break;
-      default: break;
-    }
+    ops::PreparedLinear qkv(qkv_weights, ops::LinearOutput::overwrite, options.dtype);
+    release(index, {Role::kQkvWeight, Role::kQueryWeight, Role::kKeyWeight, Role::kValueWeight});
+    ops::PreparedLinear output({hidden_, hidden_, layer.attention_output_weight, layer.attention_output_bias},
+                               ops::LinearOutput::accumulate, options.dtype);
+    release(index, {Role::kAttentionOutputWeight});
+    Feedforward feedforward(*config_, layer, options.dtype);
+    release(index, {Role::kDenseInWeight, Role::kDenseOutWeight, Role::kFffInWeight, Role::kFffOutWeight});
+    layers_.push_back(Layer{std::move(packed), std::move(qkv), std::move(output), std::move(feedforward)});
   }
 }
 
