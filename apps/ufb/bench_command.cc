@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "bench_model_command.h"
+#include "common_options.h"
 #include "kernel_bench.h"
 #include "kernel_report.h"
 #include "ufb/error.h"
@@ -81,23 +82,20 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::Range(1, 1 << 20));
   kernels->add_option("--batches", o.batches, "Batch sizes (tokens per call)")->delimiter(',')->capture_default_str()
       ->check(CLI::Range(1, 1 << 20));
-  kernels->add_option("--threads", o.threads, "Thread counts (0 = all cores)")->delimiter(',')->capture_default_str()
-      ->check(CLI::Range(0, 1024));
+  add_thread_counts_option(*kernels, o.threads);
   kernels->add_option("--fff-impls", flags->fff_impls, "FFF variants")->delimiter(',')->capture_default_str();
   kernels->add_option("--dense-impls", flags->dense_impls, "Dense variants")->delimiter(',')->capture_default_str();
   kernels->add_flag("!--no-bf16", o.native_bf16, "Skip the bf16-weight native FFF");
-  kernels->add_option("--min-seconds", o.min_seconds, "Minimum timed seconds per case")->capture_default_str()
-      ->check(CLI::Range(0.0, 3600.0));
-  kernels->add_option("--min-repeats", o.min_repeats, "Minimum timed repeats per case")->capture_default_str()
-      ->check(CLI::Range(1, 100000));
+  add_min_seconds_option(*kernels, o.min_seconds);
+  add_min_repeats_option(*kernels, o.min_repeats);
   kernels->add_option("--max-call-seconds", o.max_call_seconds,
                       "Skip a case whose single call is predicted to take longer")->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
   kernels->add_flag("--paper-method", o.paper_method,
                     "Also run the paper's comparison: FFF 1-thread on identical tokens vs dense on all cores");
-  kernels->add_option("--seed", o.seed, "Random seed")->capture_default_str();
+  add_seed_option(*kernels, o.seed);
   kernels->add_flag("--quick", flags->quick, "Short run: batches 1,128,4096, 1 thread, width 4095");
-  kernels->add_option("--json", flags->json_path, "Also write the results as JSON to this file");
+  add_json_report_option(*kernels, flags->json_path);
   kernels->add_option("--device", o.device,
                       "cpu, or cuda: the CUDA variants (--fff-impls/--dense-impls then name CUDA ones, default all; "
                       "batches default to 1..65536; see docs/cuda.md)")

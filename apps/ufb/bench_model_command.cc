@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "common_options.h"
 #include "model_bench.h"
 
 namespace ufb::cli {
@@ -40,23 +41,18 @@ void add_bench_model_command(CLI::App& bench) {
       "model", "Whole encoder end to end: UltraFastBERT-1x11 vs dense-FF encoders (or --model DIR)");
   auto flags = std::make_shared<BenchModelFlags>();
   bench::ModelBenchOptions& o = flags->options;
-  command->add_option("--model", flags->model_dir, "Time this checkpoint instead of random-weight models")
-      ->check(CLI::ExistingDirectory);
+  add_model_option(*command, flags->model_dir, WithoutModel::random_weights);
   command->add_option("--batch", o.batches, "Sequences per forward pass")->delimiter(',')->capture_default_str()
       ->check(CLI::Range(1, 4096));
-  command->add_option("--threads", o.threads, "Thread counts (0 = all cores)")->delimiter(',')->capture_default_str()
-      ->check(CLI::Range(0, 1024));
+  add_thread_counts_option(*command, o.threads);
   command->add_option("--seq", o.sequence_length, "Tokens per sequence")->capture_default_str()
       ->check(CLI::Range(1, 1 << 16));
-  command->add_option("--dtype", o.dtypes, "Precisions to time: f32, bf16, int8")->delimiter(',')
-      ->capture_default_str()->check(CLI::IsMember({"f32", "bf16"}));
-  command->add_option("--min-seconds", o.min_seconds, "Minimum timed seconds per case")->capture_default_str()
-      ->check(CLI::Range(0.0, 3600.0));
-  command->add_option("--min-repeats", o.min_repeats, "Minimum timed repeats per case")->capture_default_str()
-      ->check(CLI::Range(1, 100000));
-  command->add_option("--seed", o.seed, "Random seed of weights and tokens")->capture_default_str();
+  add_dtypes_option(*command, o.dtypes);
+  add_min_seconds_option(*command, o.min_seconds);
+  add_min_repeats_option(*command, o.min_repeats);
+  add_seed_option(*command, o.seed);
   command->add_flag("--quick", flags->quick, "Short run: batch 1, all cores, few repeats");
-  command->add_option("--json", flags->json_path, "Also write the results as JSON to this file");
+  add_json_report_option(*command, flags->json_path);
   command->callback([flags, command] { run_bench_model(*flags, *command); });
 }
 

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "common_options.h"
 #include "ufb/error.h"
 #include "ufb/io/npy.h"
 #include "ufb/io/raw_tensor.h"
@@ -66,8 +67,7 @@ void add_dump_command(CLI::App& app) {
   auto flags = std::make_shared<DumpFlags>();
   CLI::App* command = app.add_subcommand(
       "dump", "Run a padded batch of token ids and write every intermediate state as .npy");
-  command->add_option("--model", flags->model_dir, "Model directory")
-      ->required()->check(CLI::ExistingDirectory);
+  add_model_option(*command, flags->model_dir, WithoutModel::refuse);
   command->add_option("--input-ids", flags->input_ids, "int64/int32 .npy [batch, sequence]")
       ->required()->check(CLI::ExistingFile);
   command->add_option("--attention-mask", flags->attention_mask,
@@ -77,10 +77,8 @@ void add_dump_command(CLI::App& app) {
                       "int .npy [batch, sequence]: BERT's segment of each token (default: all 0)")
       ->check(CLI::ExistingFile);
   command->add_option("--out", flags->out_dir, "Output directory (created if needed)")->required();
-  command->add_option("--threads", flags->threads, "Threads (0 = all cores)")
-      ->capture_default_str()->check(CLI::Range(0, 1024));
-  command->add_option("--dtype", flags->dtype, "Precision: f32, bf16 or int8 (docs/model.md §6)")
-      ->capture_default_str()->check(CLI::IsMember({"f32", "bf16", "int8"}));
+  add_threads_option(*command, flags->threads);
+  add_dtype_option(*command, flags->dtype);
   command->callback([flags] { dump(*flags); });
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "common_options.h"
 #include "glue_evaluation.h"
 #include "ufb/atomic_file.h"
 #include "ufb/error.h"
@@ -25,10 +26,8 @@ struct GlueFlags {
 };
 
 void add_glue_model_flags(CLI::App& command, ModelFlags& flags, GlueFlags& glue) {
-  command.add_option("--tokenizer", flags.tokenizer_path, "tokenizer.json or vocab.txt (default: from the model)")
-      ->check(CLI::ExistingFile);
-  command.add_option("--threads", flags.threads, "Threads (0 = all cores)")->capture_default_str()
-      ->check(CLI::Range(0, 1024));
+  add_tokenizer_option(command, flags.tokenizer_path);
+  add_threads_option(command, flags.threads);
   command.add_option("--batch", flags.batch_size, "Examples per forward pass")->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 16));
   command.add_option("--split", glue.split, "dev or test (test: no metrics, a GLUE submission file)")
@@ -142,8 +141,8 @@ void add_glue_commands(CLI::App& app) {
   CLI::App* eval_glue_command = eval->add_subcommand("glue", "Predict and score one GLUE task's dev (or test) split");
   eval_glue_command->add_option("--task", glue->task, "CoLA, SST-2, MRPC, STS-B, QQP, MNLI-m, MNLI-mm, QNLI, RTE, WNLI")
       ->required();
-  eval_glue_command->add_option("--model", flags->model_dir, "Classification model directory (num_labels of the task)")
-      ->required()->check(CLI::ExistingDirectory);
+  add_model_option(*eval_glue_command, flags->model_dir, WithoutModel::refuse);
+  eval_glue_command->footer("\n--model: a classification model with the task's num_labels.");
   eval_glue_command->add_option("--data", glue->data_dir, "The task's GLUE folder (holding dev.tsv, test.tsv)")
       ->required()->check(CLI::ExistingDirectory);
   eval_glue_command->add_option("--out", glue->out_dir, "Output directory for eval_results.json and predictions.tsv")
@@ -152,10 +151,9 @@ void add_glue_commands(CLI::App& app) {
   eval_glue_command->callback([flags, glue] { eval_glue(*flags, *glue); });
 
   CLI::App* table = app.add_subcommand("glue", "Evaluate every GLUE task with data and a model; print the GLUE table");
-  table->add_option("--model", flags->model_dir,
-                    "Directory with one fine-tuned model per task folder (DIR/SST-2, DIR/MNLI, ...); a single model "
-                    "directory serves every task whose label count it fits")
-      ->required()->check(CLI::ExistingDirectory);
+  add_model_option(*table, flags->model_dir, WithoutModel::refuse);
+  table->footer("\n--model: a directory with one fine-tuned model per task folder (DIR/SST-2, DIR/MNLI, ...); a single "
+                "model directory serves every task whose label count it fits.");
   table->add_option("--data", glue->data_dir, "GLUE data directory (one folder per task: CoLA, SST-2, ...)")
       ->required()->check(CLI::ExistingDirectory);
   table->add_option("--out", glue->out_dir, "Also write each task's results and predictions to OUT/<task>");

@@ -7,6 +7,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "common_options.h"
 #include "embedding_file.h"
 #include "in_order.h"
 #include "model_session.h"
@@ -233,10 +234,7 @@ void add_model_commands(CLI::App& app) {
   CLI::App* embed_command = app.add_subcommand("embed", "One vector per text (or TAB-separated text pair)");
   add_model_flags(*embed_command, *flags);
   auto embed_flags = std::make_shared<EmbedFlags>();
-  embed_command->add_option("--pooling", embed_flags->pooling,
-                            "mean | first | max | mean_sqrt_len | pooler (the model's pooler) | none (one vector per "
-                            "token); default: the model's own (sentence-transformers modules), else mean")
-      ->check(CLI::IsMember({"mean", "first", "cls", "max", "mean_sqrt_len", "pooler", "none"}));
+  add_pooling_option(*embed_command, embed_flags->pooling, /*per_token=*/true);
   embed_command->add_flag("--normalize,!--no-normalize", embed_flags->normalize,
                           "Scale each vector to unit length (default: as the model's modules say)");
   embed_command->callback([flags, embed_flags] { embed(*flags, *embed_flags); });

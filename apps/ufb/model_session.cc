@@ -5,6 +5,7 @@
 #include <numeric>
 #include <algorithm>
 
+#include "common_options.h"
 #include "progress.h"
 #include "ufb/distributed/communicator.h"
 #include "ufb/error.h"
@@ -50,20 +51,14 @@ model::EmbeddingPooling parse_pooling(const std::string& name) {
 
 void add_model_flags(CLI::App& command, ModelFlags& flags) {
   command.add_option("texts", flags.texts, "Input texts (or use --file)");
-  command.add_option("--model", flags.model_dir,
-                     "Model directory (config.json + model.safetensors or pytorch_model.bin; default: the built-in "
-                     "ufb-mini-fff)")
-      ->check(CLI::ExistingDirectory);
-  command.add_option("--tokenizer", flags.tokenizer_path, "tokenizer.json or vocab.txt (default: the model's)")
-      ->check(CLI::ExistingFile);
-  command.add_option("--file", flags.file, "Read inputs from a file, one per line or JSONL (- = stdin)");
-  command.add_option("--threads", flags.threads, "Threads (0 = all cores)")->capture_default_str()->check(CLI::Range(0, 1024));
-  command.add_flag("--json", flags.json, "One JSON object per input on stdout");
-  command.add_option("--max-length", flags.max_length, "Truncate inputs to this many tokens (default: the model's limit)")
-      ->check(CLI::Range(int64_t{2}, int64_t{1} << 20));
+  add_model_option(command, flags.model_dir, WithoutModel::builtin);
+  add_tokenizer_option(command, flags.tokenizer_path);
+  add_file_option(command, flags.file);
+  add_threads_option(command, flags.threads);
+  add_json_lines_flag(command, flags.json);
+  add_max_length_option(command, flags.max_length);
   command.add_flag("--strict", flags.strict, "Refuse over-long inputs instead of truncating them");
-  command.add_option("--dtype", flags.dtype, "Precision: f32, bf16 or int8 (docs/model.md §6)")->capture_default_str()
-      ->check(CLI::IsMember({"f32", "bf16", "int8"}));
+  add_dtype_option(command, flags.dtype);
   command.add_option("--batch-size", flags.batch_size, "Inputs per forward pass")->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 16));
   command.add_option("--out", flags.out, "Write the output to this file (embed: vectors as .npy for *.npy)");
@@ -85,7 +80,7 @@ ModelSession::ModelSession(const ModelFlags& flags) : flags_(flags), tokenizer_(
   if (!flags.model_dir.empty()) sentence_embedding_ = model::SentenceEmbedding::read(flags.model_dir, config);
   const int64_t limit = model_->limits().max_sequence_length;
   if (flags.max_length > limit) {
-    throw Error("--max-length " + std::to_string(flags.max_length) + " exceeds the model's max_seq_length " +
+    throw Error(std::string(flags.max_length_option) + " " + std::to_string(flags.max_length) + " exceeds the model's max_seq_length " +
                 std::to_string(limit));
   }
   // sentence-transformers truncates to its own max_seq_length, below the position table's.

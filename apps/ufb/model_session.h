@@ -26,6 +26,7 @@ struct ModelFlags {
   int threads = 0;
   bool json = false;
   int64_t max_length = 0;  // 0: the model's max_seq_length
+  const char* max_length_option = "--max-length";  // its name in errors (serve: --max-input-length)
   bool strict = false;
   std::string dtype = "f32";
   int64_t batch_size = 32;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "common_options.h"
 #include "text_inputs.h"
 #include "ufb/error.h"
 #include "ufb/io/config.h"
@@ -70,13 +71,11 @@ void tokenize(const TokenizeFlags& flags) {
 void add_tokenize_command(CLI::App& app) {
   auto flags = std::make_shared<TokenizeFlags>();
   CLI::App* command = app.add_subcommand("tokenize", "Token ids and strings of each input line (stdin by default)");
-  command->add_option("--model", flags->model_dir, "Directory holding tokenizer.json or vocab.txt (default: the built-in model's)")
-      ->check(CLI::ExistingDirectory);
-  command->add_option("--tokenizer", flags->tokenizer_path, "tokenizer.json or vocab.txt")->check(CLI::ExistingFile);
-  command->add_option("--file", flags->file, "Input file, one text or JSON object per line (- = stdin)")
-      ->capture_default_str();
-  command->add_option("--max-length", flags->max_length, "Truncate to this many tokens, special tokens included")
-      ->check(CLI::Range(int64_t{2}, int64_t{1} << 20));
+  add_model_option(*command, flags->model_dir, WithoutModel::builtin);
+  add_tokenizer_option(*command, flags->tokenizer_path);
+  add_file_option(*command, flags->file);
+  add_max_length_option(*command, flags->max_length);
+  command->footer("\n--model: only its tokenizer (tokenizer.json or vocab.txt) and config.json's max_seq_length are read.");
   command->callback([flags] { tokenize(*flags); });
 }
 

@@ -8,6 +8,7 @@
 
 #include "ufb/atomic_file.h"
 #include "ufb/data/corpus.h"
+#include "common_options.h"
 #include "ufb/error.h"
 #include "ufb/threads.h"
 #include "ufb/tokenizer/tokenizer_json_writer.h"
@@ -115,8 +116,7 @@ void add_tokenizer_train_command(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--limit-alphabet", flags->limit_alphabet, "Keep only this many most frequent characters (0 = all)")
       ->capture_default_str();
-  command->add_option("--threads", flags->threads, "Threads counting words (0 = all cores)")->capture_default_str()
-      ->check(CLI::Range(0, 1024));
+  add_threads_option(*command, flags->threads);
   command->callback([flags] { train(*flags); });
 }
 

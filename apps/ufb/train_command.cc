@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "common_options.h"
 #include "glue_evaluation.h"
 #include "model_session.h"
 #include "ufb/distributed/communicator.h"
@@ -99,26 +100,22 @@ void add_glue_subcommand(CLI::App& train) {
   train::GlueTrainingOptions& o = flags->options;
   CLI::App* glue = train.add_subcommand("glue", "Fine-tune a model on a GLUE task (writes a classification model)");
   glue->add_option("--task", o.task, "GLUE task: CoLA, SST-2, MRPC, STS-B, QQP, MNLI, QNLI, RTE, WNLI")->required();
-  glue->add_option("--model", flags->model, "Model directory to start from (masked-LM checkpoint, BERT encoder or classifier)")->required()
-      ->check(CLI::ExistingDirectory);
+  add_model_option(*glue, flags->model, WithoutModel::refuse);
   glue->add_option("--data", flags->data, "The task's folder (train file; dev file for the score)")->required()
       ->check(CLI::ExistingDirectory);
   glue->add_option("--out", flags->out, "Output model directory")->required();
-  glue->add_option("--tokenizer", flags->tokenizer, "tokenizer.json or vocab.txt (default: from --model)")
-      ->check(CLI::ExistingFile);
+  add_tokenizer_option(*glue, flags->tokenizer);
   glue->add_option("--epochs", o.epochs, "Passes over the train file")->capture_default_str()->check(CLI::PositiveNumber);
-  glue->add_option("--lr", o.schedule.peak, "Peak learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-  glue->add_option("--warmup", o.schedule.warmup_fraction, "Warm-up share of the steps")->capture_default_str()
-      ->check(CLI::Range(0.0, 1.0));
+  add_lr_option(*glue, o.schedule.peak);
+  add_warmup_option(*glue, o.schedule.warmup_fraction);
   glue->add_option("--batch", o.batch_size, "Examples per step, over all ranks")->capture_default_str()->check(CLI::PositiveNumber);
-  glue->add_option("--seed", o.seed, "Seed of the head's initialisation, data order and dropout")->capture_default_str();
-  glue->add_option("--weight-decay", o.adamw.weight_decay, "AdamW weight decay")->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  glue->add_option("--clip", o.clip_norm, "Gradient clipping: maximum global norm (0 = none)")->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+  add_seed_option(*glue, o.seed);
+  add_weight_decay_option(*glue, o.adamw.weight_decay);
+  add_clip_option(*glue, o.clip_norm);
   glue->add_flag("--no-dropout", flags->no_dropout, "Train without the config's dropout");
-  glue->add_option("--threads", flags->threads, "Threads (0 = all cores)")->capture_default_str();
-  glue->add_option("--log-every", o.log_every, "Steps between log lines")->capture_default_str()->check(CLI::PositiveNumber);
+  add_threads_option(*glue, flags->threads);
+  add_log_every_option(*glue, o.log_every);
+  glue->footer("\n--model: the model to start from: a masked-LM checkpoint, BERT encoder or classifier.");
   glue->callback([flags] { run_glue(*flags); });
 }
 
@@ -148,7 +145,7 @@ void add_train_command(CLI::App& app) {
   CLI::App* mlm = train->add_subcommand("mlm", "Pretrain a crammedBERT/UltraFastBERT or BERT-family model with masked-LM");
   mlm->add_option("--config", flags->config, "Model config.json (cramming's arch object or a BERT config; default: --init's)")
       ->check(CLI::ExistingFile);
-  mlm->add_option("--tokenizer", flags->tokenizer, "tokenizer.json or vocab.txt")->required()->check(CLI::ExistingFile);
+  add_tokenizer_option(*mlm, flags->tokenizer, /*required=*/true);
   mlm->add_option("--data", flags->data, "Folder of text files")->required()->check(CLI::ExistingDirectory);
   mlm->add_option("--out", flags->out, "Output folder: checkpoint, log.jsonl, token cache")->required();
   auto* steps = mlm->add_option("--steps", o.steps, "Optimizer steps in total")->check(CLI::PositiveNumber);
@@ -156,22 +153,21 @@ void add_train_command(CLI::App& app) {
   steps->excludes(budget);
   mlm->add_option("--stop-after", o.stop_after, "Stop after this many steps of this run (resume later)")
       ->check(CLI::PositiveNumber);
-  mlm->add_option("--seed", o.seed, "Seed of initialisation, data order, masking and dropout")->capture_default_str();
+  add_seed_option(*mlm, o.seed);
   auto* resume = mlm->add_option("--resume", flags->resume, "Continue the checkpoint in this folder")->check(CLI::ExistingDirectory);
   mlm->add_option("--init", flags->init, "Start from this model's weights (a pretrained checkpoint), fresh optimizer")
       ->check(CLI::ExistingDirectory)
       ->excludes(resume);
-  mlm->add_option("--threads", flags->threads, "Threads (0 = all cores)")->capture_default_str();
+  add_threads_option(*mlm, flags->threads);
   mlm->add_option("--batch", o.batch_size, "Sequences per micro-batch, over all ranks")->capture_default_str()->check(CLI::PositiveNumber);
   mlm->add_option("--accumulate", o.accumulation, "Micro-batches per optimizer step")->capture_default_str()->check(CLI::PositiveNumber);
-  mlm->add_option("--lr", o.schedule.peak, "Peak learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+  add_lr_option(*mlm, o.schedule.peak);
   mlm->add_option("--schedule", flags->schedule, "constant or linear (warm-up, then linear decay to 0)")->capture_default_str();
-  mlm->add_option("--warmup", o.schedule.warmup_fraction, "Warm-up share of the budget (0.5: one-cycle triangle)")
-      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
-  mlm->add_option("--weight-decay", o.adamw.weight_decay, "AdamW weight decay")->capture_default_str()->check(CLI::NonNegativeNumber);
-  mlm->add_option("--clip", o.clip_norm, "Gradient clipping: maximum global norm (0 = none)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  add_warmup_option(*mlm, o.schedule.warmup_fraction);
+  add_weight_decay_option(*mlm, o.adamw.weight_decay);
+  add_clip_option(*mlm, o.clip_norm);
   mlm->add_flag("--dropout", o.dropout, "Use the config's dropout rates (cramming pretrains without)");
-  mlm->add_option("--log-every", o.log_every, "Steps between log lines")->capture_default_str()->check(CLI::PositiveNumber);
+  add_log_every_option(*mlm, o.log_every);
   mlm->add_option("--checkpoint-every", o.checkpoint_every, "Steps between checkpoints")->capture_default_str()->check(CLI::PositiveNumber);
   mlm->callback([flags] { run_mlm(*flags); });
   add_glue_subcommand(*train);

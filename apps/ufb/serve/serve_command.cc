@@ -12,27 +12,25 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "../common_options.h"
 #include "../model_session.h"
 #include "http_routes.h"
 #include "ufb/error.h"
-#include "ufb/io/config.h"
 
 namespace ufb::cli {
 namespace {
 
 struct ServeFlags {
-  std::string model_dir;
-  std::string tokenizer_path;
+  // The model, its tokenizer, threads and dtype; max_length is --max-input-length (0: the
+  // model's max_seq_length), to which the session's tokenizer truncates.
+  ModelFlags model;
   std::string host = "127.0.0.1";
   int port = 8080;
-  int threads = 0;
   int64_t max_batch_tokens = 16384;
   int64_t max_concurrent_requests = 512;
-  int64_t max_input_length = 0;  // 0: the model's max_seq_length
   int64_t max_client_batch_size = 32;
   int64_t payload_limit = 2'000'000;
   std::string api_key;
-  std::string dtype = "f32";
   std::string pooling;  // empty: the model's own (sentence-transformers modules), else mean
 };
 
@@ -98,15 +96,16 @@ void read_prompts(const std::string& model_dir, serve::ServerSettings& settings)
 serve::ServerSettings settings_of(const ServeFlags& flags, const model::Model& model,
                                   const model::SentenceEmbedding& embedding) {
   serve::ServerSettings settings;
-  settings.model_id = std::filesystem::path(flags.model_dir).lexically_normal().filename().string();
-  if (settings.model_id.empty()) settings.model_id = std::filesystem::path(flags.model_dir).parent_path().filename().string();
-  settings.dtype = flags.dtype;
+  const std::string& model_dir = flags.model.model_dir;
+  settings.model_id = std::filesystem::path(model_dir).lexically_normal().filename().string();
+  if (settings.model_id.empty()) settings.model_id = std::filesystem::path(model_dir).parent_path().filename().string();
+  settings.dtype = flags.model.dtype;
   settings.pooling = pooling_name(embedding);
   settings.labels = class_labels(model);
-  read_prompts(flags.model_dir, settings);
+  read_prompts(model_dir, settings);
   settings.max_concurrent_requests = static_cast<size_t>(flags.max_concurrent_requests);
   settings.max_input_length =
-      static_cast<size_t>(flags.max_input_length > 0 ? flags.max_input_length : model.limits().max_sequence_length);
+      static_cast<size_t>(flags.model.max_length > 0 ? flags.model.max_length : model.limits().max_sequence_length);
   settings.max_batch_tokens = flags.max_batch_tokens;
   settings.max_client_batch_size = static_cast<size_t>(flags.max_client_batch_size);
   settings.payload_limit_bytes = static_cast<size_t>(flags.payload_limit);
@@ -118,7 +117,7 @@ serve::ServerSettings settings_of(const ServeFlags& flags, const model::Model& m
   return settings;
 }
 
-tokenizer::Tokenizer untruncated_tokenizer(const ServeFlags& flags) {
+tokenizer::Tokenizer untruncated_tokenizer(const ModelFlags& flags) {
   tokenizer::Tokenizer tokenizer =
       tokenizer::Tokenizer::from_file(flags.tokenizer_path.empty() ? flags.model_dir : flags.tokenizer_path);
   tokenizer.set_truncation(std::nullopt);
@@ -154,21 +153,11 @@ void serve(const ServeFlags& flags) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not end the server
 
-  const int64_t model_limit = io::read_model_config(std::filesystem::path(flags.model_dir) / "config.json").embedding.max_seq_length;
-  if (flags.max_input_length > model_limit) {
-    throw Error("--max-input-length " + std::to_string(flags.max_input_length) + " exceeds the model's max_seq_length " +
-                std::to_string(model_limit));
-  }
-  ModelFlags model_flags;
-  model_flags.model_dir = flags.model_dir;
-  model_flags.tokenizer_path = flags.tokenizer_path;
-  model_flags.threads = flags.threads;
-  model_flags.max_length = flags.max_input_length;
-  model_flags.dtype = flags.dtype;
-  const ModelSession session(model_flags);  // its tokenizer truncates to the maximum input length
+  // Reads config.json once; refuses a --max-input-length above the model's max_seq_length.
+  const ModelSession session(flags.model);  // its tokenizer truncates to the maximum input length
   const model::SentenceEmbedding embedding = embedding_of(flags, session);
   const serve::ServerSettings settings = settings_of(flags, session.model(), embedding);
-  const serve::InputEncoder encoder(session.tokenizer(), untruncated_tokenizer(flags), settings.max_input_length);
+  const serve::InputEncoder encoder(session.tokenizer(), untruncated_tokenizer(flags.model), settings.max_input_length);
 
   serve::Metrics metrics;
   serve::Admission admission(settings.max_concurrent_requests);
@@ -179,7 +168,7 @@ void serve(const ServeFlags& flags) {
       session.model().checkpoint().head() == io::ModelHead::kClassification &&
       session.model().config().classification_head.pooler == io::Pooler::kAverage;
   batcher_options.mask_token_id = session.tokenizer().mask_token_id().value_or(-1);
-  batcher_options.model_threads = flags.threads;
+  batcher_options.model_threads = flags.model.threads;
   serve::Batcher batcher(session.model(), batcher_options,
                          [&metrics](const serve::BatchStats& batch) { metrics.record_batch(batch); });
 
@@ -223,22 +212,20 @@ void serve(const ServeFlags& flags) {
 
 void add_serve_command(CLI::App& app) {
   auto flags = std::make_shared<ServeFlags>();
+  flags->model.max_length_option = "--max-input-length";
   CLI::App* command = app.add_subcommand("serve", "HTTP inference server with the text-embeddings-inference API");
-  command->add_option("--model", flags->model_dir, "Model directory (config.json + model.safetensors or pytorch_model.bin)")
-      ->required()->check(CLI::ExistingDirectory);
-  command->add_option("--tokenizer", flags->tokenizer_path, "tokenizer.json or vocab.txt (default: from --model)")
-      ->check(CLI::ExistingFile);
+  add_model_option(*command, flags->model.model_dir, WithoutModel::refuse);
+  add_tokenizer_option(*command, flags->model.tokenizer_path);
   command->add_option("--host", flags->host, "Address to listen on (loopback unless told otherwise)")->capture_default_str();
   command->add_option("--port", flags->port, "Port (0 = any free port; the chosen one is printed)")
       ->capture_default_str()->check(CLI::Range(0, 65535));
-  command->add_option("--threads", flags->threads, "Threads of the model's math (0 = all cores)")
-      ->capture_default_str()->check(CLI::Range(0, 1024));
+  add_threads_option(*command, flags->model.threads);
   command->add_option("--max-batch-tokens", flags->max_batch_tokens, "Padded tokens per model call (inputs x longest)")
       ->capture_default_str()->check(CLI::Range(int64_t{2}, int64_t{1} << 24));
   command->add_option("--max-concurrent-requests", flags->max_concurrent_requests,
                       "Inference requests in flight; one more is answered 429")
       ->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{4096}));
-  command->add_option("--max-input-length", flags->max_input_length,
+  command->add_option("--max-input-length", flags->model.max_length,
                       "Tokens per input, longer ones are refused (413) or truncated (default: the model's limit)")
       ->check(CLI::Range(int64_t{2}, int64_t{1} << 20));
   command->add_option("--max-client-batch-size", flags->max_client_batch_size, "Inputs per request")
@@ -247,12 +234,8 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str()->check(CLI::Range(int64_t{16}, int64_t{1} << 30));
   command->add_option("--api-key", flags->api_key, "Require 'Authorization: Bearer KEY' on every route but /health")
       ->envname("UFB_API_KEY");
-  command->add_option("--dtype", flags->dtype, "Precision: f32, bf16 or int8 (docs/model.md §6)")->capture_default_str()
-      ->check(CLI::IsMember({"f32", "bf16", "int8"}));
-  command->add_option("--pooling", flags->pooling,
-                      "Pooling of /embed: mean | first | max | mean_sqrt_len | pooler (the model's pooler); default: "
-                      "the model's own (sentence-transformers modules), else mean")
-      ->check(CLI::IsMember({"mean", "first", "cls", "max", "mean_sqrt_len", "pooler"}));
+  add_dtype_option(*command, flags->model.dtype);
+  add_pooling_option(*command, flags->pooling, /*per_token=*/false);
   command->callback([flags] { serve(*flags); });
 }
 
