@@ -54,8 +54,20 @@ trap 'exit 130' INT TERM
 
 say "building a minimal Debian 12 root in $root"
 mmdebstrap --quiet --variant=minbase --mode=root bookworm "$root" /etc/apt/sources.list.d/debian.sources
-# The host's apt options (proxies, mirror quirks) are how any machine here reaches the archive.
+# The host's apt options (proxies, mirror quirks) are how any machine here reaches the archive;
+# its local certificate authorities and pip options are how it reaches PyPI (scripts/fetch-models.sh
+# and the Python client tests). Debian's ca-certificates package, once installed, rebuilds the
+# bundle from /usr/local/share/ca-certificates too.
 cp /etc/apt/apt.conf.d/* "$root/etc/apt/apt.conf.d/" 2>/dev/null || true
+if [ -d /usr/local/share/ca-certificates ]; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp -r /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
+fi
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+  mkdir -p "$root/etc/ssl/certs"
+  cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
+fi
+if [ -f /etc/pip.conf ]; then cp /etc/pip.conf "$root/etc/pip.conf"; fi
 
 bind() {  # bind SOURCE TARGET [ro]
   mkdir -p "$2"

@@ -197,6 +197,15 @@ void add_bert_layer(const ModelConfig& config, TableBuilder& table) {
 
 }  // namespace
 
+std::string_view describe(ModelHead head) {
+  switch (head) {
+    case ModelHead::kMaskedLm: return "a masked-LM model";
+    case ModelHead::kClassification: return "a classification model";
+    case ModelHead::kNone: return "an embedding model";
+  }
+  return "a model";
+}
+
 TensorKind tensor_kind(TensorRole role) {
   switch (role) {
     case Role::kWordEmbedding: return TensorKind::kWordEmbedding;

@@ -73,16 +73,8 @@ Model::Model(std::unique_ptr<const io::Checkpoint> checkpoint, const ModelOption
 
 void Model::require_head(io::ModelHead head, const char* call) const {
   if (checkpoint_->head() == head) return;
-  const auto describe = [](io::ModelHead kind) {
-    switch (kind) {
-      case io::ModelHead::kMaskedLm: return "a masked-LM model";
-      case io::ModelHead::kClassification: return "a classification model";
-      case io::ModelHead::kNone: return "an encoder without a head";
-    }
-    return "?";
-  };
-  throw Error(std::string(call) + " needs " + describe(head) + ", " +
-              checkpoint_->weights_source() + " holds " + describe(checkpoint_->head()));
+  throw Error(std::string(call) + " needs " + std::string(io::describe(head)) + ", " +
+              checkpoint_->weights_source() + " holds " + std::string(io::describe(checkpoint_->head())));
 }
 
 HiddenStates Model::encode(std::span<const TokenIds> batch, PaddingRows padding,

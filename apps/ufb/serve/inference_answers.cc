@@ -149,17 +149,9 @@ float cosine(const std::vector<float>& a, const std::vector<float>& b) {
 std::optional<ApiError> require_head(const ServerState& state, io::ModelHead head, const char* route) {
   const io::ModelHead served = state.model.checkpoint().head();
   if (served == head) return std::nullopt;
-  const auto describe = [](io::ModelHead kind) {
-    switch (kind) {
-      case io::ModelHead::kMaskedLm: return "a masked-LM";
-      case io::ModelHead::kClassification: return "a classification";
-      case io::ModelHead::kNone: return "an embedding";
-    }
-    return "?";
-  };
   return ApiError{400, "Validation",
-                  std::string(route) + " needs " + describe(head) + " model, and this server runs " +
-                      describe(served) + " model"};
+                  std::string(route) + " needs " + std::string(io::describe(head)) + ", and this server runs " +
+                      std::string(io::describe(served))};
 }
 
 json label_scores(const ClassScores& scores, bool raw_scores, const std::vector<std::string>& labels) {

@@ -15,6 +15,10 @@ enum class ModelHead {
   kNone,            // the encoder alone (BERT's BertModel, sentence-transformers)
 };
 
+// How messages name a model with this head: "a masked-LM model", "a classification model",
+// "an embedding model".
+std::string_view describe(ModelHead head);
+
 // What a tensor is for in the model, whatever an architecture's state dict calls it. The
 // typed weights (model/weights.h) have one field per role; an architecture is a table from roles
 // to names (tensor_name) plus the shapes its config implies (expected_tensors).
