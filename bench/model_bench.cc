@@ -142,12 +142,19 @@ void time_model(const BenchModel& bench_model, const ModelBenchOptions& options,
         result.profile = profile;
         result.hidden_error_vs_f32 = hidden_error;
         result.fff_paths_unchanged = paths_unchanged;
+        result.weight_bytes = model.weight_bytes();
         log << "  " << dtype << " threads " << result.threads << " batch " << batch << ": "
             << result.ms_per_sequence(result.timing.median_seconds) << " ms/sequence\n";
         report.results.push_back(result);
       }
     }
   }
+}
+
+std::string format_megabytes(int64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f MB", static_cast<double>(bytes) / 1e6);
+  return text;
 }
 
 std::string stage_shares(const model::EncoderProfile& profile) {
@@ -212,7 +219,8 @@ void print_model_report(const ModelBenchReport& report, std::ostream& out) {
                   static_cast<long long>(row.sequence_length), median,
                   row.ms_per_sequence(row.timing.min_seconds),
                   row.ms_per_sequence(row.timing.max_seconds), 1e3 / median, speedup.c_str());
-    out << line << "    time share: " << stage_shares(row.profile) << "\n";
+    out << line << "    time share: " << stage_shares(row.profile) << "; weights held: "
+        << format_megabytes(row.weight_bytes) << "\n";
     if (row.hidden_error_vs_f32) {
       std::snprintf(line, sizeof(line),
                     "    vs f32: final hidden states relative error %.2e, FFF paths unchanged %.2f%%\n",
@@ -244,6 +252,7 @@ void write_model_json(const ModelBenchReport& report, const std::filesystem::pat
                        {"max_ms_per_seq", row.ms_per_sequence(row.timing.max_seconds)},
                        {"sequences_per_s", 1e3 / median},
                        {"repeats", row.timing.repeats},
+                       {"weight_bytes", row.weight_bytes},
                        {"stage_share", shares}});
     if (row.hidden_error_vs_f32) {
       results.back()["hidden_relative_error_vs_f32"] = *row.hidden_error_vs_f32;

@@ -42,6 +42,7 @@ struct ModelBenchResult {
   // (relative to their scale) and the fraction of FFF paths that stayed the same.
   std::optional<double> hidden_error_vs_f32;
   std::optional<double> fff_paths_unchanged;
+  int64_t weight_bytes = 0;  // model::Model::weight_bytes at this precision
 
   double ms_per_sequence(double seconds_per_call) const { return seconds_per_call * 1e3 / batch; }
 };

@@ -35,6 +35,24 @@ struct PackedQkv {
   }
 };
 
+// The matrices the layers' kernels copy into their own layout and precision; every other tensor
+// is read in place from the checkpoint.
+bool held_by_kernel(io::TensorRole role) {
+  using Role = io::TensorRole;
+  switch (role) {
+    case Role::kQkvWeight:
+    case Role::kQueryWeight:
+    case Role::kKeyWeight:
+    case Role::kValueWeight:
+    case Role::kAttentionOutputWeight:
+    case Role::kDenseInWeight:
+    case Role::kDenseOutWeight:
+    case Role::kFffInWeight:
+    case Role::kFffOutWeight: return true;
+    default: return false;
+  }
+}
+
 }  // namespace
 
 std::string_view EncoderProfile::stage_name(Stage stage) {
@@ -111,7 +129,8 @@ Encoder::Encoder(const io::Checkpoint& checkpoint, const ModelOptions& options)
   // loading never holds two copies of more than one matrix (they read back if touched).
   const auto release = [&](int64_t layer, std::initializer_list<io::TensorRole> roles) {
     for (const io::ExpectedTensor& tensor : weights_.table()) {
-      if (tensor.layer == layer && std::find(roles.begin(), roles.end(), tensor.role) != roles.end()) {
+      if (tensor.layer == layer && held_by_kernel(tensor.role) &&
+          std::find(roles.begin(), roles.end(), tensor.role) != roles.end()) {
         checkpoint.release(tensor.name);
       }
     }
@@ -135,6 +154,20 @@ Encoder::Encoder(const io::Checkpoint& checkpoint, const ModelOptions& options)
     release(index, {Role::kDenseInWeight, Role::kDenseOutWeight, Role::kFffInWeight, Role::kFffOutWeight});
     layers_.push_back(Layer{std::move(packed), std::move(qkv), std::move(output), std::move(feedforward)});
   }
+}
+
+int64_t Encoder::weight_bytes(const io::Checkpoint& checkpoint) const {
+  int64_t bytes = 0;
+  for (const Layer& layer : layers_) {
+    bytes += layer.query_key_value.held_bytes() + layer.output_projection.held_bytes() + layer.feedforward.held_bytes();
+    if (layer.packed_qkv) {
+      bytes += static_cast<int64_t>((layer.packed_qkv->weight.size() + layer.packed_qkv->bias.size()) * sizeof(float));
+    }
+  }
+  for (const io::ExpectedTensor& tensor : weights_.table()) {
+    if (!held_by_kernel(tensor.role)) bytes += static_cast<int64_t>(checkpoint.tensor(tensor.name).values.size_bytes());
+  }
+  return bytes;
 }
 
 Encoder::~Encoder() = default;

@@ -28,6 +28,9 @@ class Feedforward {
                std::span<int32_t> leaves = {}) const;
 
   bool is_fff() const { return fff_ != nullptr; }
+  int64_t held_bytes() const {
+    return (fff_ ? fff_->held_bytes() : dense_->held_bytes()) + static_cast<int64_t>(fff_out_bias_.size_bytes());
+  }
   int64_t trees() const { return fff_ ? fff_->shape().trees : 0; }
 
  private:

@@ -20,6 +20,8 @@ class OnednnDenseFf final : public DenseFfKernel {
         layer_out_(weights.w_out.data(), weights.shape.width, weights.shape.hidden,
                    data_or_null(weights.b_out), {.precision = precision}) {}
 
+  int64_t held_bytes() const override { return layer_in_.held_bytes() + layer_out_.held_bytes(); }
+
  private:
   void run(const float* x, int64_t batch, float* y) const override {
     std::vector<float> activation(batch * shape().width);

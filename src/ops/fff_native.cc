@@ -297,6 +297,12 @@ class NativeFff final : public FffKernel {
   explicit NativeFff(const FffWeights& weights)
       : FffKernel(weights), packed_(pack_node_blocks<T>(weights)) {}
 
+  int64_t held_bytes() const override {
+    const FffShape& shape = packed_.shape;
+    const int64_t neurons = shape.trees * ((int64_t{2} << shape.depth) - 1);
+    return neurons * (packed_.block_stride() * static_cast<int64_t>(sizeof(T)) + static_cast<int64_t>(sizeof(float)));
+  }
+
  private:
   void run(const float* x, int64_t batch, float* y, const FffRecord<float>& record) const override {
     const FffNativeCall<T> call{&packed_, x, batch, y, record};

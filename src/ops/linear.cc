@@ -125,6 +125,8 @@ PreparedLinear::~PreparedLinear() = default;
 PreparedLinear::PreparedLinear(PreparedLinear&&) noexcept = default;
 PreparedLinear& PreparedLinear::operator=(PreparedLinear&&) noexcept = default;
 
+int64_t PreparedLinear::held_bytes() const { return matmul_->held_bytes(); }
+
 void PreparedLinear::forward(std::span<const float> x, int64_t rows, std::span<float> y) const {
   check_sizes(weights_, x.size(), rows, y.size());
   if (rows > 0) matmul_->run(x.data(), rows, y.data());

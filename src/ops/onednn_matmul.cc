@@ -136,6 +136,13 @@ std::shared_ptr<const OnednnMatmul::Plan> OnednnMatmul::plan_for(int64_t rows,
   return plan;
 }
 
+int64_t OnednnMatmul::held_bytes() const {
+  std::lock_guard lock(mutex_);
+  auto bytes = static_cast<int64_t>(weight_scales_.size() * sizeof(float));
+  for (const memory& copy : reordered_weights_) bytes += static_cast<int64_t>(copy.get_desc().get_size());
+  return bytes;
+}
+
 std::vector<float> OnednnMatmul::quantize_weights(int8_t* codes) const {
   std::vector<float> scales(cols_);
 #pragma omp parallel for schedule(static) if (cols_ * inner_ > 65536)

@@ -39,6 +39,8 @@ class OnednnMatmul {
 
   // src [rows, inner] → dst [rows, cols]. Safe to call from several threads at once.
   void run(const float* src, int64_t rows, float* dst) const;
+  // Bytes of the converted weights (every layout made so far) and their scales.
+  int64_t held_bytes() const;
 
  private:
   struct Plan;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <numeric>
 
 #include "cli_reference.h"
@@ -125,6 +126,12 @@ TEST_F(RoutesTest, InfoNamesTheModelAndEveryLimit) {
   EXPECT_EQ(info.at("max_concurrent_requests"), 512);
   EXPECT_EQ(info.at("max_client_batch_size"), 32);
   EXPECT_EQ(info.at("payload_limit"), 2000000);
+  // The tiny classifier's float32 weights: its file's bytes, less the header, plus whatever
+  // padding the kernels' blocked layouts add.
+  const auto file_bytes = static_cast<int64_t>(std::filesystem::file_size(
+      std::filesystem::path(model_dir(kClassifier)) / "model.safetensors"));
+  EXPECT_GE(info.at("weight_bytes").get<int64_t>(), file_bytes / 2);
+  EXPECT_LE(info.at("weight_bytes").get<int64_t>(), 2 * file_bytes);
   EXPECT_EQ(info.at("model_type").at("classifier").at("id2label"),
             json::parse(R"({"0": "LABEL_0", "1": "LABEL_1", "2": "LABEL_2"})"));
 }

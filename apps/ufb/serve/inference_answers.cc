@@ -291,6 +291,7 @@ Reply answer_info(const ServerState& state) {
                      {"max_concurrent_requests", settings.max_concurrent_requests},
                      {"max_input_length", settings.max_input_length},
                      {"max_batch_tokens", settings.max_batch_tokens},
+                     {"weight_bytes", state.model.weight_bytes()},
                      {"max_client_batch_size", settings.max_client_batch_size},
                      {"payload_limit", settings.payload_limit_bytes},
                      {"auth_required", !settings.api_key.empty()},

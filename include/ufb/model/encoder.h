@@ -82,6 +82,11 @@ class Encoder {
   // Views of the checkpoint's weights, the heads' included.
   const WeightViews& weights() const { return weights_; }
 
+  // Bytes of weights the model holds: its kernels' copies in their layout and precision, plus
+  // the checkpoint's tensors it reads in place (embeddings, norms, biases, heads; of a memory-
+  // mapped file only the pages it touches become resident, so this bounds them from above).
+  int64_t weight_bytes(const io::Checkpoint& checkpoint) const;
+
  private:
   struct Layer;
   struct Kernels;

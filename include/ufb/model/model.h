@@ -75,6 +75,8 @@ class Model {
   const io::ModelConfig& config() const { return checkpoint_->config(); }
   const TokenLimits& limits() const { return limits_; }
   const Encoder& encoder() const { return encoder_; }
+  // Encoder::weight_bytes: what the model holds of its weights, at its precision.
+  int64_t weight_bytes() const { return encoder_.weight_bytes(*checkpoint_); }
 
   // Final hidden states of the padded batch. With PaddingRows::skip padding rows are left 0.
   HiddenStates encode(std::span<const TokenIds> batch, PaddingRows padding = PaddingRows::skip,

@@ -51,6 +51,8 @@ class DenseFfKernel {
 
   // x [batch, hidden] in, y [batch, hidden] out (overwritten); throws ufb::Error on bad sizes.
   void forward(std::span<const float> x, int64_t batch, std::span<float> y) const;
+  // Bytes of weights the kernel holds in a layout of its own (0 where it reads the views).
+  virtual int64_t held_bytes() const { return 0; }
 
   const DenseFfShape& shape() const { return weights_.shape; }
 

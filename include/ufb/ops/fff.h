@@ -146,6 +146,8 @@ class FffKernel {
                std::span<int32_t> leaves = {}, FffPaths<float>* paths = nullptr) const;
 
   const FffShape& shape() const { return weights_.shape; }
+  // Bytes of weights the kernel holds in a layout of its own (0 where it reads the views).
+  virtual int64_t held_bytes() const { return 0; }
 
  protected:
   const FffWeights& weights() const { return weights_; }

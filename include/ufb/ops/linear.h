@@ -69,6 +69,8 @@ class PreparedLinear {
 
   // x [rows, in_features] → y [rows, out_features]. Throws ufb::Error on a size mismatch.
   void forward(std::span<const float> x, int64_t rows, std::span<float> y) const;
+  // Bytes of the weights in the layout and precision the layer holds them.
+  int64_t held_bytes() const;
 
  private:
   LinearWeights<float> weights_;
