@@ -93,9 +93,15 @@ std::string vector_text(std::span<const float> vector) {
   return text + "\n";
 }
 
+// crammedBERT's `avg` pooler averages over the padded length (model.h): its answers depend on
+// the batch, which must then be the consecutive inputs the user gave.
+bool avg_pooler(const model::Model& model) {
+  return model.config().classification_head.pooler == io::Pooler::kAverage;
+}
+
 bool depends_on_batch(const model::Model& model, const model::SentenceEmbedding& pipeline) {
   const std::vector<model::EmbeddingPooling>& pooling = pipeline.pooling();
-  return model.config().classification_head.pooler == io::Pooler::kAverage &&
+  return avg_pooler(model) &&
          std::find(pooling.begin(), pooling.end(), model::EmbeddingPooling::pooler) != pooling.end();
 }
 
@@ -165,12 +171,6 @@ void embed(const ModelFlags& flags, const EmbedFlags& embed_flags) {
   } else {
     output.finish();
   }
-}
-
-// crammedBERT's `avg` pooler averages over the padded length (model.h): its answers depend on
-// the batch, which must then be the consecutive inputs the user gave.
-bool avg_pooler(const model::Model& model) {
-  return model.config().classification_head.pooler == io::Pooler::kAverage;
 }
 
 void classify(const ModelFlags& flags) {

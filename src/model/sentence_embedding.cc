@@ -14,7 +14,6 @@
 #include "ufb/io/pytorch_bin.h"
 #include "ufb/io/raw_tensor.h"
 #include "ufb/io/safetensors.h"
-#include "ufb/model/heads.h"
 #include "ufb/ops/linear.h"
 
 namespace ufb::model {
