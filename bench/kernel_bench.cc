@@ -109,12 +109,18 @@ class KernelBench {
       const FffReferenceOutput reference_bf16 = fff_reference(fff_layer_bf16_, pool);
       bench_fff(ops::FffImpl::native, ops::WeightType::bf16, pool, threads, false, reference_bf16);
     }
+    if (options_.native_int8 && !identical_tokens) {
+      const FffReferenceOutput reference_int8 = fff_reference(fff_layer_, pool, ops::WeightType::int8);
+      bench_fff(ops::FffImpl::native, ops::WeightType::int8, pool, threads, false, reference_int8);
+    }
   }
 
-  FffReferenceOutput fff_reference(const ops::FffLayer& layer, const TokenPool& pool) const {
+  FffReferenceOutput fff_reference(const ops::FffLayer& layer, const TokenPool& pool,
+                                   ops::WeightType dtype = ops::WeightType::f32) const {
     FffReferenceOutput out{std::vector<float>(pool.batch * pool.hidden),
                            std::vector<int32_t>(pool.batch * options_.trees)};
-    ops::make_fff_kernel(ops::FffImpl::reference, layer.view())->forward(pool.first_slice(), pool.batch, out.y, out.leaves);
+    ops::make_fff_kernel(ops::FffImpl::reference, layer.view(), dtype)
+        ->forward(pool.first_slice(), pool.batch, out.y, out.leaves);
     return out;
   }
 

@@ -29,6 +29,7 @@ struct KernelBenchOptions {
   std::vector<ops::DenseFfImpl> dense_impls = {ops::DenseFfImpl::blas_l1, ops::DenseFfImpl::blas_l2,
                                                ops::DenseFfImpl::blas_l3, ops::DenseFfImpl::onednn};
   bool native_bf16 = true;        // also time `native` with bf16 weights
+  bool native_int8 = true;        // also time `native` with int8 weights and tokens (CPU only)
   double min_seconds = 0.5;       // per case, after warm-up
   int min_repeats = 5;
   double max_call_seconds = 4.0;  // skip a case whose one call is predicted to take longer

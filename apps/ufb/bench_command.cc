@@ -86,6 +86,7 @@ void add_bench_command(CLI::App& app) {
   kernels->add_option("--fff-impls", flags->fff_impls, "FFF variants")->delimiter(',')->capture_default_str();
   kernels->add_option("--dense-impls", flags->dense_impls, "Dense variants")->delimiter(',')->capture_default_str();
   kernels->add_flag("!--no-bf16", o.native_bf16, "Skip the bf16-weight native FFF");
+  kernels->add_flag("!--no-int8", o.native_int8, "Skip the int8 native FFF");
   add_min_seconds_option(*kernels, o.min_seconds);
   add_min_repeats_option(*kernels, o.min_repeats);
   kernels->add_option("--max-call-seconds", o.max_call_seconds,

@@ -12,8 +12,7 @@ Feedforward::Feedforward(const io::ModelConfig& config,
                               config.intermed_size};
     fff_ = ops::make_fff_kernel(
         ops::FffImpl::native,
-        {shape, layer.fff_in_weight, layer.fff_in_bias, layer.fff_out_weight},
-        dtype == ops::WeightType::int8 ? ops::WeightType::bf16 : dtype);
+        {shape, layer.fff_in_weight, layer.fff_in_bias, layer.fff_out_weight}, dtype);
     fff_out_bias_ = layer.fff_out_bias;
     return;
   }

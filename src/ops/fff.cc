@@ -117,9 +117,13 @@ std::unique_ptr<FffKernel> make_fff_kernel(FffImpl impl, const FffWeights& weigh
     throw Error("FFF implementation '" + std::string(to_string(impl)) +
                 "' reads W_out only as [hidden, neurons] ([neurons, hidden] is available in 'native')");
   }
+  // The reference's int8 form is the oracle of the native int8 kernel; a bf16 reference is the
+  // f32 one run on bf16-rounded weights.
+  if (impl == FffImpl::reference && weight_type == WeightType::int8) return make_int8_reference_fff(weights);
   if (weight_type != WeightType::f32) {
-    throw Error("FFF implementation '" + std::string(to_string(impl)) +
-                "' supports only f32 weights (bf16 is available in 'native')");
+    throw Error("FFF implementation '" + std::string(to_string(impl)) + "' supports only f32 weights (" +
+                std::string(to_string(weight_type)) + " is available in 'native'" +
+                (weight_type == WeightType::int8 ? " and 'reference'" : "") + ")");
   }
   switch (impl) {
     case FffImpl::reference: return make_reference_fff(weights);

@@ -14,12 +14,14 @@
 #define HWY_TARGET_INCLUDE "ops/fff_native.cc"
 #include <algorithm>
 #include <bit>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/cache_control.h"
 #include "hwy/highway.h"
+#include "ops/fff_int8.h"
 #include "ops/fff_native_packing.h"
 #include "ufb/ops/gelu.h"
 
@@ -41,6 +43,12 @@ HWY_INLINE hn::Vec<FloatTag> LoadWeights(FloatTag d, const hwy::bfloat16_t* p) {
   return hn::PromoteTo(d, hn::LoadU(d_bf16, p));
 }
 
+HWY_INLINE hn::Vec<FloatTag> LoadWeights(FloatTag d, const int8_t* p) {
+  const hn::Rebind<int32_t, FloatTag> d32;
+  const hn::Rebind<int8_t, FloatTag> d8;
+  return hn::ConvertTo(d, hn::PromoteTo(d32, hn::LoadU(d8, p)));
+}
+
 // Loads x[h..h+lanes) with the lanes at or past `hidden` zeroed (and never read). A partial
 // vector goes through a buffer: Highway 1.0.3's MaskedLoad reads the whole vector, aligned, on
 // SSSE3/SSE4 (found by running the tests on every target).
@@ -60,59 +68,122 @@ HWY_INLINE void PrefetchRow(const T* row, int64_t count) {
 // The tokens one routing call works on, and where their paths are recorded.
 struct TokenPaths {
   const float* x;          // [batch, hidden]
+  const int16_t* x_codes;  // int8 weights only: [batch, row stride], the tokens' int8 codes
+  const float* x_scales;   // int8 weights only: [batch]
   int64_t* node;           // [batch]: current node within the tree
   int64_t* neurons;        // [batch, levels]: visited neuron per level (this tree)
   float* logits;           // [batch, levels]: the logit per level
-  float* activations;      // [batch, levels]: GELU(logit) per level
+  float* activations;      // [batch, levels]: GELU(logit) per level, times the W_out row's scale for int8
   int levels;
 };
 
-// Walks levels [first_level, end_level) of tree `tree` for K tokens at once. `Chains`
-// accumulators per token keep the FMA units busy when K alone is too small to.
+// The logits of K tokens at the K rows given: float32 activations against float32 or bf16
+// weights, `Chains` accumulators per token keeping the FMA units busy when K alone is too small to.
 template <int K, int Chains, typename T>
-HWY_NOINLINE void RouteTokens(const FffNodeBlocks<T>& weights, const TokenPaths& paths,
-                              const int64_t* token_ids, int64_t tree, int first_level, int end_level) {
+HWY_INLINE void NodeLogits(const FffNodeBlocks<T>& weights, const TokenPaths& paths, const int64_t* token_ids,
+                           const int64_t* neurons, float* logits) {
   const FloatTag d;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
   const int64_t hidden = weights.shape.hidden;
-  const int64_t first_neuron = tree * weights.shape.nodes_per_tree();
   const float* tokens[K];
-  int64_t node[K];
+  const T* rows[K];
   for (int k = 0; k < K; ++k) {
     tokens[k] = paths.x + token_ids[k] * hidden;
-    node[k] = paths.node[token_ids[k]];
+    rows[k] = weights.input_row(neurons[k]);
   }
-  for (int level = first_level; level < end_level; ++level) {
-    const T* rows[K];
-    for (int k = 0; k < K; ++k) rows[k] = weights.input_row(first_neuron + node[k]);
-    hn::Vec<FloatTag> sum[K][Chains];
-    for (int k = 0; k < K; ++k) {
-      for (int c = 0; c < Chains; ++c) sum[k][c] = hn::Zero(d);
-    }
-    int64_t h = 0;
-    for (; h + Chains * lanes <= hidden; h += Chains * lanes) {
-      for (int c = 0; c < Chains; ++c) {
-        for (int k = 0; k < K; ++k) {
-          sum[k][c] = hn::MulAdd(hn::LoadU(d, tokens[k] + h + c * lanes),
-                                 LoadWeights(d, rows[k] + h + c * lanes), sum[k][c]);
-        }
-      }
-    }
-    for (; h < hidden; h += lanes) {  // rows are zero-padded to whole vectors
+  hn::Vec<FloatTag> sum[K][Chains];
+  for (int k = 0; k < K; ++k) {
+    for (int c = 0; c < Chains; ++c) sum[k][c] = hn::Zero(d);
+  }
+  int64_t h = 0;
+  for (; h + Chains * lanes <= hidden; h += Chains * lanes) {
+    for (int c = 0; c < Chains; ++c) {
       for (int k = 0; k < K; ++k) {
-        sum[k][0] = hn::MulAdd(LoadActivations(d, tokens[k], h, hidden), LoadWeights(d, rows[k] + h),
-                               sum[k][0]);
+        sum[k][c] = hn::MulAdd(hn::LoadU(d, tokens[k] + h + c * lanes), LoadWeights(d, rows[k] + h + c * lanes),
+                               sum[k][c]);
       }
     }
+  }
+  for (; h < hidden; h += lanes) {  // rows are zero-padded to whole vectors
+    for (int k = 0; k < K; ++k) {
+      sum[k][0] = hn::MulAdd(LoadActivations(d, tokens[k], h, hidden), LoadWeights(d, rows[k] + h), sum[k][0]);
+    }
+  }
+  for (int k = 0; k < K; ++k) {
+    for (int c = 1; c < Chains; ++c) sum[k][0] = hn::Add(sum[k][0], sum[k][c]);
+    logits[k] = hn::GetLane(hn::SumOfLanes(d, sum[k][0])) + weights.bias[neurons[k]];
+  }
+}
+
+// The same for int8 weights against the tokens' int8 codes: pairs of int16 products summed into
+// int32 (vpmaddwd on x86), so the sum is exact and the logit depends on no summation order; the
+// reference computes it with the same fff_int8_logit. The codes are zero past `hidden`.
+template <int K, int Chains>
+HWY_INLINE void NodeLogits(const FffNodeBlocks<int8_t>& weights, const TokenPaths& paths, const int64_t* token_ids,
+                           const int64_t* neurons, float* logits) {
+  const hn::ScalableTag<int16_t> d16;
+  const hn::Rebind<int8_t, decltype(d16)> d8;
+  const hn::RepartitionToWide<decltype(d16)> d32;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d16));
+  const int64_t stride = weights.row_stride;  // a whole number of vectors of every target
+  const int16_t* tokens[K];
+  const int8_t* rows[K];
+  for (int k = 0; k < K; ++k) {
+    tokens[k] = paths.x_codes + token_ids[k] * stride;
+    rows[k] = weights.input_row(neurons[k]);
+  }
+  // ReorderWidenMulAccumulate may put half the products in a second sum (targets without madd).
+  hn::Vec<decltype(d32)> sum[K][Chains], odd[K][Chains];
+  for (int k = 0; k < K; ++k) {
+    for (int c = 0; c < Chains; ++c) sum[k][c] = odd[k][c] = hn::Zero(d32);
+  }
+  int64_t h = 0;
+  for (; h + Chains * lanes <= stride; h += Chains * lanes) {
+    for (int c = 0; c < Chains; ++c) {
+      for (int k = 0; k < K; ++k) {
+        sum[k][c] = hn::ReorderWidenMulAccumulate(d32, hn::Load(d16, tokens[k] + h + c * lanes),
+                                                  hn::PromoteTo(d16, hn::LoadU(d8, rows[k] + h + c * lanes)),
+                                                  sum[k][c], odd[k][c]);
+      }
+    }
+  }
+  for (; h < stride; h += lanes) {
+    for (int k = 0; k < K; ++k) {
+      sum[k][0] = hn::ReorderWidenMulAccumulate(d32, hn::Load(d16, tokens[k] + h),
+                                                hn::PromoteTo(d16, hn::LoadU(d8, rows[k] + h)), sum[k][0], odd[k][0]);
+    }
+  }
+  for (int k = 0; k < K; ++k) {
+    for (int c = 0; c < Chains; ++c) sum[k][c] = hn::Add(sum[k][c], odd[k][c]);
+    for (int c = 1; c < Chains; ++c) sum[k][0] = hn::Add(sum[k][0], sum[k][c]);
+    const int32_t dot = hn::GetLane(hn::SumOfLanes(d32, sum[k][0]));
+    logits[k] = fff_int8_logit(dot, paths.x_scales[token_ids[k]], weights.input_scale[neurons[k]],
+                               weights.bias[neurons[k]]);
+  }
+}
+
+// Walks levels [first_level, end_level) of tree `tree` for K tokens at once.
+template <int K, int Chains, typename T>
+HWY_NOINLINE void RouteTokens(const FffNodeBlocks<T>& weights, const TokenPaths& paths,
+                              const int64_t* token_ids, int64_t tree, int first_level, int end_level) {
+  const int64_t first_neuron = tree * weights.shape.nodes_per_tree();
+  int64_t node[K];
+  for (int k = 0; k < K; ++k) node[k] = paths.node[token_ids[k]];
+  for (int level = first_level; level < end_level; ++level) {
+    int64_t neurons[K];
+    float logits[K];
+    for (int k = 0; k < K; ++k) neurons[k] = first_neuron + node[k];
+    NodeLogits<K, Chains>(weights, paths, token_ids, neurons, logits);
     const bool last_level = level + 1 == paths.levels;
     for (int k = 0; k < K; ++k) {
-      for (int c = 1; c < Chains; ++c) sum[k][0] = hn::Add(sum[k][0], sum[k][c]);
-      const int64_t neuron = first_neuron + node[k];
-      const float logit = hn::GetLane(hn::SumOfLanes(d, sum[k][0])) + weights.bias[neuron];
-      paths.neurons[token_ids[k] * paths.levels + level] = neuron;
-      paths.logits[token_ids[k] * paths.levels + level] = logit;
-      paths.activations[token_ids[k] * paths.levels + level] = gelu(logit);
-      if (!last_level) node[k] = logit > 0.0f ? 2 * node[k] + 2 : 2 * node[k] + 1;
+      const int64_t at = token_ids[k] * paths.levels + level;
+      paths.neurons[at] = neurons[k];
+      paths.logits[at] = logits[k];
+      float activation = gelu(logits[k]);
+      // int8 W_out rows are codes: their scale goes into the weight the combining step applies.
+      if constexpr (std::is_same_v<T, int8_t>) activation *= weights.output_scale[neurons[k]];
+      paths.activations[at] = activation;
+      if (!last_level) node[k] = logits[k] > 0.0f ? 2 * node[k] + 2 : 2 * node[k] + 1;
     }
   }
   for (int k = 0; k < K; ++k) paths.node[token_ids[k]] = node[k];
@@ -164,7 +235,11 @@ void RouteAndCombine(const FffNativeCall<T>& call, const TokenPaths& paths, cons
     for (; done + K <= count; done += K) {
       // Tokens of a bucket are scattered over x and y: fetch the next block's rows early.
       for (int64_t next = done + K; next < std::min(count, done + 2 * K); ++next) {
-        PrefetchRow(call.x + token_ids[next] * hidden, hidden);
+        if constexpr (std::is_same_v<T, int8_t>) {
+          PrefetchRow(call.x_codes + token_ids[next] * call.weights->row_stride, hidden);
+        } else {
+          PrefetchRow(call.x + token_ids[next] * hidden, hidden);
+        }
         PrefetchRow(call.y + token_ids[next] * hidden, hidden);
       }
       RouteTokens<K, kChainsPerBlock / K>(*call.weights, paths, token_ids + done, tree, first_level, end_level);
@@ -197,7 +272,8 @@ void Forward(const FffNativeCall<T>& call) {
   }
   std::vector<int64_t> node(batch), neurons(batch * levels), token_ids(batch);
   std::vector<float> logits(batch * levels), activations(batch * levels);
-  const TokenPaths paths{call.x, node.data(), neurons.data(), logits.data(), activations.data(), levels};
+  const TokenPaths paths{call.x,          call.x_codes,        call.x_scales,      node.data(),
+                         neurons.data(), logits.data(), activations.data(), levels};
   for (int64_t b = 0; b < batch; ++b) token_ids[b] = b;
   const bool parallel = batch >= 2 * kTokensPerBlock;
 
@@ -239,32 +315,40 @@ void Forward(const FffNativeCall<T>& call) {
 
 void ForwardF32(const FffNativeCall<float>& call) { Forward(call); }
 void ForwardBf16(const FffNativeCall<hwy::bfloat16_t>& call) { Forward(call); }
+void ForwardInt8(const FffNativeCall<int8_t>& call) { Forward(call); }
 
 }  // namespace ufb::ops::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 #include "ops/fff_variants.h"
+#include "ops/int8_quantization.h"
 #include "ufb/error.h"
 
 namespace ufb::ops {
 
 HWY_EXPORT(ForwardF32);
 HWY_EXPORT(ForwardBf16);
+HWY_EXPORT(ForwardInt8);
 
 namespace {
 
-hwy::bfloat16_t to_weight(float value, hwy::bfloat16_t*) {
-  hwy::bfloat16_t result;
-  result.bits = to_bf16_bits(value);
-  return result;
+// Stores row[0, count) as T and returns the scale its stored values are multiplied by.
+float store_row(const float* row, int64_t count, float* out) {
+  std::copy(row, row + count, out);
+  return 1.0f;
 }
-float to_weight(float value, float*) { return value; }
+float store_row(const float* row, int64_t count, hwy::bfloat16_t* out) {
+  for (int64_t i = 0; i < count; ++i) out[i].bits = to_bf16_bits(row[i]);
+  return 1.0f;
+}
+float store_row(const float* row, int64_t count, int8_t* out) { return quantize_row_int8(row, count, out); }
 
 constexpr int64_t kParallelPackValues = 1 << 16;
 
 template <typename T>
 FffNodeBlocks<T> pack_node_blocks(const FffWeights& weights) {
+  constexpr bool kInt8 = std::is_same_v<T, int8_t>;
   const FffShape& shape = weights.shape;
   constexpr int64_t kElementsPerLine = 64 / sizeof(T);
   FffNodeBlocks<T> packed;
@@ -274,26 +358,57 @@ FffNodeBlocks<T> pack_node_blocks(const FffWeights& weights) {
   const bool neuron_major = weights.w_out_layout == FffOutputLayout::neuron_major;
   packed.blocks = hwy::AllocateAligned<T>(static_cast<size_t>(neurons * packed.block_stride()));
   packed.bias = hwy::AllocateAligned<float>(static_cast<size_t>(neurons));
-  if (!packed.blocks || !packed.bias) throw Error("out of memory packing FFF weights");
+  if (kInt8) {
+    packed.input_scale = hwy::AllocateAligned<float>(static_cast<size_t>(neurons));
+    packed.output_scale = hwy::AllocateAligned<float>(static_cast<size_t>(neurons));
+  }
+  if (!packed.blocks || !packed.bias || (kInt8 && (!packed.input_scale || !packed.output_scale))) {
+    throw Error("out of memory packing FFF weights");
+  }
   T* blocks = packed.blocks.get();
-  const T zero = to_weight(0.0f, static_cast<T*>(nullptr));
   // Training packs anew for every forward call, so this runs on all threads; each thread also
   // first-touches the pages it fills.
 #pragma omp parallel for schedule(static) if (neurons * shape.hidden > kParallelPackValues)
   for (int64_t n = 0; n < neurons; ++n) {
     T* input_row = blocks + n * packed.block_stride();
     T* output_row = input_row + packed.row_stride;
-    for (int64_t h = 0; h < shape.hidden; ++h) {
-      input_row[h] = to_weight(weights.w_in[n * shape.hidden + h], static_cast<T*>(nullptr));
-      const float output =
-          neuron_major ? weights.w_out[n * shape.hidden + h] : weights.w_out[h * neurons + n];
-      output_row[h] = to_weight(output, static_cast<T*>(nullptr));
+    std::vector<float> column;  // W_out's column n, where W_out is [hidden, neurons]
+    const float* output = weights.w_out.data() + n * shape.hidden;
+    if (!neuron_major) {
+      column.resize(shape.hidden);
+      for (int64_t h = 0; h < shape.hidden; ++h) column[h] = weights.w_out[h * neurons + n];
+      output = column.data();
     }
-    std::fill(input_row + shape.hidden, output_row, zero);  // padding to whole lines
-    std::fill(output_row + shape.hidden, output_row + packed.row_stride, zero);
+    const float input_scale = store_row(weights.w_in.data() + n * shape.hidden, shape.hidden, input_row);
+    const float output_scale = store_row(output, shape.hidden, output_row);
+    std::fill(input_row + shape.hidden, output_row, T{});  // padding to whole lines
+    std::fill(output_row + shape.hidden, output_row + packed.row_stride, T{});
     packed.bias[n] = weights.b_in[n];
+    if (kInt8) {
+      packed.input_scale[n] = input_scale;
+      packed.output_scale[n] = output_scale;
+    }
   }
   return packed;
+}
+
+// The tokens of one int8 call: their codes widened to int16, in rows as long as the weights'.
+struct QuantizedTokens {
+  hwy::AlignedFreeUniquePtr<int16_t[]> codes;
+  std::vector<float> scales;
+};
+
+QuantizedTokens quantize_tokens(const float* x, int64_t batch, int64_t hidden, int64_t row_stride) {
+  QuantizedTokens tokens{hwy::AllocateAligned<int16_t>(static_cast<size_t>(batch * row_stride)),
+                         std::vector<float>(batch)};
+  if (!tokens.codes) throw Error("out of memory quantizing FFF inputs");
+#pragma omp parallel for schedule(static) if (batch * hidden > kParallelPackValues)
+  for (int64_t b = 0; b < batch; ++b) {
+    std::vector<int8_t> codes(row_stride, 0);
+    tokens.scales[b] = quantize_row_int8(x + b * hidden, hidden, codes.data());
+    std::copy(codes.begin(), codes.end(), tokens.codes.get() + b * row_stride);
+  }
+  return tokens;
 }
 
 template <typename T>
@@ -303,18 +418,22 @@ class NativeFff final : public FffKernel {
       : FffKernel(weights), packed_(pack_node_blocks<T>(weights)) {}
 
   int64_t held_bytes() const override {
-    const FffShape& shape = packed_.shape;
-    const int64_t neurons = shape.trees * ((int64_t{2} << shape.depth) - 1);
-    return neurons * (packed_.block_stride() * static_cast<int64_t>(sizeof(T)) + static_cast<int64_t>(sizeof(float)));
+    const int64_t scale_bytes = std::is_same_v<T, int8_t> ? 3 * sizeof(float) : sizeof(float);
+    return packed_.shape.neurons() * (packed_.block_stride() * static_cast<int64_t>(sizeof(T)) + scale_bytes);
   }
 
  private:
   void run(const float* x, int64_t batch, float* y, const FffRecord<float>& record) const override {
-    const FffNativeCall<T> call{&packed_, x, batch, y, record};
+    FffNativeCall<T> call{&packed_, x, batch, y, record};
     if constexpr (std::is_same_v<T, float>) {
       HWY_DYNAMIC_DISPATCH(ForwardF32)(call);
-    } else {
+    } else if constexpr (std::is_same_v<T, hwy::bfloat16_t>) {
       HWY_DYNAMIC_DISPATCH(ForwardBf16)(call);
+    } else {
+      const QuantizedTokens tokens = quantize_tokens(x, batch, packed_.shape.hidden, packed_.row_stride);
+      call.x_codes = tokens.codes.get();
+      call.x_scales = tokens.scales.data();
+      HWY_DYNAMIC_DISPATCH(ForwardInt8)(call);
     }
   }
 
@@ -327,9 +446,9 @@ std::unique_ptr<FffKernel> make_native_fff(const FffWeights& weights, WeightType
   switch (weight_type) {
     case WeightType::f32: return std::make_unique<NativeFff<float>>(weights);
     case WeightType::bf16: return std::make_unique<NativeFff<hwy::bfloat16_t>>(weights);
-    case WeightType::int8: break;
+    case WeightType::int8: return std::make_unique<NativeFff<int8_t>>(weights);
   }
-  throw Error("the native FFF kernel has no int8 weights yet (f32 or bf16)");
+  throw Error("unhandled FFF weight type");
 }
 
 }  // namespace ufb::ops

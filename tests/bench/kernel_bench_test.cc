@@ -27,8 +27,8 @@ KernelBenchOptions tiny_options() {
 TEST(KernelBench, TimesEveryVariantAtEveryBatchAndReportsSpeedUps) {
   std::ostringstream progress;
   const KernelBenchReport report = run_kernel_bench(tiny_options(), progress);
-  // 4 dense + 4 FFF f32 + native bf16, at 2 batch sizes.
-  ASSERT_EQ(report.results.size(), 18u);
+  // 4 dense + 4 FFF f32 + native bf16 + native int8, at 2 batch sizes.
+  ASSERT_EQ(report.results.size(), 20u);
   for (const KernelResult& row : report.results) {
     EXPECT_GT(row.timing.median_seconds, 0) << row.impl;
     EXPECT_LE(row.timing.min_seconds, row.timing.median_seconds);
@@ -85,6 +85,7 @@ TEST(KernelBench, SkipsCasesPredictedToExceedTheCallBudget) {
   options.dense_impls = {ops::DenseFfImpl::blas_l1};
   options.fff_impls = {};
   options.native_bf16 = false;
+  options.native_int8 = false;
   options.max_call_seconds = 1e-6;
   std::ostringstream progress;
   const KernelBenchReport report = run_kernel_bench(options, progress);

@@ -90,6 +90,50 @@ TEST_P(FffVariants, Bf16NativeMatchesTheReferenceOnRoundedWeights) {
   EXPECT_LE(relative_error(actual.y, expected.y), kTolerance);
 }
 
+// The int8 kernel's logits come from exact integer sums and one shared fff_int8_logit, so its
+// routing and logits equal the int8 reference's bit for bit on any input: no routing margin.
+void expect_int8_native_equals_reference(const FffCase& c, const FffLayer& layer, unsigned seed) {
+  std::mt19937 rng(seed);
+  const std::vector<float> x = random_tokens(c.batch, c.hidden, rng);
+  const Outputs expected = run(FffImpl::reference, layer.view(), x, c.batch, WeightType::int8);
+  const Outputs actual = run(FffImpl::native, layer.view(), x, c.batch, WeightType::int8);
+  EXPECT_EQ(actual.leaves, expected.leaves);
+  EXPECT_EQ(actual.paths.neurons, expected.paths.neurons);
+  EXPECT_EQ(actual.paths.logits, expected.paths.logits);
+  EXPECT_LE(relative_error(actual.y, expected.y), kTolerance);
+}
+
+TEST_P(FffVariants, Int8NativeRoutesExactlyAsTheInt8Reference) {
+  const FffCase& c = GetParam();
+  expect_int8_native_equals_reference(c, cached_layer({c.hidden, c.depth, c.trees}), static_cast<unsigned>(c.batch + 2));
+}
+
+TEST(FffNativeInt8, RoutesExactlyAsTheInt8ReferenceOnRandomAwkwardShapes) {
+  std::mt19937 rng(16);
+  for (int draw = 0; draw < 40; ++draw) {
+    const FffCase c{2 * std::uniform_int_distribution<int64_t>(0, 200)(rng) + 1,
+                    std::uniform_int_distribution<int>(0, 11)(rng), std::uniform_int_distribution<int64_t>(1, 4)(rng),
+                    std::uniform_int_distribution<int64_t>(1, 37)(rng)};
+    SCOPED_TRACE(::testing::PrintToString(c));
+    expect_int8_native_equals_reference(c, random_fff_layer({c.hidden, c.depth, c.trees}, rng), rng());
+  }
+}
+
+// The int8 reference against float32: tokens far from every branch point take the float32 paths,
+// and the outputs differ by the quantization error only (codes of 8 bits: well under 3 %).
+TEST(FffInt8Reference, StaysCloseToFloat32) {
+  std::mt19937 rng(3);
+  const FffLayer layer = random_fff_layer({200, 6, 2}, rng);
+  const int64_t batch = 20;
+  const std::vector<float> x = tokens_with_routing_margin(layer.view(), batch, 0.3f, rng);
+  const Outputs f32 = run(FffImpl::reference, layer.view(), x, batch);
+  const Outputs int8 = run(FffImpl::reference, layer.view(), x, batch, WeightType::int8);
+  EXPECT_EQ(int8.leaves, f32.leaves);
+  const double error = relative_error(int8.y, f32.y);
+  EXPECT_GT(error, 0.0);  // quantized indeed
+  EXPECT_LE(error, 0.03);
+}
+
 std::vector<FffCase> awkward_cases() {
   std::vector<FffCase> cases;
   for (int64_t hidden : {1, 7, 100, 768}) {
@@ -117,7 +161,7 @@ TEST(FffNative, ReadsNeuronMajorOutputWeights) {
   const FffWeights neuron_major{shape, layer.w_in, layer.b_in, w_out_rows, FffOutputLayout::neuron_major};
   const int64_t batch = 40;
   const std::vector<float> x = tokens_with_routing_margin(layer.view(), batch, kRoutingMargin, rng);
-  for (WeightType weight_type : {WeightType::f32, WeightType::bf16}) {
+  for (WeightType weight_type : {WeightType::f32, WeightType::bf16, WeightType::int8}) {
     const Outputs expected = run(FffImpl::native, layer.view(), x, batch, weight_type);
     const Outputs actual = run(FffImpl::native, neuron_major, x, batch, weight_type);
     EXPECT_EQ(actual.y, expected.y);
@@ -178,6 +222,8 @@ TEST(FffErrors, BadShapesAndArgumentsAreNamed) {
   EXPECT_EQ(error_of([&] { kernel->forward(x, 2, y, leaves); }), "FFF leaves has 5 values, the shape implies 2");
   EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::blas_l1, layer.view(), WeightType::bf16); }),
             "FFF implementation 'blas_l1' supports only f32 weights (bf16 is available in 'native')");
+  EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::blas_l2, layer.view(), WeightType::int8); }),
+            "FFF implementation 'blas_l2' supports only f32 weights (int8 is available in 'native' and 'reference')");
   FffWeights neuron_major = layer.view();
   neuron_major.w_out_layout = FffOutputLayout::neuron_major;
   EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::blas_l2, neuron_major); }),

@@ -160,7 +160,8 @@ class FffKernel {
 };
 
 // Throws ufb::Error for invalid weights or an implementation that lacks `weight_type` or
-// `w_out_layout` (only `native` stores bf16 weights or reads the neuron-major layout).
+// `w_out_layout` (only `native` stores bf16 weights or reads the neuron-major layout; int8 is in
+// `native` and in `reference`, the plain int8 pass the native one is tested against).
 std::unique_ptr<FffKernel> make_fff_kernel(FffImpl impl, const FffWeights& weights,
                                            WeightType weight_type = WeightType::f32);
 

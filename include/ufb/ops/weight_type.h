@@ -8,7 +8,8 @@ namespace ufb::ops {
 
 // The precision a kernel computes in. f32 and bf16 are its weights' storage (a bf16 matmul
 // also rounds its inputs to bf16; sums stay float32). int8: weights quantized per output channel
-// (symmetric), inputs per row at run time, sums in int32 — projections and dense layers only.
+// (symmetric), inputs per row at run time, sums in int32 (FFF layers: per neuron, the inputs per
+// token; docs/model.md §6).
 enum class WeightType { f32, bf16, int8 };
 
 std::string_view to_string(WeightType type);
