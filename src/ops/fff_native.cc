@@ -392,24 +392,28 @@ FffNodeBlocks<T> pack_node_blocks(const FffWeights& weights) {
   return packed;
 }
 
-// The tokens of one int8 call: their codes widened to int16, in rows as long as the weights'.
-struct QuantizedTokens {
-  hwy::AlignedFreeUniquePtr<int16_t[]> codes;
-  std::vector<float> scales;
-};
-
-QuantizedTokens quantize_tokens(const float* x, int64_t batch, int64_t hidden, int64_t row_stride) {
-  QuantizedTokens tokens{hwy::AllocateAligned<int16_t>(static_cast<size_t>(batch * row_stride)),
-                         std::vector<float>(batch)};
-  if (!tokens.codes) throw Error("out of memory quantizing FFF inputs");
+// The tokens of one int8 call: their codes widened to int16, in rows as long as the weights'
+// (zero past hidden), and their scales.
+class QuantizedTokens {
+ public:
+  QuantizedTokens(const float* x, int64_t batch, int64_t hidden, int64_t row_stride)
+      : codes_(hwy::AllocateAligned<int16_t>(static_cast<size_t>(batch * row_stride))), scales_(batch) {
+    if (!codes_) throw Error("out of memory quantizing FFF inputs");
 #pragma omp parallel for schedule(static) if (batch * hidden > kParallelPackValues)
-  for (int64_t b = 0; b < batch; ++b) {
-    std::vector<int8_t> codes(row_stride, 0);
-    tokens.scales[b] = quantize_row_int8(x + b * hidden, hidden, codes.data());
-    std::copy(codes.begin(), codes.end(), tokens.codes.get() + b * row_stride);
+    for (int64_t b = 0; b < batch; ++b) {
+      int16_t* row = codes_.get() + b * row_stride;
+      scales_[b] = quantize_row_int8(x + b * hidden, hidden, row);
+      std::fill(row + hidden, row + row_stride, int16_t{0});
+    }
   }
-  return tokens;
-}
+
+  const int16_t* codes() const { return codes_.get(); }
+  const float* scales() const { return scales_.data(); }
+
+ private:
+  hwy::AlignedFreeUniquePtr<int16_t[]> codes_;
+  std::vector<float> scales_;
+};
 
 template <typename T>
 class NativeFff final : public FffKernel {
@@ -430,9 +434,9 @@ class NativeFff final : public FffKernel {
     } else if constexpr (std::is_same_v<T, hwy::bfloat16_t>) {
       HWY_DYNAMIC_DISPATCH(ForwardBf16)(call);
     } else {
-      const QuantizedTokens tokens = quantize_tokens(x, batch, packed_.shape.hidden, packed_.row_stride);
-      call.x_codes = tokens.codes.get();
-      call.x_scales = tokens.scales.data();
+      const QuantizedTokens tokens(x, batch, packed_.shape.hidden, packed_.row_stride);
+      call.x_codes = tokens.codes();
+      call.x_scales = tokens.scales();
       HWY_DYNAMIC_DISPATCH(ForwardInt8)(call);
     }
   }

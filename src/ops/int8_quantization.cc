@@ -11,10 +11,12 @@ HWY_BEFORE_NAMESPACE();
 namespace ufb::ops::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-float QuantizeRow(const float* row, int64_t count, int8_t* out) {
+// The codes are written as int8, or widened to int16 for kernels that multiply in int16.
+template <typename Code>
+float QuantizeRowTo(const float* row, int64_t count, Code* out) {
   const hn::ScalableTag<float> d;
   const hn::Rebind<int32_t, decltype(d)> d32;
-  const hn::Rebind<int8_t, decltype(d)> d8;
+  const hn::Rebind<Code, decltype(d)> d_code;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
   auto largest_vector = hn::Zero(d);
   int64_t i = 0;
@@ -29,11 +31,14 @@ float QuantizeRow(const float* row, int64_t count, int8_t* out) {
   for (i = 0; i + lanes <= count; i += lanes) {
     // NearestInt rounds half to even, as std::nearbyint does in the default rounding mode.
     const auto codes = hn::Min(hn::Max(hn::NearestInt(hn::Mul(hn::LoadU(d, row + i), inverse_vector)), low), high);
-    hn::StoreU(hn::DemoteTo(d8, codes), d8, out + i);
+    hn::StoreU(hn::DemoteTo(d_code, codes), d_code, out + i);
   }
-  for (; i < count; ++i) out[i] = static_cast<int8_t>(std::clamp(std::nearbyint(row[i] * inverse), -127.0f, 127.0f));
+  for (; i < count; ++i) out[i] = static_cast<Code>(std::clamp(std::nearbyint(row[i] * inverse), -127.0f, 127.0f));
   return scale;
 }
+
+float QuantizeRow(const float* row, int64_t count, int8_t* out) { return QuantizeRowTo(row, count, out); }
+float QuantizeRowWide(const float* row, int64_t count, int16_t* out) { return QuantizeRowTo(row, count, out); }
 
 void DequantizeRow(const int32_t* sums, int64_t cols, float row_scale, const float* col_scales, const float* bias,
                    float* out, bool accumulate) {
@@ -61,10 +66,15 @@ HWY_AFTER_NAMESPACE();
 namespace ufb::ops {
 
 HWY_EXPORT(QuantizeRow);
+HWY_EXPORT(QuantizeRowWide);
 HWY_EXPORT(DequantizeRow);
 
 float quantize_row_int8(const float* row, int64_t count, int8_t* out) {
   return HWY_DYNAMIC_DISPATCH(QuantizeRow)(row, count, out);
+}
+
+float quantize_row_int8(const float* row, int64_t count, int16_t* out) {
+  return HWY_DYNAMIC_DISPATCH(QuantizeRowWide)(row, count, out);
 }
 
 void dequantize_rows(const int32_t* sums, int64_t rows, int64_t cols, const float* row_scales,

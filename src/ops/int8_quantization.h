@@ -10,6 +10,8 @@ namespace ufb::ops {
 
 // Writes the codes of row[0, count) to out and returns the row's scale.
 float quantize_row_int8(const float* row, int64_t count, int8_t* out);
+// The same codes, widened to int16.
+float quantize_row_int8(const float* row, int64_t count, int16_t* out);
 
 // out[r, c] (=, or += with accumulate) sums[r, c] · row_scales[r] · col_scales[c] + bias[c]
 // (bias may be nullptr) for rows × cols.
