@@ -9,6 +9,8 @@
 // top band (a few hundred KB of weights that stay in L2); then their indices, not their
 // activations, are bucketed by the subtree they entered, and each bucket walks its own subtree,
 // whose weights stay in L2 while every token of the bucket uses them.
+// Weights in f32 or bf16 against float32 tokens, or in int8 against int8 tokens (docs/model.md
+// §6): only the node logits differ, the walk and the combining are the same code.
 // SIMD through Highway, dispatched once per forward call to the best target of this CPU.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "ops/fff_native.cc"
