@@ -1,6 +1,7 @@
 #include "ufb/text_model.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <numeric>
 
 #include "ufb/error.h"
@@ -14,6 +15,9 @@ namespace {
 tokenizer::Tokenizer load_tokenizer(const TextModelOptions& options) {
   if (options.model_dir.empty() && !model::has_builtin_model()) {
     throw Error("a model directory is required: this ufb was built without a built-in model");
+  }
+  if (!options.model_dir.empty() && !std::filesystem::is_directory(options.model_dir)) {
+    throw Error(options.model_dir.string() + ": no such model directory");
   }
   if (!options.tokenizer_path.empty()) return tokenizer::Tokenizer::from_file(options.tokenizer_path);
   if (!options.model_dir.empty()) return tokenizer::Tokenizer::from_file(options.model_dir);

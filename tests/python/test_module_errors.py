@@ -8,6 +8,11 @@ import ufb
 from paths import CLI_TOKENIZER, DATA, ufb_error, ufb_tokenize
 
 
+def test_missing_model_directory(tmp_path):
+    with pytest.raises(ufb.Error, match=r"no-such-model: no such model directory$"):
+        ufb.Model(tmp_path / "no-such-model")
+
+
 def test_model_directory_without_config_has_the_cli_message(tmp_path):
     with pytest.raises(ufb.Error) as error:
         ufb.Model(tmp_path)
