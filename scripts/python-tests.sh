@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The pytest suite of tests/python: `ufb serve` driven by the real Python clients of TEI and
-# OpenAI (huggingface_hub.InferenceClient, openai), compared with the ufb command line.
+# The pytest suite of tests/python: the Python package ufb (`pip install .`) against the command
+# line and sentence-transformers' goldens, and `ufb serve` driven by the real Python clients of
+# TEI and OpenAI (huggingface_hub.InferenceClient, openai), compared with the ufb command line.
 # Creates (once) a virtual environment with the pinned packages of tests/python/requirements.txt
 # in UFB_TEST_VENV (default: .venv-test/ in the checkout, ignored by git); reinstalls only when
 # that file changes. Where the environment cannot be made (no python3-venv, no network), says why
@@ -26,6 +27,18 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   echo "$wanted" >"$stamp"
   rm -f "$log"
 fi
+
+# `pip install .` of the package into the environment, built in BUILD_DIR: the C++ there is
+# already compiled with the same flags, so only the extension module compiles (no second build of
+# the library). No build isolation: scikit-build-core and nanobind are pinned in the requirements.
+log=$(mktemp /tmp/ufb-python-install.XXXXXX.log)
+if ! "$venv/bin/python" -m pip install --disable-pip-version-check --no-build-isolation --no-deps \
+    --force-reinstall -Cbuild-dir="$build_dir" . >"$log" 2>&1; then
+  tail -n 40 "$log"
+  echo "python-tests: pip install . failed (whole log: $log)" >&2
+  exit 1
+fi
+rm -f "$log"
 
 status=0
 UFB_BINARY="$PWD/$build_dir/ufb" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/python "$@" || status=$?

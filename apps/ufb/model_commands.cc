@@ -38,29 +38,21 @@ void fill_mask(const ModelFlags& flags, int64_t top_k) {
   const std::vector<TextInput> inputs = read_text_inputs(flags.texts, flags.file, false);
   ShardedText output(flags.out);
   session.for_each_batch(inputs, [&](const ModelSession::Batch& tokens) {
-    const size_t first = tokens.inputs.front();  // consecutive inputs
-    const std::span<const model::TokenIds> batch = tokens.ids;
-    const std::vector<model::TokenPosition> positions = model::find_token(batch, *mask_id);
-    std::vector<size_t> masks_of(batch.size(), 0);
-    for (const model::TokenPosition& p : positions) ++masks_of[p.sequence];
-    for (size_t b = 0; b < batch.size(); ++b) {
-      if (masks_of[b] == 0) throw Error("input " + std::to_string(first + b + 1) + " has no " + mask_token + " token");
-    }
-    const auto predictions = session.model().fill_mask(batch, positions, top_k, tokens.types);
-    size_t next = 0;
-    for (size_t b = 0; b < batch.size(); ++b) {
+    const std::vector<std::vector<FilledMask>> answers = session.text_model().fill_mask_batch(tokens, top_k);
+    for (size_t b = 0; b < answers.size(); ++b) {
+      const size_t input = tokens.inputs[b];  // consecutive inputs
       json masks = json::array();
-      if (!flags.json) output.write(inputs[first + b].text + "\n");
-      for (size_t m = 0; m < masks_of[b]; ++m, ++next) {
+      if (!flags.json) output.write(inputs[input].text + "\n");
+      for (size_t m = 0; m < answers[b].size(); ++m) {
         json candidates = json::array();
-        for (const model::TokenPrediction& p : predictions[next]) {
-          const std::string token = token_text(session.tokenizer(), p.token_id);
+        for (const model::TokenPrediction& p : answers[b][m].predictions) {
+          const std::string token = session.text_model().token_text(p.token_id);
           candidates.push_back({{"token", token}, {"id", p.token_id}, {"probability", p.probability}});
           if (!flags.json) output.write(format("  %s %zu: %-16s %.4f\n", mask_token.c_str(), m + 1, token.c_str(), p.probability));
         }
-        masks.push_back({{"position", positions[next].position}, {"predictions", candidates}});
+        masks.push_back({{"position", answers[b][m].position}, {"predictions", candidates}});
       }
-      if (flags.json) output.write(json{{"input", first + b}, {"masks", masks}}.dump() + "\n");
+      if (flags.json) output.write(json{{"input", input}, {"masks", masks}}.dump() + "\n");
     }
   });
   output.finish();
@@ -75,63 +67,18 @@ struct EmbedFlags {
   int normalize = 0;
 };
 
-// What `embed` runs: the model directory's sentence-transformers pipeline unless flags say
-// otherwise; a --pooling flag replaces its pooling and Dense modules.
-model::SentenceEmbedding embedding_pipeline(const ModelSession& session, const EmbedFlags& flags) {
-  const std::optional<model::SentenceEmbedding>& own = session.sentence_embedding();
-  model::SentenceEmbedding pipeline =
-      flags.pooling.empty() && own ? *own
-                                   : model::SentenceEmbedding::plain(parse_pooling(flags.pooling.empty() ? "mean" : flags.pooling),
-                                                                     own && own->normalize());
-  if (flags.normalize != 0) pipeline.set_normalize(flags.normalize > 0);
-  return pipeline;
+EmbedOptions embed_options(const EmbedFlags& flags) {
+  EmbedOptions options;
+  options.per_token = flags.pooling == "none";
+  if (!flags.pooling.empty() && !options.per_token) options.pooling = parse_pooling(flags.pooling);
+  if (flags.normalize != 0) options.normalize = flags.normalize > 0;
+  return options;
 }
 
 std::string vector_text(std::span<const float> vector) {
   std::string text;
   for (size_t i = 0; i < vector.size(); ++i) text += format(i ? " %.6g" : "%.6g", vector[i]);
   return text + "\n";
-}
-
-// crammedBERT's `avg` pooler averages over the padded length (model.h): its answers depend on
-// the batch, which must then be the consecutive inputs the user gave.
-bool avg_pooler(const model::Model& model) {
-  return model.config().classification_head.pooler == io::Pooler::kAverage;
-}
-
-bool depends_on_batch(const model::Model& model, const model::SentenceEmbedding& pipeline) {
-  const std::vector<model::EmbeddingPooling>& pooling = pipeline.pooling();
-  return avg_pooler(model) &&
-         std::find(pooling.begin(), pooling.end(), model::EmbeddingPooling::pooler) != pooling.end();
-}
-
-// Each input's vectors: one pooled vector, or one per token.
-std::vector<std::vector<std::vector<float>>> embed_batch(const model::Model& model, const ModelSession::Batch& tokens,
-                                                         const EmbedFlags& embed_flags,
-                                                         const model::SentenceEmbedding& pipeline) {
-  const std::span<const model::TokenIds> batch = tokens.ids;
-  std::vector<std::vector<std::vector<float>>> vectors(batch.size());
-  if (embed_flags.pooling == "none") {
-    const model::HiddenStates states = model.encode(batch, model::PaddingRows::skip, tokens.types);
-    for (size_t b = 0; b < batch.size(); ++b) {
-      for (size_t t = 0; t < batch[b].size(); ++t) {
-        const std::span<const float> row = states.row(static_cast<int64_t>(b), static_cast<int64_t>(t));
-        vectors[b].emplace_back(row.begin(), row.end());
-      }
-    }
-    if (pipeline.normalize()) {
-      for (auto& rows : vectors) {
-        for (auto& vector : rows) model::normalize_to_unit_length(vector);
-      }
-    }
-  } else {
-    const model::Embeddings embeddings = pipeline.embed(model, batch, tokens.types);
-    for (int64_t b = 0; b < embeddings.batch; ++b) {
-      const auto row = embeddings.values.begin() + b * embeddings.width;
-      vectors[b].emplace_back(row, row + embeddings.width);
-    }
-  }
-  return vectors;
 }
 
 void embed(const ModelFlags& flags, const EmbedFlags& embed_flags) {
@@ -141,7 +88,8 @@ void embed(const ModelFlags& flags, const EmbedFlags& embed_flags) {
   const bool to_npy = flags.out.ends_with(".npy");
   EmbeddingFile npy(per_token);
   ShardedText output(to_npy ? "" : flags.out);
-  const model::SentenceEmbedding pipeline = embedding_pipeline(session, embed_flags);
+  const EmbedOptions options = embed_options(embed_flags);
+  const model::SentenceEmbedding pipeline = session.text_model().embedding_pipeline(options);
   using Vectors = std::vector<std::vector<float>>;
   InOrder<Vectors> in_order(session.shard_begin(inputs.size()), [&](size_t input, Vectors&& vectors) {
     if (to_npy) {
@@ -158,10 +106,10 @@ void embed(const ModelFlags& flags, const EmbedFlags& embed_flags) {
   session.for_each_batch(
       inputs,
       [&](const ModelSession::Batch& batch) {
-        std::vector<Vectors> vectors = embed_batch(session.model(), batch, embed_flags, pipeline);
+        std::vector<Vectors> vectors = session.text_model().embed_batch(batch, options, pipeline);
         for (size_t b = 0; b < vectors.size(); ++b) in_order.put(batch.inputs[b], std::move(vectors[b]));
       },
-      true, depends_on_batch(session.model(), pipeline) ? ModelSession::Order::as_given : ModelSession::Order::by_length);
+      true, session.text_model().embedding_order(pipeline));
   if (to_npy) {
     npy.write(flags.out);
     if (distributed::Communicator::world().is_root()) {
@@ -181,13 +129,9 @@ void classify(const ModelFlags& flags) {
   const ModelSession session(flags);
   const std::vector<TextInput> inputs = read_text_inputs(flags.texts, flags.file, true);
   ShardedText output(flags.out);
-  struct Answer {
-    std::vector<float> logits, probabilities;
-  };
-  io::ProblemType problem_type = io::ProblemType::kSingleLabel;
-  InOrder<Answer> in_order(session.shard_begin(inputs.size()), [&](size_t input, Answer&& answer) {
+  InOrder<ClassScores> in_order(session.shard_begin(inputs.size()), [&](size_t input, ClassScores&& answer) {
     const std::span<const float> logits = answer.logits;
-    if (problem_type == io::ProblemType::kRegression) {
+    if (answer.probabilities.empty()) {  // regression
       std::string text;
       for (size_t i = 0; i < logits.size(); ++i) text += format(i ? " %.6g" : "%.6g", logits[i]);
       output.write(flags.json ? json{{"input", input}, {"score", logits.size() == 1 ? json(logits[0]) : json(logits)}}.dump() + "\n"
@@ -205,18 +149,10 @@ void classify(const ModelFlags& flags) {
   session.for_each_batch(
       inputs,
       [&](const ModelSession::Batch& batch) {
-        const model::Classification result = session.model().classify(batch.ids, batch.types);
-        problem_type = result.problem_type;
-        for (int64_t b = 0; b < result.batch; ++b) {
-          const auto row = [&](const std::vector<float>& values) {
-            return values.empty() ? std::vector<float>()
-                                  : std::vector<float>(values.begin() + b * result.num_labels,
-                                                       values.begin() + (b + 1) * result.num_labels);
-          };
-          in_order.put(batch.inputs[b], Answer{row(result.logits), row(result.probabilities)});
-        }
+        std::vector<ClassScores> answers = session.text_model().classify_batch(batch);
+        for (size_t b = 0; b < answers.size(); ++b) in_order.put(batch.inputs[b], std::move(answers[b]));
       },
-      true, avg_pooler(session.model()) ? ModelSession::Order::as_given : ModelSession::Order::by_length);
+      true, session.text_model().classify_order());
   output.finish();
 }
 

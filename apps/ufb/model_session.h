@@ -14,6 +14,7 @@
 #include "text_inputs.h"
 #include "ufb/model/model.h"
 #include "ufb/model/sentence_embedding.h"
+#include "ufb/text_model.h"
 #include "ufb/tokenizer/tokenizer.h"
 
 namespace ufb::cli {
@@ -37,41 +38,24 @@ struct ModelFlags {
 
 void add_model_flags(CLI::App& command, ModelFlags& flags);
 
-// The text of a predicted token. The model's vocabulary may be larger than the tokenizer's
-// (padded for speed): such ids have no text and read "[id N]".
-std::string token_text(const tokenizer::Tokenizer& tokenizer, int32_t id);
-
-// "mean", "first" or "pooler" (the flags check the name).
-model::EmbeddingPooling parse_pooling(const std::string& name);
-
+// A TextModel as the command line runs it: options from flags, MPI sharding, progress and
+// truncation warnings on stderr.
 class ModelSession {
  public:
   explicit ModelSession(const ModelFlags& flags);
 
-  const model::Model& model() const { return *model_; }
-  const tokenizer::Tokenizer& tokenizer() const { return tokenizer_; }
-  // The model directory's sentence-transformers pipeline, if it is one.
-  const std::optional<model::SentenceEmbedding>& sentence_embedding() const { return sentence_embedding_; }
+  const TextModel& text_model() const { return text_model_; }
+  const model::Model& model() const { return text_model_.model(); }
+  const tokenizer::Tokenizer& tokenizer() const { return text_model_.tokenizer(); }
+  const std::optional<model::SentenceEmbedding>& sentence_embedding() const { return text_model_.sentence_embedding(); }
 
-  // A batch of inputs: their indices into all inputs, their token ids and token types
-  // (segments), sequence by sequence.
-  struct Batch {
-    std::span<const size_t> inputs;
-    std::span<const model::TokenIds> ids;
-    std::span<const model::TokenIds> types;
-  };
+  using Batch = TextBatch;
+  using Order = BatchOrder;
 
-  enum class Order {
-    as_given,   // batches of consecutive inputs
-    by_length,  // inputs of similar lengths batched together (less padding), as
-                // sentence-transformers does; results then arrive out of input order
-  };
-
-  // Tokenizes the inputs and calls `run(batch)` batch by batch (at most --batch-size inputs
-  // each), reporting truncation and progress on stderr. In an MPI job (mpirun -np N) each rank
-  // runs only its contiguous shard of the inputs unless `shard` is false; batch.inputs are
-  // always indices into all of them, and rank 0 shows the progress. By length, inputs are
-  // sorted within windows of 64 batches, so results wait at most a window for their turn.
+  // TextModel::for_each_batch with --batch-size, reporting truncation and progress on stderr.
+  // In an MPI job (mpirun -np N) each rank runs only its contiguous shard of the inputs unless
+  // `shard` is false; batch.inputs are always indices into all of them, and rank 0 shows the
+  // progress.
   void for_each_batch(std::span<const TextInput> inputs, const std::function<void(const Batch&)>& run,
                       bool shard = true, Order order = Order::as_given) const;
 
@@ -79,12 +63,8 @@ class ModelSession {
   size_t shard_begin(size_t inputs, bool shard = true) const;
 
  private:
-  tokenizer::Encoding encode(const TextInput& input, size_t index) const;
-
   const ModelFlags& flags_;
-  std::unique_ptr<model::Model> model_;
-  std::optional<model::SentenceEmbedding> sentence_embedding_;
-  tokenizer::Tokenizer tokenizer_;
+  TextModel text_model_;
 };
 
 }  // namespace ufb::cli

@@ -1,17 +1,13 @@
 #pragma once
 
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "ufb/text_input.h"
+
 namespace ufb::cli {
 
-// One input of fill-mask / embed / classify: a text, or a pair of texts.
-struct TextInput {
-  std::string text;
-  std::optional<std::string> text_pair;  // an empty second text is still a pair, as in HF
-  bool is_pair() const { return text_pair.has_value(); }
-};
+using TextInput = ufb::TextInput;
 
 // Inputs from the command line's texts, or else from `path` ("-" = standard input), one per line:
 // - a JSON object {"text": ..., "text_pair": ...} (text_pair optional): every line of a *.jsonl

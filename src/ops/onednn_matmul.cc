@@ -52,7 +52,23 @@ struct OnednnMatmul::Plan {
   memory bias;
   std::optional<dnnl::reorder> to_bf16;             // bf16: src f32 → bf16
   std::optional<dnnl::eltwise_forward> activation;  // int8: after the dequantization
+  // Each run's own scratchpads (see user_scratchpad), of each primitive above.
+  memory::desc scratchpad;
+  memory::desc to_bf16_scratchpad;
+  memory::desc activation_scratchpad;
 };
+
+namespace {
+
+// oneDNN's default scratchpad belongs to the primitive, so one primitive run by two threads at
+// once shares it (wrong results, crashes); with user scratchpads every run passes its own.
+dnnl::primitive_attr user_scratchpad() {
+  dnnl::primitive_attr attributes;
+  attributes.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attributes;
+}
+
+}  // namespace
 
 OnednnMatmul::OnednnMatmul(const float* weights, int64_t inner, int64_t cols, const float* bias,
                            MatmulOptions options)
@@ -113,24 +129,28 @@ std::shared_ptr<const OnednnMatmul::Plan> OnednnMatmul::plan_for(int64_t rows,
     if (options_.activation) post_ops.append_eltwise(1.0f, eltwise_algorithm(*options_.activation), 0.0f, 0.0f);
     if (options_.accumulate) post_ops.append_sum(1.0f);
   }
-  dnnl::primitive_attr attributes;
+  dnnl::primitive_attr attributes = user_scratchpad();
   attributes.set_post_ops(post_ops);
   const dnnl::matmul::primitive_desc pd(
       dnnl::matmul::desc(src_desc, any_weights_desc, bias_desc, dst_desc), attributes, engine_);
   auto plan = std::make_shared<Plan>(
       Plan{dnnl::matmul(pd), pd.src_desc(), pd.dst_desc(), weights_in_layout(pd.weights_desc(), stream),
            bias_ && !int8 ? memory(bias_desc, engine_, const_cast<float*>(bias_)) : memory(), std::nullopt,
-           std::nullopt});
+           std::nullopt, pd.scratchpad_desc(), memory::desc(), memory::desc()});
   if (precision == WeightType::bf16) {
-    plan->to_bf16 = dnnl::reorder(memory({{rows, inner_}, kF32, Tag::ab}, engine_, DNNL_MEMORY_NONE),
-                                  memory(pd.src_desc(), engine_, DNNL_MEMORY_NONE));
+    const dnnl::reorder::primitive_desc reorder_pd(engine_, memory::desc({rows, inner_}, kF32, Tag::ab), engine_,
+                                                   pd.src_desc(), user_scratchpad());
+    plan->to_bf16 = dnnl::reorder(reorder_pd);
+    plan->to_bf16_scratchpad = reorder_pd.scratchpad_desc();
   }
   if (int8 && options_.activation) {
     const memory::desc values({rows, cols_}, kF32, Tag::ab);
-    plan->activation = dnnl::eltwise_forward(dnnl::eltwise_forward::primitive_desc(
+    const dnnl::eltwise_forward::primitive_desc eltwise_pd(
         dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, eltwise_algorithm(*options_.activation),
                                     values, 0.0f, 0.0f),
-        engine_));
+        user_scratchpad(), engine_);
+    plan->activation = dnnl::eltwise_forward(eltwise_pd);
+    plan->activation_scratchpad = eltwise_pd.scratchpad_desc();
   }
   plans_.emplace(rows, plan);
   return plan;
@@ -162,13 +182,16 @@ void OnednnMatmul::run(const float* src, int64_t rows, float* dst) const {
   memory src_memory({{rows, inner_}, kF32, Tag::ab}, engine_, const_cast<float*>(src));
   if (plan->to_bf16) {
     memory converted(plan->src_desc, engine_);
-    plan->to_bf16->execute(stream, src_memory, converted);
+    plan->to_bf16->execute(stream, {{DNNL_ARG_FROM, src_memory},
+                                    {DNNL_ARG_TO, converted},
+                                    {DNNL_ARG_SCRATCHPAD, memory(plan->to_bf16_scratchpad, engine_)}});
     src_memory = converted;
   }
   memory dst_memory(plan->dst_desc, engine_, dst);
   std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src_memory},
                                           {DNNL_ARG_WEIGHTS, plan->weights},
-                                          {DNNL_ARG_DST, dst_memory}};
+                                          {DNNL_ARG_DST, dst_memory},
+                                          {DNNL_ARG_SCRATCHPAD, memory(plan->scratchpad, engine_)}};
   if (plan->bias) args.emplace(DNNL_ARG_BIAS, plan->bias);
   plan->primitive.execute(stream, args);
   stream.wait();
@@ -185,14 +208,17 @@ void OnednnMatmul::run_int8(const Plan& plan, const float* src, int64_t rows, fl
   std::vector<int32_t> sums(rows * cols_);
   plan.primitive.execute(stream, {{DNNL_ARG_SRC, memory(plan.src_desc, engine_, quantized.data())},
                                   {DNNL_ARG_WEIGHTS, plan.weights},
-                                  {DNNL_ARG_DST, memory(plan.dst_desc, engine_, sums.data())}});
+                                  {DNNL_ARG_DST, memory(plan.dst_desc, engine_, sums.data())},
+                                  {DNNL_ARG_SCRATCHPAD, memory(plan.scratchpad, engine_)}});
   stream.wait();
   // dst (=, or += for a residual) sum · s_row · s_col + bias, then the activation (layers with
   // one never accumulate).
   dequantize_rows(sums.data(), rows, cols_, row_scales.data(), weight_scales_.data(), bias_, dst, options_.accumulate);
   if (plan.activation) {
     const memory values({{rows, cols_}, kF32, Tag::ab}, engine_, dst);
-    plan.activation->execute(stream, {{DNNL_ARG_SRC, values}, {DNNL_ARG_DST, values}});
+    plan.activation->execute(stream, {{DNNL_ARG_SRC, values},
+                                      {DNNL_ARG_DST, values},
+                                      {DNNL_ARG_SCRATCHPAD, memory(plan.activation_scratchpad, engine_)}});
     stream.wait();
   }
 }

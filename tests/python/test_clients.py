@@ -5,8 +5,6 @@ same inputs. Run by scripts/python-tests.sh (part of scripts/test.sh's release p
 
 import base64
 import json
-import os
-import pathlib
 import subprocess
 
 import numpy as np
@@ -15,10 +13,7 @@ import pytest
 from huggingface_hub import InferenceClient
 from huggingface_hub.errors import HfHubHTTPError
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-DATA = ROOT / "tests" / "data"
-UFB = os.environ.get("UFB_BINARY", str(ROOT / "build" / "ufb"))
-CLI_TOKENIZER = str(DATA / "cli" / "tokenizer.json")
+from paths import CLI_TOKENIZER, DATA, UFB
 
 EMBEDDING = [str(DATA / "sentence_transformers" / "mean_normalize")]
 CLASSIFIER = [str(DATA / "model" / "fff_cls_avg"), "--tokenizer", CLI_TOKENIZER]

@@ -9,6 +9,8 @@
 #include "../model_session.h"
 #include "ufb/model/sentence_embedding.h"
 #include "ufb/error.h"
+#include "ufb/text_model.h"
+#include "ufb/tokenizer/token_offsets.h"
 
 namespace ufb::serve {
 namespace {
@@ -23,30 +25,11 @@ Reply answer_parsed(Parsed<Request> parsed, Answer answer) {
   return answer(std::get<Request>(parsed));
 }
 
-// Byte offsets [start, stop) of each token of `encoding` in `text`, found by matching the
-// tokens' text (continuation prefix removed) against the text, ASCII case ignored; special
-// tokens get (0, 0) as in `tokenizers`; a token whose text does not appear (the normalizer
-// changed it: accents stripped, say) gets null.
-json token_offsets(const tokenizer::Tokenizer& tokenizer, const tokenizer::Encoding& encoding, std::string_view text) {
-  std::string lowered(text);
-  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+// tokenizer::token_offsets as JSON: [start, stop] or [null, null].
+json offsets_json(const tokenizer::Tokenizer& tokenizer, const tokenizer::Encoding& encoding, std::string_view text) {
   json offsets = json::array();
-  size_t cursor = 0;
-  for (size_t i = 0; i < encoding.size(); ++i) {
-    if (tokenizer.is_special_token(encoding.ids[i])) {
-      offsets.push_back({0, 0});
-      continue;
-    }
-    std::string piece = encoding.tokens[i];
-    if (piece.rfind("##", 0) == 0 && piece.size() > 2) piece = piece.substr(2);
-    for (char& c : piece) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const size_t at = lowered.find(piece, cursor);
-    if (piece.empty() || at == std::string::npos) {
-      offsets.push_back({nullptr, nullptr});
-      continue;
-    }
-    offsets.push_back({at, at + piece.size()});
-    cursor = at + piece.size();
+  for (const tokenizer::TokenOffset& offset : tokenizer::token_offsets(tokenizer, encoding, text)) {
+    offsets.push_back(offset ? json{offset->first, offset->second} : json{nullptr, nullptr});
   }
   return offsets;
 }
@@ -172,7 +155,7 @@ json mask_answer(const MaskPredictions& masks, const model::TokenIds& ids, int32
     if (ids[position] != mask_id) continue;
     json candidates = json::array();
     for (const model::TokenPrediction& p : masks.at(next++)) {
-      candidates.push_back({{"token", cli::token_text(tokenizer, p.token_id)}, {"id", p.token_id}, {"probability", p.probability}});
+      candidates.push_back({{"token", token_text(tokenizer, p.token_id)}, {"id", p.token_id}, {"probability", p.probability}});
     }
     answer.push_back({{"position", position}, {"predictions", candidates}});
   }
@@ -236,7 +219,7 @@ Reply answer_tokenize(std::string_view body, const ServerState& state) {
     json answers = json::array();
     for (size_t input = 0; input < encodings.size(); ++input) {
       const tokenizer::Encoding& encoding = encodings[input];
-      const json offsets = token_offsets(tokenizer, encoding, request.inputs[input].text);
+      const json offsets = offsets_json(tokenizer, encoding, request.inputs[input].text);
       json tokens = json::array();
       for (size_t i = 0; i < encoding.size(); ++i) {
         tokens.push_back({{"id", encoding.ids[i]},

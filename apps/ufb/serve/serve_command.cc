@@ -47,12 +47,10 @@ std::vector<std::string> class_labels(const model::Model& model) {
 // What /embed computes: the model's sentence-transformers pipeline unless --pooling names one.
 // Normalization is each request's choice (TEI's `normalize`).
 model::SentenceEmbedding embedding_of(const ServeFlags& flags, const ModelSession& session) {
-  model::SentenceEmbedding embedding =
-      flags.pooling.empty() && session.sentence_embedding()
-          ? *session.sentence_embedding()
-          : model::SentenceEmbedding::plain(parse_pooling(flags.pooling.empty() ? "mean" : flags.pooling), false);
-  embedding.set_normalize(false);
-  return embedding;
+  EmbedOptions options;
+  if (!flags.pooling.empty()) options.pooling = parse_pooling(flags.pooling);
+  options.normalize = false;
+  return session.text_model().embedding_pipeline(options);
 }
 
 // TEI's name of the pooling, as /info reports it: "mean", "cls", ...

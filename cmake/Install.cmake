@@ -1,0 +1,17 @@
+# `cmake --install build --component library`: the inference library ufb_core as ufb::ufb, its
+# headers, and a CMake package so that a program finds it with find_package(ufb) (see
+# examples/text_model). The libraries ufb_core links (Debian packages, scripts/install-deps.sh)
+# are found again by ufbConfig.cmake.
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+set_target_properties(ufb_core PROPERTIES EXPORT_NAME ufb)
+install(TARGETS ufb_core ufb_openblas ufb_libzip EXPORT ufbTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT library)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ufb DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT library)
+set(ufb_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/ufb)
+install(EXPORT ufbTargets NAMESPACE ufb:: DESTINATION ${ufb_cmake_dir} COMPONENT library)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/ufbConfig.cmake.in
+                              ${PROJECT_BINARY_DIR}/ufbConfig.cmake INSTALL_DESTINATION ${ufb_cmake_dir})
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/ufbConfigVersion.cmake COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/ufbConfig.cmake ${PROJECT_BINARY_DIR}/ufbConfigVersion.cmake
+        DESTINATION ${ufb_cmake_dir} COMPONENT library)
