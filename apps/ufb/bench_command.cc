@@ -76,8 +76,8 @@ void add_bench_command(CLI::App& app) {
   auto flags = std::make_shared<BenchKernelsFlags>();
   bench::KernelBenchOptions& o = flags->options;
   kernels->add_option("--hidden", o.hidden, "Hidden size")->capture_default_str()->check(CLI::Range(1, 65536));
-  kernels->add_option("--depth", o.depth, "FFF tree depth")->capture_default_str()->check(CLI::Range(0, 16));
-  kernels->add_option("--trees", o.trees, "FFF parallel trees")->capture_default_str()->check(CLI::Range(1, 64));
+  add_fff_depth_option(*kernels, o.depth);
+  add_fff_trees_option(*kernels, o.trees);
   kernels->add_option("--dense-widths", o.dense_widths, "Dense FF widths")->delimiter(',')->capture_default_str()
       ->check(CLI::Range(1, 1 << 20));
   kernels->add_option("--batches", o.batches, "Batch sizes (tokens per call)")->delimiter(',')->capture_default_str()

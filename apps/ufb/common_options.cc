@@ -113,6 +113,37 @@ CLI::Option* add_log_every_option(CLI::App& command, int64_t& steps) {
   return command.add_option("--log-every", steps, "Steps between log lines")->capture_default_str()->check(CLI::PositiveNumber);
 }
 
+CLI::Option* add_steps_option(CLI::App& command, int64_t& steps) {
+  return command.add_option("--steps", steps, "Optimizer steps in total")->check(CLI::PositiveNumber);
+}
+
+CLI::Option* add_budget_option(CLI::App& command, std::string& budget) {
+  return command.add_option("--budget", budget, "Training time in total, e.g. 2h, 90m");
+}
+
+CLI::Option* add_resume_option(CLI::App& command, std::string& dir) {
+  return command.add_option("--resume", dir, "Continue the checkpoint in this folder")->check(CLI::ExistingDirectory);
+}
+
+CLI::Option* add_schedule_option(CLI::App& command, std::string& schedule) {
+  return command.add_option("--schedule", schedule, "constant or linear (warm-up, then linear decay to 0)")
+      ->capture_default_str();
+}
+
+CLI::Option* add_checkpoint_every_option(CLI::App& command, int64_t& steps) {
+  return command.add_option("--checkpoint-every", steps, "Steps between checkpoints")->capture_default_str()
+      ->check(CLI::PositiveNumber);
+}
+
+CLI::Option* add_fff_depth_option(CLI::App& command, int& depth) {
+  return command.add_option("--depth", depth, "FFF tree depth")->capture_default_str()->check(CLI::Range(0, 16));
+}
+
+CLI::Option* add_fff_trees_option(CLI::App& command, int64_t& trees) {
+  return command.add_option("--trees", trees, "FFF parallel trees")->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{64}));
+}
+
 namespace {
 const char* const kSeedHelp = "Random seed (initialisation, data order, masking, dropout; benchmarks: weights and tokens)";
 }

@@ -52,6 +52,18 @@ CLI::Option* add_warmup_option(CLI::App& command, double& fraction);
 CLI::Option* add_weight_decay_option(CLI::App& command, double& weight_decay);
 CLI::Option* add_clip_option(CLI::App& command, double& clip_norm);
 CLI::Option* add_log_every_option(CLI::App& command, int64_t& steps);
+// --steps N / --budget TIME (excluding each other): how long to train.
+CLI::Option* add_steps_option(CLI::App& command, int64_t& steps);
+CLI::Option* add_budget_option(CLI::App& command, std::string& budget);
+// --resume DIR: continue the checkpoint in DIR.
+CLI::Option* add_resume_option(CLI::App& command, std::string& dir);
+// --schedule: constant or linear.
+CLI::Option* add_schedule_option(CLI::App& command, std::string& schedule);
+CLI::Option* add_checkpoint_every_option(CLI::App& command, int64_t& steps);
+
+// FFF shape (bench kernels, distill): --depth D, --trees T.
+CLI::Option* add_fff_depth_option(CLI::App& command, int& depth);
+CLI::Option* add_fff_trees_option(CLI::App& command, int64_t& trees);
 
 // --seed N (training and benchmarks).
 CLI::Option* add_seed_option(CLI::App& command, uint64_t& seed);

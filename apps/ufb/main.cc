@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "bench_command.h"
+#include "distill_command.h"
 #include "dump_command.h"
 #include "glue_commands.h"
 #include "model_commands.h"
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   ufb::cli::add_tokenize_command(app);
   ufb::cli::add_serve_command(app);
   ufb::cli::add_train_command(app);
+  ufb::cli::add_distill_command(app);
   ufb::cli::add_glue_commands(app);
   ufb::cli::add_tokenizer_train_command(app);
   try {

@@ -17,12 +17,6 @@
 namespace ufb::cli {
 namespace {
 
-struct MlmFlags {
-  train::MlmTrainingOptions options;
-  std::string config, tokenizer, data, out, resume, init, budget, schedule = "linear";
-  int threads = 0;
-};
-
 std::string format_duration(double seconds) {
   const auto total = static_cast<int64_t>(std::max(seconds, 0.0));
   char text[32];
@@ -36,17 +30,11 @@ std::string format_duration(double seconds) {
   return text;
 }
 
-void print_progress(const train::TrainingProgress& p) {
-  const double eta = p.progress > 0 ? p.elapsed_seconds * (1.0 - p.progress) / p.progress : 0.0;
-  std::fprintf(stderr, "\rstep %lld  loss %.4f  lr %.2e  |g| %.3f  %.0f tokens/s  %5.1f%%  ETA %s   ",
-               static_cast<long long>(p.step), p.loss, p.learning_rate, p.grad_norm, p.tokens_per_second,
-               100.0 * p.progress, format_duration(eta).c_str());
-  if (p.communication_share > 0) std::fprintf(stderr, "(%.1f%% allreduce)   ", 100.0 * p.communication_share);
-  if (p.progress >= 1.0) std::fprintf(stderr, "\n");
-  std::fflush(stderr);
-}
-
-void print_status(const std::string& message) { std::cerr << message << "\n"; }
+struct MlmFlags {
+  train::MlmTrainingOptions options;
+  std::string config, tokenizer, data, out, resume, init, budget, schedule = "linear";
+  int threads = 0;
+};
 
 void run_mlm(MlmFlags& flags) {
   train::MlmTrainingOptions& o = flags.options;
@@ -61,7 +49,7 @@ void run_mlm(MlmFlags& flags) {
   o.schedule.kind = train::parse_schedule_kind(flags.schedule);
   set_num_threads(flags.threads);
   const distributed::Communicator& world = distributed::Communicator::world();
-  train::train_mlm(o, world, print_progress, print_status);
+  train::train_mlm(o, world, print_training_progress, print_training_status);
   if (world.is_root()) std::cerr << "checkpoint: " << flags.out << "\n";
 }
 
@@ -81,7 +69,7 @@ void run_glue(GlueFlags& flags) {
   o.dropout = !flags.no_dropout;
   set_num_threads(flags.threads);
   const distributed::Communicator& world = distributed::Communicator::world();
-  train::train_glue(o, world, print_progress, print_status);
+  train::train_glue(o, world, print_training_progress, print_training_status);
   if (!world.is_root()) return;
   std::cerr << "checkpoint: " << flags.out << "\n";
   // The dev score, where the task folder has a dev file: what `ufb eval glue` would write.
@@ -121,6 +109,18 @@ void add_glue_subcommand(CLI::App& train) {
 
 }  // namespace
 
+void print_training_progress(const train::TrainingProgress& p) {
+  const double eta = p.progress > 0 ? p.elapsed_seconds * (1.0 - p.progress) / p.progress : 0.0;
+  std::fprintf(stderr, "\rstep %lld  loss %.4f  lr %.2e  |g| %.3f  %.0f tokens/s  %5.1f%%  ETA %s   ",
+               static_cast<long long>(p.step), p.loss, p.learning_rate, p.grad_norm, p.tokens_per_second,
+               100.0 * p.progress, format_duration(eta).c_str());
+  if (p.communication_share > 0) std::fprintf(stderr, "(%.1f%% allreduce)   ", 100.0 * p.communication_share);
+  if (p.progress >= 1.0) std::fprintf(stderr, "\n");
+  std::fflush(stderr);
+}
+
+void print_training_status(const std::string& message) { std::cerr << message << "\n"; }
+
 double parse_duration_seconds(const std::string& text) {
   size_t used = 0;
   double value = 0;
@@ -148,13 +148,11 @@ void add_train_command(CLI::App& app) {
   add_tokenizer_option(*mlm, flags->tokenizer, /*required=*/true);
   mlm->add_option("--data", flags->data, "Folder of text files")->required()->check(CLI::ExistingDirectory);
   mlm->add_option("--out", flags->out, "Output folder: checkpoint, log.jsonl, token cache")->required();
-  auto* steps = mlm->add_option("--steps", o.steps, "Optimizer steps in total")->check(CLI::PositiveNumber);
-  auto* budget = mlm->add_option("--budget", flags->budget, "Training time in total, e.g. 2h, 90m");
-  steps->excludes(budget);
+  add_steps_option(*mlm, o.steps)->excludes(add_budget_option(*mlm, flags->budget));
   mlm->add_option("--stop-after", o.stop_after, "Stop after this many steps of this run (resume later)")
       ->check(CLI::PositiveNumber);
   add_seed_option(*mlm, o.seed);
-  auto* resume = mlm->add_option("--resume", flags->resume, "Continue the checkpoint in this folder")->check(CLI::ExistingDirectory);
+  auto* resume = add_resume_option(*mlm, flags->resume);
   mlm->add_option("--init", flags->init, "Start from this model's weights (a pretrained checkpoint), fresh optimizer")
       ->check(CLI::ExistingDirectory)
       ->excludes(resume);
@@ -162,13 +160,13 @@ void add_train_command(CLI::App& app) {
   mlm->add_option("--batch", o.batch_size, "Sequences per micro-batch, over all ranks")->capture_default_str()->check(CLI::PositiveNumber);
   mlm->add_option("--accumulate", o.accumulation, "Micro-batches per optimizer step")->capture_default_str()->check(CLI::PositiveNumber);
   add_lr_option(*mlm, o.schedule.peak);
-  mlm->add_option("--schedule", flags->schedule, "constant or linear (warm-up, then linear decay to 0)")->capture_default_str();
+  add_schedule_option(*mlm, flags->schedule);
   add_warmup_option(*mlm, o.schedule.warmup_fraction);
   add_weight_decay_option(*mlm, o.adamw.weight_decay);
   add_clip_option(*mlm, o.clip_norm);
   mlm->add_flag("--dropout", o.dropout, "Use the config's dropout rates (cramming pretrains without)");
   add_log_every_option(*mlm, o.log_every);
-  mlm->add_option("--checkpoint-every", o.checkpoint_every, "Steps between checkpoints")->capture_default_str()->check(CLI::PositiveNumber);
+  add_checkpoint_every_option(*mlm, o.checkpoint_every);
   mlm->callback([flags] { run_mlm(*flags); });
   add_glue_subcommand(*train);
 }

@@ -1,11 +1,18 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <string>
+
+#include "ufb/train/mlm_trainer.h"
 
 namespace ufb::cli {
 
 // `ufb train mlm`: masked-LM pretraining from a text folder; `ufb train glue`: fine-tuning.
 void add_train_command(CLI::App& app);
+
+// A training run's progress line (redrawn in place on stderr) and one-off status messages.
+void print_training_progress(const train::TrainingProgress& progress);
+void print_training_status(const std::string& message);
 
 // "2h", "90m", "45s", "1.5h" or plain seconds. Throws ufb::Error naming the flag.
 double parse_duration_seconds(const std::string& text);

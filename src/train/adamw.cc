@@ -97,7 +97,9 @@ std::map<std::string, std::string> AdamW::load(const std::filesystem::path& path
 
 double clip_grad_norm(ParameterSet<float>& parameters, double max_norm) {
   double squares = 0.0;
+  // Only what the optimizer applies: a frozen parameter may still have its gradient computed.
   parameters.for_each([&](const io::ExpectedTensor&, const Parameter<float>& parameter) {
+    if (!parameter.trainable) return;
     for (const float g : parameter.grad) squares += double{g} * g;
   });
   const double norm = std::sqrt(squares);
@@ -106,6 +108,7 @@ double clip_grad_norm(ParameterSet<float>& parameters, double max_norm) {
     if (coefficient < 1.0) {
       const auto scale = static_cast<float>(coefficient);
       parameters.for_each([&](const io::ExpectedTensor&, Parameter<float>& parameter) {
+        if (!parameter.trainable) return;
         for (float& g : parameter.grad) g *= scale;
       });
     }

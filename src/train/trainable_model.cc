@@ -92,8 +92,18 @@ double TrainableModel<T>::loss(const TrainBatch& batch) {
 }
 
 template <class T>
-std::vector<T> TrainableModel<T>::hidden_states(const TrainBatch& batch) {
-  return encode(batch, nullptr, {});
+std::vector<T> TrainableModel<T>::hidden_states(const TrainBatch& batch, EncoderState<T>* state) {
+  return encode(batch, state, {});
+}
+
+template <class T>
+void TrainableModel<T>::backward_from_hidden_states(const TrainBatch& batch, EncoderState<T>& state,
+                                                    std::span<const T> dhidden) {
+  if (dhidden.size() != static_cast<size_t>(batch.rows() * config_.hidden_size)) {
+    throw Error("hidden-state gradient of " + std::to_string(dhidden.size()) + " values for a batch of " +
+                std::to_string(batch.rows()) + " rows of width " + std::to_string(config_.hidden_size));
+  }
+  encoder_backward<T>(config_, parameters_, sinusoidal_, batch, state, dhidden);
 }
 
 template <class T>

@@ -44,8 +44,9 @@ class AdamW {
   std::vector<std::vector<float>> second_moments_;
 };
 
-// Scales every gradient by min(1, max_norm / (norm + 1e-6)), as torch.nn.utils.clip_grad_norm_,
-// and returns the global L2 norm before clipping. max_norm <= 0 only measures.
+// Scales every trainable parameter's gradient by min(1, max_norm / (norm + 1e-6)), as
+// torch.nn.utils.clip_grad_norm_ over the optimizer's parameters, and returns their global L2
+// norm before clipping. max_norm <= 0 only measures.
 double clip_grad_norm(ParameterSet<float>& parameters, double max_norm);
 
 }  // namespace ufb::train

@@ -37,8 +37,14 @@ class TrainableModel {
                           T grad_scale = T{1});
   // The loss alone, without dropout and without touching the gradients.
   double loss(const TrainBatch& batch);
-  // Final hidden states [rows, hidden] of every position, without dropout.
-  std::vector<T> hidden_states(const TrainBatch& batch);
+  // Final hidden states [rows, hidden] of every position, without dropout; with `state`, kept
+  // for backward_from_hidden_states.
+  std::vector<T> hidden_states(const TrainBatch& batch, EncoderState<T>* state = nullptr);
+  // Adds d(loss)/dθ to every parameter's grad, given d(loss)/d(final hidden states) [rows,
+  // hidden] of the hidden_states() call that kept `state` (used up): a loss on the encoder's
+  // output instead of a head's, as distillation computes it.
+  void backward_from_hidden_states(const TrainBatch& batch, EncoderState<T>& state,
+                                   std::span<const T> dhidden);
 
  private:
   // Loss and d(loss)/d(hidden states) · grad_scale; head parameter grads added when `backward`.
