@@ -31,9 +31,10 @@ fi
 # `pip install .` of the package into the environment, built in BUILD_DIR: the C++ there is
 # already compiled with the same flags, so only the extension module compiles (no second build of
 # the library). No build isolation: scikit-build-core and nanobind are pinned in the requirements.
+# --config-settings in full: Debian 12's pip (23.0) has no -C.
 log=$(mktemp /tmp/ufb-python-install.XXXXXX.log)
 if ! "$venv/bin/python" -m pip install --disable-pip-version-check --no-build-isolation --no-deps \
-    --force-reinstall -Cbuild-dir="$build_dir" . >"$log" 2>&1; then
+    --force-reinstall --config-settings=build-dir="$build_dir" . >"$log" 2>&1; then
   tail -n 40 "$log"
   echo "python-tests: pip install . failed (whole log: $log)" >&2
   exit 1
