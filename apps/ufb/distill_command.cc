@@ -6,7 +6,6 @@
 #include "common_options.h"
 #include "train_command.h"
 #include "ufb/distributed/communicator.h"
-#include "ufb/threads.h"
 #include "ufb/train/distillation.h"
 
 namespace ufb::cli {
@@ -14,9 +13,9 @@ namespace {
 
 struct DistillFlags {
   train::DistillationOptions options;
-  std::string teacher, tokenizer, out, resume, budget, schedule = "linear";
+  std::string teacher, tokenizer, out;
   std::vector<std::string> data;
-  int threads = 0;
+  RunFlags run;
 };
 
 void run_distill(DistillFlags& flags) {
@@ -25,10 +24,7 @@ void run_distill(DistillFlags& flags) {
   o.tokenizer_file = flags.tokenizer;
   o.data_files.assign(flags.data.begin(), flags.data.end());
   o.out_dir = flags.out;
-  if (!flags.resume.empty()) o.resume_dir = flags.resume;
-  if (!flags.budget.empty()) o.budget_seconds = parse_duration_seconds(flags.budget);
-  o.schedule.kind = train::parse_schedule_kind(flags.schedule);
-  set_num_threads(flags.threads);
+  flags.run.apply(o.resume_dir, o.budget_seconds, o.schedule.kind);
   const distributed::Communicator& world = distributed::Communicator::world();
   train::distill(o, world, print_training_progress, print_training_status);
   if (world.is_root()) std::cerr << "student: " << flags.out << "\n";
@@ -54,12 +50,12 @@ void add_distill_command(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   distill->add_option("--ridge", o.fit.ridge, "Stage 1: ridge of the output least squares, relative")
       ->capture_default_str()->check(CLI::PositiveNumber);
-  add_steps_option(*distill, o.steps)->excludes(add_budget_option(*distill, flags->budget));
-  add_resume_option(*distill, flags->resume);
+  add_steps_option(*distill, o.steps)->excludes(add_budget_option(*distill, flags->run.budget));
+  add_resume_option(*distill, flags->run.resume);
   distill->add_option("--batch", o.batch_size, "Stage 2: texts per step, over all ranks")->capture_default_str()
       ->check(CLI::PositiveNumber);
   add_lr_option(*distill, o.schedule.peak);
-  add_schedule_option(*distill, flags->schedule);
+  add_schedule_option(*distill, flags->run.schedule);
   add_warmup_option(*distill, o.schedule.warmup_fraction);
   add_weight_decay_option(*distill, o.adamw.weight_decay);
   add_clip_option(*distill, o.clip_norm);
@@ -67,7 +63,7 @@ void add_distill_command(CLI::App& app) {
                       "Stage 2: weight of (1 - cosine) of mean-pooled embeddings beside the hidden-state MSE")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   add_seed_option(*distill, o.seed);
-  add_threads_option(*distill, flags->threads);
+  add_threads_option(*distill, flags->run.threads);
   add_log_every_option(*distill, o.log_every);
   add_checkpoint_every_option(*distill, o.checkpoint_every);
   distill->footer(

@@ -32,8 +32,8 @@ std::string format_duration(double seconds) {
 
 struct MlmFlags {
   train::MlmTrainingOptions options;
-  std::string config, tokenizer, data, out, resume, init, budget, schedule = "linear";
-  int threads = 0;
+  std::string config, tokenizer, data, out, init;
+  RunFlags run;
 };
 
 void run_mlm(MlmFlags& flags) {
@@ -44,10 +44,7 @@ void run_mlm(MlmFlags& flags) {
   o.tokenizer_file = flags.tokenizer;
   o.data_dir = flags.data;
   o.out_dir = flags.out;
-  if (!flags.resume.empty()) o.resume_dir = flags.resume;
-  if (!flags.budget.empty()) o.budget_seconds = parse_duration_seconds(flags.budget);
-  o.schedule.kind = train::parse_schedule_kind(flags.schedule);
-  set_num_threads(flags.threads);
+  flags.run.apply(o.resume_dir, o.budget_seconds, o.schedule.kind);
   const distributed::Communicator& world = distributed::Communicator::world();
   train::train_mlm(o, world, print_training_progress, print_training_status);
   if (world.is_root()) std::cerr << "checkpoint: " << flags.out << "\n";
@@ -109,6 +106,14 @@ void add_glue_subcommand(CLI::App& train) {
 
 }  // namespace
 
+void RunFlags::apply(std::optional<std::filesystem::path>& resume_dir, double& budget_seconds,
+                     train::ScheduleKind& schedule_kind) const {
+  if (!resume.empty()) resume_dir = resume;
+  if (!budget.empty()) budget_seconds = parse_duration_seconds(budget);
+  schedule_kind = train::parse_schedule_kind(schedule);
+  set_num_threads(threads);
+}
+
 void print_training_progress(const train::TrainingProgress& p) {
   const double eta = p.progress > 0 ? p.elapsed_seconds * (1.0 - p.progress) / p.progress : 0.0;
   std::fprintf(stderr, "\rstep %lld  loss %.4f  lr %.2e  |g| %.3f  %.0f tokens/s  %5.1f%%  ETA %s   ",
@@ -148,19 +153,19 @@ void add_train_command(CLI::App& app) {
   add_tokenizer_option(*mlm, flags->tokenizer, /*required=*/true);
   mlm->add_option("--data", flags->data, "Folder of text files")->required()->check(CLI::ExistingDirectory);
   mlm->add_option("--out", flags->out, "Output folder: checkpoint, log.jsonl, token cache")->required();
-  add_steps_option(*mlm, o.steps)->excludes(add_budget_option(*mlm, flags->budget));
+  add_steps_option(*mlm, o.steps)->excludes(add_budget_option(*mlm, flags->run.budget));
   mlm->add_option("--stop-after", o.stop_after, "Stop after this many steps of this run (resume later)")
       ->check(CLI::PositiveNumber);
   add_seed_option(*mlm, o.seed);
-  auto* resume = add_resume_option(*mlm, flags->resume);
+  auto* resume = add_resume_option(*mlm, flags->run.resume);
   mlm->add_option("--init", flags->init, "Start from this model's weights (a pretrained checkpoint), fresh optimizer")
       ->check(CLI::ExistingDirectory)
       ->excludes(resume);
-  add_threads_option(*mlm, flags->threads);
+  add_threads_option(*mlm, flags->run.threads);
   mlm->add_option("--batch", o.batch_size, "Sequences per micro-batch, over all ranks")->capture_default_str()->check(CLI::PositiveNumber);
   mlm->add_option("--accumulate", o.accumulation, "Micro-batches per optimizer step")->capture_default_str()->check(CLI::PositiveNumber);
   add_lr_option(*mlm, o.schedule.peak);
-  add_schedule_option(*mlm, flags->schedule);
+  add_schedule_option(*mlm, flags->run.schedule);
   add_warmup_option(*mlm, o.schedule.warmup_fraction);
   add_weight_decay_option(*mlm, o.adamw.weight_decay);
   add_clip_option(*mlm, o.clip_norm);

@@ -16,6 +16,8 @@
 #include "ufb/train/data_parallel.h"
 #include "ufb/train/feedforward.h"
 #include "ufb/train/losses.h"
+#include "ufb/train/progress_log.h"
+#include "ufb/train/run_clock.h"
 #include "ufb/train/trainable_model.h"
 #include "ufb/train/training_checkpoint.h"
 
@@ -301,19 +303,10 @@ void distill(const DistillationOptions& o, const distributed::Communicator& comm
   const auto progress_of = [&](double elapsed) {
     return o.steps > 0 ? static_cast<double>(state.step) / static_cast<double>(o.steps) : elapsed / o.budget_seconds;
   };
-  const Clock::time_point start = Clock::now();
-  const double elapsed_before = state.elapsed_seconds;
-  const auto elapsed_now = [&] {
-    double elapsed = elapsed_before + seconds_since(start);
-    communicator.broadcast_from_root(std::span<double>(&elapsed, 1));
-    return elapsed;
-  };
+  const RunClock clock(communicator, state.elapsed_seconds);
+  ProgressLog progress_log(root ? &log : nullptr, report, state.elapsed_seconds);
   const int64_t hidden = student_config.hidden_size;
-  double loss_sum = 0.0;
-  int64_t loss_steps = 0;
-  int64_t tokens_since_report = 0;
-  double last_report_time = elapsed_before;
-  double elapsed = elapsed_now();
+  double elapsed = clock.elapsed();
   bool finished = progress_of(elapsed) >= 1.0;
   while (!finished) {
     const double learning_rate = o.schedule.at(progress_of(elapsed));
@@ -341,30 +334,13 @@ void distill(const DistillationOptions& o, const distributed::Communicator& comm
     optimizer.step(student.parameters(), learning_rate);
     ++state.step;
     state.tokens_seen += tokens;
-    tokens_since_report += tokens;
-    loss_sum += loss;
-    ++loss_steps;
-    elapsed = elapsed_now();
+    progress_log.add_step(loss, tokens);
+    elapsed = clock.elapsed();
     finished = progress_of(elapsed) >= 1.0;
     if (state.step % o.log_every == 0 || finished) {
-      const double interval = std::max(elapsed - last_report_time, 1e-9);
-      TrainingProgress progress{state.step, loss_sum / static_cast<double>(loss_steps), learning_rate, grad_norm,
-                                tokens_since_report / interval, elapsed, std::min(progress_of(elapsed), 1.0)};
-      progress.communication_share = std::min(data_parallel.take_communication_seconds() / interval, 1.0);
-      if (root) {
-        log << nlohmann::json{{"stage", 2}, {"step", progress.step}, {"loss", progress.loss},
-                              {"lr", progress.learning_rate}, {"grad_norm", progress.grad_norm},
-                              {"tokens_per_s", progress.tokens_per_second}, {"tokens_seen", state.tokens_seen},
-                              {"elapsed_s", progress.elapsed_seconds}, {"ranks", communicator.size()}}
-                   .dump()
-            << "\n"
-            << std::flush;
-        report(progress);
-      }
-      loss_sum = 0.0;
-      loss_steps = 0;
-      tokens_since_report = 0;
-      last_report_time = elapsed;
+      TrainingProgress progress{state.step, 0, learning_rate, grad_norm, 0, elapsed, std::min(progress_of(elapsed), 1.0)};
+      progress_log.write(progress, data_parallel.take_communication_seconds(),
+                         {{"stage", 2}, {"tokens_seen", state.tokens_seen}, {"ranks", communicator.size()}});
     }
     if (root && (state.step % o.checkpoint_every == 0 || finished)) {
       state.elapsed_seconds = elapsed;

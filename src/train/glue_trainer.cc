@@ -15,6 +15,7 @@
 #include "ufb/train/arch_options.h"
 #include "ufb/train/counter_random.h"
 #include "ufb/train/data_parallel.h"
+#include "ufb/train/progress_log.h"
 #include "ufb/train/trainable_model.h"
 
 namespace ufb::train {
@@ -155,10 +156,8 @@ void train_glue(const GlueTrainingOptions& o, const distributed::Communicator& c
     log.open(o.out_dir / "log.jsonl", std::ios::trunc);
   }
   const Clock::time_point start = Clock::now();
+  ProgressLog progress_log(root ? &log : nullptr, report, 0.0);
   int64_t step = 0;
-  double loss_sum = 0;
-  int64_t tokens = 0;
-  double communication_seconds = 0;
   for (int64_t epoch = 0; epoch < o.epochs; ++epoch) {
     const std::vector<int64_t> order = shuffled(count, CounterRandom(o.seed).child(kShuffleStream).child(epoch));
     for (int64_t first = 0; first < count; first += o.batch_size) {
@@ -169,27 +168,17 @@ void train_glue(const GlueTrainingOptions& o, const distributed::Communicator& c
       model.parameters().zero_grads();
       const double local_loss =
           data_parallel.forward_backward(model, batch, CounterRandom(o.seed).child(kDropoutStream).child(step));
-      loss_sum += data_parallel.all_reduce(model.parameters(), local_loss);
+      const double loss = data_parallel.all_reduce(model.parameters(), local_loss);
       const double grad_norm = clip_grad_norm(model.parameters(), o.clip_norm);
       optimizer.step(model.parameters(), learning_rate);
       ++step;
-      tokens += batch.rows();
-      if (root && (step % o.log_every == 0 || step == total_steps)) {
+      progress_log.add_step(loss, batch.rows());
+      if (step % o.log_every == 0 || step == total_steps) {
         const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-        const int64_t logged = step % o.log_every == 0 ? o.log_every : step % o.log_every;
-        communication_seconds += data_parallel.take_communication_seconds();
-        TrainingProgress progress{step, loss_sum / static_cast<double>(logged), learning_rate, grad_norm,
-                                  static_cast<double>(tokens) / std::max(elapsed, 1e-9), elapsed,
+        TrainingProgress progress{step, 0, learning_rate, grad_norm, 0, elapsed,
                                   static_cast<double>(step) / static_cast<double>(total_steps)};
-        progress.communication_share = std::min(communication_seconds / std::max(elapsed, 1e-9), 1.0);
-        log << nlohmann::json{{"step", step}, {"epoch", epoch}, {"loss", progress.loss}, {"lr", learning_rate},
-                              {"grad_norm", grad_norm}, {"tokens_per_s", progress.tokens_per_second},
-                              {"ranks", communicator.size()}, {"comm_share", progress.communication_share}}
-                   .dump()
-            << "\n"
-            << std::flush;
-        report(progress);
-        loss_sum = 0;
+        progress_log.write(progress, data_parallel.take_communication_seconds(),
+                           {{"epoch", epoch}, {"ranks", communicator.size()}});
       }
     }
   }

@@ -13,6 +13,8 @@
 #include "ufb/train/data_parallel.h"
 #include "ufb/train/mlm_batches.h"
 #include "ufb/train/mlm_corpus.h"
+#include "ufb/train/progress_log.h"
+#include "ufb/train/run_clock.h"
 #include "ufb/train/trainable_model.h"
 #include "ufb/train/training_checkpoint.h"
 
@@ -20,7 +22,6 @@ namespace ufb::train {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 constexpr uint64_t kDropoutStream = 3;
 
@@ -122,22 +123,11 @@ void train_mlm(const MlmTrainingOptions& o, const distributed::Communicator& com
     return o.steps > 0 ? static_cast<double>(state.step) / static_cast<double>(o.steps)
                        : elapsed / o.budget_seconds;
   };
-  const Clock::time_point start = Clock::now();
-  const double elapsed_before = state.elapsed_seconds;
-  // Rank 0's clock, so that every rank takes the same learning rate and stops at the same step
-  // of a time budget.
-  const auto elapsed_now = [&] {
-    double elapsed = elapsed_before + std::chrono::duration<double>(Clock::now() - start).count();
-    communicator.broadcast_from_root(std::span<double>(&elapsed, 1));
-    return elapsed;
-  };
-  double loss_sum = 0.0;
-  int64_t loss_steps = 0;
-  int64_t tokens_since_report = 0;
-  double last_report_time = elapsed_before;
+  const RunClock clock(communicator, state.elapsed_seconds);
+  ProgressLog progress_log(root ? &log : nullptr, report, state.elapsed_seconds);
   const int64_t samples_per_step = o.batch_size * o.accumulation;
   const int64_t first_step = state.step;
-  double elapsed = elapsed_now();
+  double elapsed = clock.elapsed();
   // Decided right after each step, so that the last step is always logged and checkpointed.
   bool finished = progress_of(elapsed) >= 1.0;
   while (!finished) {
@@ -156,31 +146,13 @@ void train_mlm(const MlmTrainingOptions& o, const distributed::Communicator& com
     optimizer.step(model.parameters(), learning_rate);
     ++state.step;
     state.tokens_seen += samples_per_step * batches.sequence_length();
-    tokens_since_report += samples_per_step * batches.sequence_length();
-    loss_sum += loss;
-    ++loss_steps;
-    elapsed = elapsed_now();
+    progress_log.add_step(loss, samples_per_step * batches.sequence_length());
+    elapsed = clock.elapsed();
     finished = progress_of(elapsed) >= 1.0 || (o.stop_after > 0 && state.step - first_step >= o.stop_after);
     if (state.step % o.log_every == 0 || finished) {
-      const double interval = std::max(elapsed - last_report_time, 1e-9);
-      TrainingProgress progress{state.step, loss_sum / static_cast<double>(loss_steps), learning_rate,
-                                grad_norm, tokens_since_report / interval, elapsed,
-                                std::min(progress_of(elapsed), 1.0)};
-      progress.communication_share = std::min(data_parallel.take_communication_seconds() / interval, 1.0);
-      if (root) {
-        log << nlohmann::json{{"step", progress.step}, {"loss", progress.loss}, {"lr", progress.learning_rate},
-                              {"grad_norm", progress.grad_norm}, {"tokens_per_s", progress.tokens_per_second},
-                              {"tokens_seen", state.tokens_seen}, {"elapsed_s", progress.elapsed_seconds},
-                              {"ranks", communicator.size()}, {"comm_share", progress.communication_share}}
-                   .dump()
-            << "\n"
-            << std::flush;
-        report(progress);
-      }
-      loss_sum = 0.0;
-      loss_steps = 0;
-      tokens_since_report = 0;
-      last_report_time = elapsed;
+      TrainingProgress progress{state.step, 0, learning_rate, grad_norm, 0, elapsed, std::min(progress_of(elapsed), 1.0)};
+      progress_log.write(progress, data_parallel.take_communication_seconds(),
+                         {{"tokens_seen", state.tokens_seen}, {"ranks", communicator.size()}});
     }
     if (root && (state.step % o.checkpoint_every == 0 || finished)) {
       state.elapsed_seconds = elapsed;
