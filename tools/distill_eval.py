@@ -40,17 +40,15 @@ def read_stsb(path):
 
 def embed(ufb, model, file, out, threads, dtype):
     subprocess.run([ufb, "embed", "--model", model, "--file", file, "--out", out, "--threads", str(threads),
-                    "--dtype", dtype, "--batch-size", "32"], check=True, stdout=subprocess.DEVNULL)
+                    "--dtype", dtype, "--batch-size", "32"], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
     return np.load(out)
 
 
-def timed(command, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def timed(command):
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
 
 
 def ff_flops(model):
@@ -93,25 +91,32 @@ def main():
         out = os.path.join(work, "embeddings.npy")
         teacher = unit(embed(args.ufb, args.teacher, sentences, out, args.threads, args.dtype))
         teacher_flops, _ = ff_flops(args.teacher)
-        print(f"{'model':40} {'feedforward':24} {'spearman':>9} {'teacher_cos':>11} {'ff_flops':>10} {'ms/sentence':>11}")
-        for model in [args.teacher] + args.students:
+        models = [args.teacher] + args.students
+        rows = []
+        for model in models:
             vectors = unit(embed(args.ufb, model, sentences, out, args.threads, args.dtype))
             cosines = np.sum(vectors[0::2] * vectors[1::2], axis=1)
-            spearman = 100 * spearmanr(cosines, gold).correlation
-            teacher_cos = float(np.mean(np.sum(vectors * teacher, axis=1)))
-            command = [args.ufb, "embed", "--model", model, "--threads", str(args.threads), "--dtype", args.dtype,
-                       "--batch-size", "32", "--out", out, "--file"]
-            ms = float("nan")
-            if args.repeats > 0:
-                all_time = timed(command + [sentences], args.repeats)
-                one_time = timed(command + [first], args.repeats)
-                ms = 1000 * (all_time - one_time) / (count - 1)
             flops, kind = ff_flops(model)
-            row = {"model": os.path.abspath(model), "feedforward": kind, "spearman": spearman,
-                   "teacher_cos": teacher_cos, "ff_flops": flops, "ff_flops_reduction": teacher_flops / flops,
-                   "ms_per_sentence": ms, "threads": args.threads, "dtype": args.dtype, "sentences": count}
-            print(f"{os.path.basename(os.path.normpath(model)):40} {kind:24} {spearman:9.4f} {teacher_cos:11.4f} "
-                  f"{flops:10d} {ms:11.3f}", flush=True)
+            rows.append({"model": os.path.basename(os.path.normpath(model)), "feedforward": kind,
+                         "spearman": 100 * spearmanr(cosines, gold).correlation,
+                         "teacher_cos": float(np.mean(np.sum(vectors * teacher, axis=1))), "ff_flops": flops,
+                         "ff_flops_reduction": teacher_flops / flops, "ms_per_sentence": float("nan"),
+                         "threads": args.threads, "dtype": args.dtype, "sentences": count})
+        # Rounds over all models, so that a machine's drift spreads over all of them alike.
+        times = {model: ([], []) for model in models}
+        for _ in range(args.repeats):
+            for model in models:
+                command = [args.ufb, "embed", "--model", model, "--threads", str(args.threads), "--dtype",
+                           args.dtype, "--batch-size", "32", "--out", out, "--file"]
+                times[model][0].append(timed(command + [sentences]))
+                times[model][1].append(timed(command + [first]))
+        print(f"{'model':40} {'feedforward':24} {'spearman':>9} {'teacher_cos':>11} {'ff_flops':>10} {'ms/sentence':>11}")
+        for model, row in zip(models, rows):
+            if args.repeats > 0:
+                all_times, one_times = times[model]
+                row["ms_per_sentence"] = 1000 * (statistics.median(all_times) - statistics.median(one_times)) / (count - 1)
+            print(f"{os.path.basename(os.path.normpath(model)):40} {row['feedforward']:24} {row['spearman']:9.4f} "
+                  f"{row['teacher_cos']:11.4f} {row['ff_flops']:10d} {row['ms_per_sentence']:11.3f}", flush=True)
             if args.json:
                 with open(args.json, "a") as f:
                     f.write(json.dumps(row) + "\n")

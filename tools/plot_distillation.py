@@ -27,8 +27,8 @@ def main():
         speedup = teacher["ms_per_sentence"] / row["ms_per_sentence"]
         name = os.path.basename(row["model"].rstrip("/"))
         ax.scatter(speedup, row["spearman"], color="tab:red" if row is teacher else "tab:blue")
-        ax.annotate(f"{name}\n{row['ff_flops_reduction']:.0f}x fewer FF FLOPs", (speedup, row["spearman"]),
-                    textcoords="offset points", xytext=(6, -10), fontsize=7)
+        label = f"{name} (teacher)" if row is teacher else f"{name}\n{row['ff_flops_reduction']:.0f}x fewer FF FLOPs"
+        ax.annotate(label, (speedup, row["spearman"]), textcoords="offset points", xytext=(6, -10), fontsize=7)
     ax.axhline(0.96 * teacher["spearman"], color="gray", linestyle="--", linewidth=1)
     ax.text(ax.get_xlim()[0], 0.96 * teacher["spearman"], " 96 % of the teacher", va="bottom", fontsize=7, color="gray")
     ax.set_xlabel(f"ufb embed speed-up over the teacher ({teacher['threads']} threads, {teacher['dtype']}, batch 32)")
@@ -39,6 +39,7 @@ def main():
     folder = os.path.dirname(os.path.abspath(sys.argv[2]))
     with tempfile.NamedTemporaryFile(suffix=".png", dir=folder, delete=False) as f:
         fig.savefig(f.name, dpi=120)
+    os.chmod(f.name, 0o644)
     os.replace(f.name, sys.argv[2])
 
 
