@@ -14,9 +14,11 @@ constexpr const char* kStepsKey = "adamw_steps";
 }  // namespace
 
 AdamW::AdamW(const ParameterSet<float>& parameters, AdamWOptions options) : options_(options) {
+  // Moments only for what step() updates: a frozen parameter may still hold a gradient.
   parameters.for_each([&](const io::ExpectedTensor&, const Parameter<float>& parameter) {
-    first_moments_.emplace_back(parameter.grad.size(), 0.0f);
-    second_moments_.emplace_back(parameter.grad.size(), 0.0f);
+    const size_t size = parameter.trainable ? parameter.grad.size() : 0;
+    first_moments_.emplace_back(size, 0.0f);
+    second_moments_.emplace_back(size, 0.0f);
   });
 }
 
