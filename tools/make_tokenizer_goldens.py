@@ -6,7 +6,9 @@ Usage: python tools/make_tokenizer_goldens.py [--shared-data DIR] [--out DIR]
 Writes
   inputs.json                      texts (single and pairs): GLUE dev sentences plus hard cases
   <name>/tokenizer.json            derived test tokenizers (small vocabularies built from BERT's)
-  goldens_<name>.json              what `tokenizers` returns for every input, plus truncation,
+  goldens_<name>.json              what `tokenizers` returns for every input (ids, offsets as
+                                   its Python Encoding gives them: characters of the token's own
+                                   text, which sequence_ids names for a pair), plus truncation,
                                    padding and batch-padding settings on a subset
 
 The C++ tests read these files only; they never run Python. Rerun this script (pip install
@@ -43,6 +45,9 @@ HARD_SINGLE = [
     ("unicode_spaces", "a\u2003b\u2009c\u202fd\u205fe\u1680f"),
     ("accents", "Café Crème brûlée, naïve résumé à la façon de Noël"),
     ("accents_upper", "ÀÉÎÕÜ ÅNGSTRÖM ÇA"),
+    ("accents_mixed_case", "Ångström ÉCOLE Über naïve Café"),
+    ("repeated_words", "the cat saw the Cat and THE CAT saw the cat"),
+    ("whitespace_runs", "  lead   and\t\ttrail  \n\n end   "),
     ("combining", "e\u0301te\u0300 n\u0303o\u0308"),
     ("dotted_i", "İstanbul İİ"),
     ("dotless_i", "ıi Iı"),
@@ -245,9 +250,11 @@ def encode_all(tok, cases, indices, with_tokens):
     for i in indices:
         case = cases[i]
         enc = tok.encode(case["a"], case["b"]) if "b" in case else tok.encode(case["a"])
-        result = {"input": i, "ids": enc.ids}
+        result = {"input": i, "ids": enc.ids, "offsets": enc.offsets}
         if any(enc.type_ids):
             result["type_ids"] = enc.type_ids
+        if "b" in case:
+            result["sequence_ids"] = enc.sequence_ids
         if with_tokens(case):
             result["tokens"] = enc.tokens
         results.append(result)
@@ -274,9 +281,11 @@ def settings_results(tok_json, cases, indices):
             except Exception as error:  # the C++ side must refuse the same inputs
                 results.append({"input": i, "error": str(error)})
                 continue
-            result = {"input": i, "ids": enc.ids}
+            result = {"input": i, "ids": enc.ids, "offsets": enc.offsets}
             if any(enc.type_ids):
                 result["type_ids"] = enc.type_ids
+            if "b" in case:
+                result["sequence_ids"] = enc.sequence_ids
             if padding:
                 result["attention_mask"] = enc.attention_mask
             results.append(result)
@@ -295,7 +304,9 @@ def batch_results(tok_json, cases, indices):
         texts = [(cases[i]["a"], cases[i]["b"]) if kind == "pairs" else cases[i]["a"] for i in chosen]
         encs = tok.encode_batch(texts)
         batches[kind] = {"inputs": chosen,
-                         "results": [{"ids": e.ids, "attention_mask": e.attention_mask} for e in encs]}
+                         "results": [{"ids": e.ids, "offsets": e.offsets,
+                                      "sequence_ids": e.sequence_ids,
+                                      "attention_mask": e.attention_mask} for e in encs]}
     return batches
 
 

@@ -8,4 +8,3 @@
 #include "ufb/ops/fff.h"
 #include "ufb/text_input.h"
 #include "ufb/text_model.h"
-#include "ufb/tokenizer/token_offsets.h"

@@ -10,13 +10,14 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "numpy_arrays.h"
 #include "ufb/error.h"
 #include "ufb/model/dump.h"
 #include "ufb/text_model.h"
-#include "ufb/tokenizer/token_offsets.h"
 
 namespace nb = nanobind;
 
@@ -151,29 +152,50 @@ nb::dict classify(const TextModel& model, Texts texts, Pairs pairs, int64_t batc
   return result;
 }
 
-// Like `tokenizers`' Encoding: ids, type_ids, tokens, offsets (byte offsets into the text,
-// None where not found), attention_mask.
+// Number of code points before each byte offset of `text` (valid UTF-8), one past the end included.
+std::vector<size_t> code_points_before(std::string_view text) {
+  std::vector<size_t> before(text.size() + 1);
+  size_t count = 0;
+  for (size_t byte = 0; byte < text.size(); ++byte) {
+    before[byte] = count;
+    if ((static_cast<unsigned char>(text[byte]) & 0xC0) != 0x80) ++count;
+  }
+  before[text.size()] = count;
+  return before;
+}
+
+// Encoding::offsets as `tokenizers`' Python Encoding gives them: in characters (code points) of
+// the token's own text, which for a pair the token type tells.
+std::vector<std::pair<size_t, size_t>> character_offsets(const tokenizer::Encoding& encoding, const TextInput& input) {
+  const std::vector<size_t> first = code_points_before(input.text);
+  const std::vector<size_t> second = code_points_before(input.text_pair.value_or(""));
+  std::vector<std::pair<size_t, size_t>> offsets;
+  offsets.reserve(encoding.size());
+  for (size_t i = 0; i < encoding.size(); ++i) {
+    const std::vector<size_t>& before = input.is_pair() && encoding.type_ids[i] != 0 ? second : first;
+    const auto [start, stop] = encoding.offsets[i];
+    offsets.emplace_back(before[start], before[stop]);
+  }
+  return offsets;
+}
+
+// Like `tokenizers`' Python Encoding: ids, type_ids, tokens, offsets (character offsets into the
+// token's text; (0, 0) for special tokens and padding), attention_mask.
 nb::list tokenize(const TextModel& model, Texts texts, Pairs pairs) {
   const std::vector<TextInput> inputs = text_inputs(std::move(texts), std::move(pairs));
   std::vector<tokenizer::Encoding> encodings;
-  std::vector<std::vector<tokenizer::TokenOffset>> offsets;
+  std::vector<std::vector<std::pair<size_t, size_t>>> offsets;
   {
     nb::gil_scoped_release released;
     for (size_t i = 0; i < inputs.size(); ++i) {
       encodings.push_back(model.tokenize(inputs[i], i));
-      offsets.push_back(tokenizer::token_offsets(model.tokenizer(), encodings.back(), inputs[i].text));
+      offsets.push_back(character_offsets(encodings.back(), inputs[i]));
     }
   }
   nb::list result;
   for (size_t i = 0; i < encodings.size(); ++i) {
     nb::list token_offsets;
-    for (const tokenizer::TokenOffset& offset : offsets[i]) {
-      if (offset) {
-        token_offsets.append(nb::make_tuple(offset->first, offset->second));
-      } else {
-        token_offsets.append(nb::none());
-      }
-    }
+    for (const auto& [start, stop] : offsets[i]) token_offsets.append(nb::make_tuple(start, stop));
     nb::dict encoding;
     encoding["ids"] = encodings[i].ids;
     encoding["type_ids"] = encodings[i].type_ids;

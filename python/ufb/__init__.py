@@ -25,15 +25,16 @@ __all__ = ["Encoding", "Error", "Model", "fff_forward"]
 class Encoding:
     """One tokenized input, with the fields of ``tokenizers``' Encoding.
 
-    ``offsets`` are byte offsets (start, stop) into the first text (equal to character offsets
-    for ASCII text); special tokens have (0, 0), and a token whose text the normalizer changed
-    (stripped accents, say) has None.
+    ``offsets`` are, as in ``tokenizers``, character offsets (start, stop) into the text each
+    token came from (of a pair, the one its type id names), tracked through normalization, so
+    that ``text[start:stop]`` is what the token stands for as typed ("Café" for "cafe");
+    special tokens have (0, 0).
     """
 
     ids: list[int]
     type_ids: list[int]
     tokens: list[str]
-    offsets: list[tuple[int, int] | None]
+    offsets: list[tuple[int, int]]
     attention_mask: list[int]
     truncated: bool
 

@@ -21,7 +21,7 @@ class Encoding:
     ids: list[int]
     type_ids: list[int]
     tokens: list[str]
-    offsets: list[tuple[int, int] | None]
+    offsets: list[tuple[int, int]]
     attention_mask: list[int]
     truncated: bool
 

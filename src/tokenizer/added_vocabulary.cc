@@ -46,12 +46,13 @@ AddedVocabulary::AddedVocabulary(std::vector<AddedToken> tokens, const Normalize
   for (size_t i = 0; i < tokens_.size(); ++i) {
     const AddedToken& token = tokens_[i];
     if (token.content.empty()) continue;
-    std::string pattern = token.content;
-    if (token.normalized && normalizer != nullptr) normalizer->normalize(pattern);
+    const std::string pattern = token.normalized && normalizer != nullptr
+                                    ? normalizer->normalized(token.content)
+                                    : token.content;
     if (pattern.empty()) continue;
     Matcher& matcher = token.normalized ? normalized_ : raw_;
     matcher.first_bytes[static_cast<unsigned char>(pattern[0])] = true;
-    matcher.patterns.push_back({std::move(pattern), i});
+    matcher.patterns.push_back({pattern, i});
   }
   for (Matcher* matcher : {&raw_, &normalized_}) {
     std::stable_sort(

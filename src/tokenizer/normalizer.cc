@@ -4,25 +4,59 @@
 #include <pcre2.h>
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <new>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
+#include "tokenizer/normal_form.h"
 #include "tokenizer/unicode.h"
 #include "ufb/error.h"
 
 namespace ufb::tokenizer {
 namespace {
 
-// Rebuilds `text` code point by code point; `emit(c, out)` appends what replaces c.
-template <typename Emit>
-void rewrite_code_points(std::string& text, Emit emit) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
+// Each normalizer rewrites the text as the tokenizers normalizer of the same name does, with the
+// same choice, character by character, between replacing, inserting and dropping: that choice is
+// what decides the alignments (normalized_text.h).
+
+std::u32string code_points(std::string_view text) {
+  std::u32string out;
   size_t pos = 0;
-  while (pos < text.size()) emit(unicode::next_code_point(text, pos), out);
-  text = std::move(out);
+  while (pos < text.size()) out.push_back(unicode::next_code_point(text, pos));
+  return out;
+}
+
+// The first character c lowercases to replaces it, the others (İ gives two) follow as
+// insertions, as in tokenizers' NormalizedString::lowercase.
+void rewrite_lowercase(TextRewrite& rewrite, char32_t c) {
+  if (c < 0x80) {
+    rewrite.replace_next(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    return;
+  }
+  std::string lowered;
+  unicode::append_lowercase(lowered, c);
+  size_t pos = 0;
+  rewrite.replace_next(unicode::next_code_point(lowered, pos));
+  while (pos < lowered.size()) rewrite.insert(unicode::next_code_point(lowered, pos));
+}
+
+// Replaces `text` by its normal form, following the changes tokenizers records.
+void rewrite_normal_form(NormalizedText& text, NormalForm form) {
+  if (unicode::is_ascii(text.text())) return;
+  TextRewrite rewrite(text);
+  for (const unicode::CharChange& change : unicode::normal_form(text.text(), form)) {
+    if (change.change > 0) {
+      rewrite.insert(change.c);
+      continue;
+    }
+    rewrite.replace_next(change.c);
+    for (int absorbed = 0; absorbed < -change.change; ++absorbed) rewrite.drop_next();
+  }
+  text = std::move(rewrite).finish();
 }
 
 class BertNormalizer final : public Normalizer {
@@ -30,33 +64,44 @@ class BertNormalizer final : public Normalizer {
   explicit BertNormalizer(const BertNormalizerOptions& options)
       : options_(options), strip_accents_(options.strip_accents.value_or(options.lowercase)) {}
 
-  void normalize(std::string& text) const override {
+  void normalize(NormalizedText& text) const override {
     if (options_.clean_text || options_.handle_chinese_chars) {
-      rewrite_code_points(text, [this](char32_t c, std::string& out) {
+      TextRewrite rewrite(text);
+      while (!rewrite.done()) {
+        char32_t c = rewrite.peek();
         if (options_.clean_text) {
-          if (unicode::is_control(c)) return;
+          if (unicode::is_control(c)) {
+            rewrite.drop_next();
+            continue;
+          }
           if (unicode::is_whitespace(c)) c = ' ';
         }
         if (options_.handle_chinese_chars && unicode::is_chinese(c)) {
-          out.push_back(' ');
-          unicode::append_utf8(out, c);
-          out.push_back(' ');
-          return;
+          // The ideograph becomes " c ", all three characters aligned to it.
+          rewrite.replace_next(' ');
+          rewrite.insert(c);
+          rewrite.insert(' ');
+          continue;
         }
-        unicode::append_utf8(out, c);
-      });
+        rewrite.replace_next(c);
+      }
+      text = std::move(rewrite).finish();
     }
-    if (strip_accents_) text = unicode::to_normal_form(text, NormalForm::kNFD);
+    if (strip_accents_) rewrite_normal_form(text, NormalForm::kNFD);
     if (strip_accents_ || options_.lowercase) {
       // One pass: the accent test looks at the character before lowercasing, as two passes would.
-      rewrite_code_points(text, [this](char32_t c, std::string& out) {
-        if (strip_accents_ && unicode::is_nonspacing_mark(c)) return;
-        if (options_.lowercase) {
-          unicode::append_lowercase(out, c);
+      TextRewrite rewrite(text);
+      while (!rewrite.done()) {
+        const char32_t c = rewrite.peek();
+        if (strip_accents_ && unicode::is_nonspacing_mark(c)) {
+          rewrite.drop_next();
+        } else if (options_.lowercase) {
+          rewrite_lowercase(rewrite, c);
         } else {
-          unicode::append_utf8(out, c);
+          rewrite.replace_next(c);
         }
-      });
+      }
+      text = std::move(rewrite).finish();
     }
   }
 
@@ -68,9 +113,7 @@ class BertNormalizer final : public Normalizer {
 class UnicodeNormalizer final : public Normalizer {
  public:
   explicit UnicodeNormalizer(NormalForm form) : form_(form) {}
-  void normalize(std::string& text) const override {
-    if (!unicode::is_ascii(text)) text = unicode::to_normal_form(text, form_);
-  }
+  void normalize(NormalizedText& text) const override { rewrite_normal_form(text, form_); }
 
  private:
   NormalForm form_;
@@ -78,19 +121,27 @@ class UnicodeNormalizer final : public Normalizer {
 
 class Lowercase final : public Normalizer {
  public:
-  void normalize(std::string& text) const override {
-    rewrite_code_points(text,
-                        [](char32_t c, std::string& out) { unicode::append_lowercase(out, c); });
+  void normalize(NormalizedText& text) const override {
+    TextRewrite rewrite(text);
+    while (!rewrite.done()) rewrite_lowercase(rewrite, rewrite.peek());
+    text = std::move(rewrite).finish();
   }
 };
 
 class StripAccents final : public Normalizer {
  public:
-  void normalize(std::string& text) const override {
-    if (unicode::is_ascii(text)) return;
-    rewrite_code_points(text, [](char32_t c, std::string& out) {
-      if (!unicode::is_mark(c)) unicode::append_utf8(out, c);
-    });
+  void normalize(NormalizedText& text) const override {
+    if (unicode::is_ascii(text.text())) return;
+    TextRewrite rewrite(text);
+    while (!rewrite.done()) {
+      const char32_t c = rewrite.peek();
+      if (unicode::is_mark(c)) {
+        rewrite.drop_next();
+      } else {
+        rewrite.replace_next(c);
+      }
+    }
+    text = std::move(rewrite).finish();
   }
 };
 
@@ -98,24 +149,30 @@ class Strip final : public Normalizer {
  public:
   Strip(bool left, bool right) : left_(left), right_(right) {}
 
-  void normalize(std::string& text) const override {
+  void normalize(NormalizedText& text) const override {
+    const std::string& source = text.text();
     size_t begin = 0;
     if (left_) {
-      while (begin < text.size()) {
+      while (begin < source.size()) {
         size_t next = begin;
-        if (!unicode::is_whitespace(unicode::next_code_point(text, next))) break;
+        if (!unicode::is_whitespace(unicode::next_code_point(source, next))) break;
         begin = next;
       }
     }
-    size_t end = text.size();
+    size_t end = source.size();
     if (right_) {
       end = begin;
       size_t pos = begin;
-      while (pos < text.size()) {
-        if (!unicode::is_whitespace(unicode::next_code_point(text, pos))) end = pos;
+      while (pos < source.size()) {
+        if (!unicode::is_whitespace(unicode::next_code_point(source, pos))) end = pos;
       }
     }
-    text = text.substr(begin, end - begin);
+    if (begin == 0 && end == source.size()) return;
+    TextRewrite rewrite(text);
+    rewrite.drop_until(begin);
+    rewrite.keep_until(end);
+    rewrite.drop_until(source.size());
+    text = std::move(rewrite).finish();
   }
 
  private:
@@ -123,30 +180,40 @@ class Strip final : public Normalizer {
   bool right_;
 };
 
+// What both Replace normalizers do with the matches they found, in order, as [begin, end) byte
+// ranges: as in tokenizers' NormalizedString::replace, the matched characters go and `content` is
+// inserted after them, so all of it aligns to the match's last character.
+void replace_matches(NormalizedText& text, const std::vector<ByteRange>& matches,
+                     const std::u32string& content) {
+  if (matches.empty()) return;
+  TextRewrite rewrite(text);
+  for (const auto& [begin, end] : matches) {
+    rewrite.keep_until(begin);
+    rewrite.drop_until(end);
+    for (const char32_t c : content) rewrite.insert(c);
+  }
+  rewrite.keep_until(text.text().size());
+  text = std::move(rewrite).finish();
+}
+
 class ReplaceString final : public Normalizer {
  public:
-  ReplaceString(std::string pattern, std::string content)
-      : pattern_(std::move(pattern)), content_(std::move(content)) {}
+  ReplaceString(std::string pattern, std::string_view content)
+      : pattern_(std::move(pattern)), content_(code_points(content)) {}
 
-  void normalize(std::string& text) const override {
+  void normalize(NormalizedText& text) const override {
     if (pattern_.empty()) return;
-    size_t found = text.find(pattern_);
-    if (found == std::string::npos) return;
-    std::string out;
-    out.reserve(text.size());
-    size_t copied = 0;
-    for (; found != std::string::npos; found = text.find(pattern_, copied)) {
-      out.append(text, copied, found - copied);
-      out.append(content_);
-      copied = found + pattern_.size();
+    std::vector<ByteRange> matches;
+    for (size_t found = text.text().find(pattern_); found != std::string::npos;
+         found = text.text().find(pattern_, found + pattern_.size())) {
+      matches.emplace_back(found, found + pattern_.size());
     }
-    out.append(text, copied);
-    text = std::move(out);
+    replace_matches(text, matches, content_);
   }
 
  private:
   std::string pattern_;
-  std::string content_;
+  std::u32string content_;
 };
 
 // PCRE2 in UTF mode matches code points, so classes such as [^\x00-\x7F] mean characters, not
@@ -156,34 +223,11 @@ class ReplaceString final : public Normalizer {
 // heap within limits: a text that exceeds them gets a ufb::Error, never a crash.
 class ReplaceRegex final : public Normalizer {
  public:
-  ReplaceRegex(std::string_view pattern, std::string content)
-      : pattern_(pattern), regex_(compile(pattern)), content_(std::move(content)) {}
+  ReplaceRegex(std::string_view pattern, std::string_view content)
+      : pattern_(pattern), regex_(compile(pattern)), content_(code_points(content)) {}
 
-  void normalize(std::string& text) const override {
-    const std::unique_ptr<pcre2_match_data, MatchDataFree> match_data(
-        pcre2_match_data_create_from_pattern(regex_.get(), nullptr));
-    if (!match_data) throw std::bad_alloc();
-    std::string out(text.size() + content_.size() + 16, '\0');
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      PCRE2_SIZE out_length = out.size();
-      const int replaced = pcre2_substitute(
-          regex_.get(), as_pcre(text), text.size(), 0,
-          PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_LITERAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH,
-          match_data.get(), nullptr, as_pcre(content_), content_.size(),
-          reinterpret_cast<PCRE2_UCHAR*>(out.data()), &out_length);
-      if (replaced == PCRE2_ERROR_NOMEMORY && attempt == 0) {
-        out.resize(out_length);  // the length the whole result needs
-        continue;
-      }
-      if (replaced < 0) {
-        throw Error("regex \"" + pattern_ + "\" cannot be matched against the text (" +
-                    error_message(replaced) + ")");
-      }
-      if (replaced == 0) return;
-      out.resize(out_length);
-      text = std::move(out);
-      return;
-    }
+  void normalize(NormalizedText& text) const override {
+    replace_matches(text, find_matches(text.text()), content_);
   }
 
  private:
@@ -193,6 +237,40 @@ class ReplaceRegex final : public Normalizer {
   struct MatchDataFree {
     void operator()(pcre2_match_data* data) const { pcre2_match_data_free(data); }
   };
+
+  // Every match, left to right, as pcre2_substitute's global mode (and Perl's /g) finds them:
+  // after an empty match, first a non-empty one at the same place, else one a character later.
+  std::vector<ByteRange> find_matches(std::string_view text) const {
+    const std::unique_ptr<pcre2_match_data, MatchDataFree> match_data(
+        pcre2_match_data_create_from_pattern(regex_.get(), nullptr));
+    if (!match_data) throw std::bad_alloc();
+    std::vector<ByteRange> matches;
+    size_t start = 0;
+    uint32_t options = 0;
+    while (start <= text.size()) {
+      const int found = pcre2_match(regex_.get(), as_pcre(text), text.size(), start, options,
+                                    match_data.get(), nullptr);
+      if (found == PCRE2_ERROR_NOMATCH) {
+        if (options == 0 || start == text.size()) break;
+        start += unicode::utf8_length(static_cast<unsigned char>(text[start]));
+        options = 0;
+        continue;
+      }
+      if (found < 0) {
+        throw Error("regex \"" + pattern_ + "\" cannot be matched against the text (" +
+                    error_message(found) + ")");
+      }
+      const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(match_data.get());
+      matches.emplace_back(ovector[0], ovector[1]);
+      options = 0;
+      if (ovector[0] == ovector[1]) {
+        if (ovector[0] == text.size()) break;
+        options = PCRE2_NOTEMPTY_ATSTART | PCRE2_ANCHORED;
+      }
+      start = ovector[1];
+    }
+    return matches;
+  }
 
   static PCRE2_SPTR as_pcre(std::string_view text) {
     return reinterpret_cast<PCRE2_SPTR>(text.data());
@@ -221,25 +299,35 @@ class ReplaceRegex final : public Normalizer {
 
   std::string pattern_;
   std::unique_ptr<pcre2_code, CodeFree> regex_;
-  std::string content_;
+  std::u32string content_;
 };
 
 class Prepend final : public Normalizer {
  public:
-  explicit Prepend(std::string prefix) : prefix_(std::move(prefix)) {}
-  void normalize(std::string& text) const override {
-    if (!text.empty()) text.insert(0, prefix_);
+  explicit Prepend(std::string_view prefix) : prefix_(code_points(prefix)) {}
+
+  // As tokenizers' NormalizedString::prepend: the prefix's first character takes the place of
+  // the text's first one, which follows the prefix as an insertion, so all of them align to it.
+  void normalize(NormalizedText& text) const override {
+    if (text.text().empty() || prefix_.empty()) return;
+    TextRewrite rewrite(text);
+    const char32_t first = rewrite.peek();
+    rewrite.replace_next(prefix_.front());
+    for (size_t i = 1; i < prefix_.size(); ++i) rewrite.insert(prefix_[i]);
+    rewrite.insert(first);
+    rewrite.keep_until(text.text().size());
+    text = std::move(rewrite).finish();
   }
 
  private:
-  std::string prefix_;
+  std::u32string prefix_;
 };
 
 class NormalizerSequence final : public Normalizer {
  public:
   explicit NormalizerSequence(std::vector<std::unique_ptr<Normalizer>> normalizers)
       : normalizers_(std::move(normalizers)) {}
-  void normalize(std::string& text) const override {
+  void normalize(NormalizedText& text) const override {
     for (const auto& normalizer : normalizers_) normalizer->normalize(text);
   }
 
@@ -248,6 +336,12 @@ class NormalizerSequence final : public Normalizer {
 };
 
 }  // namespace
+
+std::string Normalizer::normalized(std::string_view text) const {
+  NormalizedText normalized_text(text);
+  normalize(normalized_text);
+  return normalized_text.text();
+}
 
 std::unique_ptr<Normalizer> make_bert_normalizer(const BertNormalizerOptions& options) {
   return std::make_unique<BertNormalizer>(options);
@@ -261,13 +355,13 @@ std::unique_ptr<Normalizer> make_strip(bool left, bool right) {
   return std::make_unique<Strip>(left, right);
 }
 std::unique_ptr<Normalizer> make_replace_string(std::string pattern, std::string content) {
-  return std::make_unique<ReplaceString>(std::move(pattern), std::move(content));
+  return std::make_unique<ReplaceString>(std::move(pattern), content);
 }
 std::unique_ptr<Normalizer> make_replace_regex(std::string_view pattern, std::string content) {
-  return std::make_unique<ReplaceRegex>(pattern, std::move(content));
+  return std::make_unique<ReplaceRegex>(pattern, content);
 }
 std::unique_ptr<Normalizer> make_prepend(std::string prefix) {
-  return std::make_unique<Prepend>(std::move(prefix));
+  return std::make_unique<Prepend>(prefix);
 }
 std::unique_ptr<Normalizer> make_normalizer_sequence(
     std::vector<std::unique_ptr<Normalizer>> normalizers) {

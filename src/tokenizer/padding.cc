@@ -1,5 +1,6 @@
 #include "ufb/tokenizer/padding.h"
 
+#include <utility>
 #include <vector>
 
 namespace ufb::tokenizer {
@@ -25,6 +26,7 @@ void pad(Encoding& encoding, size_t length, const PaddingOptions& options) {
   fill(encoding.ids, count, options.pad_id, options.direction);
   fill(encoding.type_ids, count, options.pad_type_id, options.direction);
   fill(encoding.tokens, count, options.pad_token, options.direction);
+  fill(encoding.offsets, count, std::pair<size_t, size_t>{0, 0}, options.direction);
   fill(encoding.attention_mask, count, int32_t{0}, options.direction);
 }
 

@@ -93,20 +93,24 @@ size_t PostProcessor::count_added(const std::vector<TemplatePiece>& pieces) cons
 Encoding PostProcessor::apply(const Encoding& a, const Encoding* b) const {
   Encoding out;
   out.truncated = a.truncated || (b != nullptr && b->truncated);
-  const auto append = [&out](int32_t id, const std::string& token, int32_t type_id) {
+  const auto append = [&out](int32_t id, const std::string& token, int32_t type_id,
+                             std::pair<size_t, size_t> offsets) {
     out.ids.push_back(id);
     out.tokens.push_back(token);
     out.type_ids.push_back(type_id);
+    out.offsets.push_back(offsets);
   };
   for (const TemplatePiece& piece : b != nullptr ? pair_ : single_) {
     if (piece.kind == TemplatePiece::Kind::kSpecialToken) {
       const TemplateSpecialToken& token = special(piece.special_token);
       for (size_t i = 0; i < token.ids.size(); ++i)
-        append(token.ids[i], token.tokens[i], piece.type_id);
+        append(token.ids[i], token.tokens[i], piece.type_id, {0, 0});
       continue;
     }
     const Encoding& text = piece.kind == TemplatePiece::Kind::kSequenceA ? a : *b;
-    for (size_t i = 0; i < text.ids.size(); ++i) append(text.ids[i], text.tokens[i], piece.type_id);
+    for (size_t i = 0; i < text.ids.size(); ++i) {
+      append(text.ids[i], text.tokens[i], piece.type_id, text.offsets[i]);
+    }
   }
   out.attention_mask.assign(out.ids.size(), 1);
   return out;

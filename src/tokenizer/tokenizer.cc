@@ -87,30 +87,40 @@ Tokenizer Tokenizer::from_vocab_file(const std::filesystem::path& path) {
   return Tokenizer(std::move(parts));
 }
 
+// Offsets: raw pieces and the words cut from them are views into `text` and into its normalized
+// pieces, whose alignments lead back to `text`.
 Encoding Tokenizer::encode_text(std::string_view text, std::string_view what) const {
   unicode::check_utf8(text, what);
   Encoding out;
   std::vector<TextPiece> raw_pieces;
   added_vocabulary_.split_raw(text, raw_pieces);
-  std::string normalized;
   std::vector<TextPiece> pieces;
   std::vector<std::string_view> words;
-  const auto emit_added = [&out](const TextPiece& piece) {
+  const auto emit_added = [&out](const TextPiece& piece, ByteRange offsets) {
     out.ids.push_back(*piece.added_token_id);
     out.tokens.emplace_back(piece.text);
+    out.offsets.push_back(offsets);
   };
   for (const TextPiece& raw : raw_pieces) {
+    const auto raw_begin = static_cast<size_t>(raw.text.data() - text.data());
     if (raw.added_token_id) {
-      emit_added(raw);
+      emit_added(raw, {raw_begin, raw_begin + raw.text.size()});
       continue;
     }
-    normalized.assign(raw.text);
+    NormalizedText normalized(raw.text);
     if (normalizer_) normalizer_->normalize(normalized);
+    const std::string_view normalized_text = normalized.text();
+    // The original offsets of normalized bytes [begin, end) of this raw piece.
+    const auto offsets_of = [&](size_t begin, size_t end) {
+      const auto [start, stop] = normalized.original_range(begin, end);
+      return ByteRange{raw_begin + start, raw_begin + stop};
+    };
     pieces.clear();
-    added_vocabulary_.split_normalized(normalized, pieces);
+    added_vocabulary_.split_normalized(normalized_text, pieces);
     for (const TextPiece& piece : pieces) {
+      const auto piece_begin = static_cast<size_t>(piece.text.data() - normalized_text.data());
       if (piece.added_token_id) {
-        emit_added(piece);
+        emit_added(piece, offsets_of(piece_begin, piece_begin + piece.text.size()));
         continue;
       }
       words.clear();
@@ -119,7 +129,15 @@ Encoding Tokenizer::encode_text(std::string_view text, std::string_view what) co
       } else {
         words.push_back(piece.text);
       }
-      for (const std::string_view word : words) model_.tokenize(word, out);
+      for (const std::string_view word : words) {
+        const auto word_begin = static_cast<size_t>(word.data() - normalized_text.data());
+        const size_t first_token = out.size();
+        model_.tokenize(word, out);
+        for (size_t i = first_token; i < out.size(); ++i) {
+          out.offsets[i] = offsets_of(word_begin + out.offsets[i].first,
+                                      word_begin + out.offsets[i].second);
+        }
+      }
     }
   }
   return out;

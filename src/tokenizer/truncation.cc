@@ -26,6 +26,7 @@ void truncate_to(Encoding& encoding, size_t length, Side direction) {
   keep(encoding.ids, length, direction);
   keep(encoding.type_ids, length, direction);
   keep(encoding.tokens, length, direction);
+  keep(encoding.offsets, length, direction);
   keep(encoding.attention_mask, length, direction);
   encoding.truncated = true;
 }

@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
 #include <span>
 
 #include "ufb/error.h"
@@ -75,12 +73,6 @@ constexpr CodePointSet kNonspacingMark(kNonspacingMarkRanges);
 constexpr CodePointSet kMark(kMarkRanges);
 constexpr CodePointSet kNormalizationKnown(kNormalizationKnownRanges);
 
-// Stands in for each code point tokenizers' normalization tables do not know (and so treat as an
-// unassigned starter: no decomposition, class 0, no composition). A private-use character is
-// exactly that in utf8proc's tables too.
-constexpr char32_t kNormalizationPlaceholder = 0xE000;
-static_assert(!kNormalizationKnown.contains(kNormalizationPlaceholder));
-
 // The single code point c lowercases to when it is not one of kSpecialLowercases.
 class LowercaseTable {
  public:
@@ -101,33 +93,6 @@ class LowercaseTable {
 };
 
 constexpr LowercaseTable kLowercase;
-
-std::string normalize_with_utf8proc(std::string_view text, NormalForm form) {
-  int options = UTF8PROC_STABLE;
-  switch (form) {
-    case NormalForm::kNFD:
-      options |= UTF8PROC_DECOMPOSE;
-      break;
-    case NormalForm::kNFC:
-      options |= UTF8PROC_COMPOSE;
-      break;
-    case NormalForm::kNFKD:
-      options |= UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT;
-      break;
-    case NormalForm::kNFKC:
-      options |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
-      break;
-  }
-  utf8proc_uint8_t* mapped = nullptr;
-  const utf8proc_ssize_t length = utf8proc_map(
-      reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-      static_cast<utf8proc_ssize_t>(text.size()), &mapped, static_cast<utf8proc_option_t>(options));
-  const std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owner(mapped, &std::free);
-  if (length < 0) {
-    throw Error(std::string("tokenizer: Unicode normalization failed: ") + utf8proc_errmsg(length));
-  }
-  return std::string(reinterpret_cast<const char*>(mapped), static_cast<size_t>(length));
-}
 
 }  // namespace
 
@@ -175,6 +140,7 @@ bool is_control(char32_t c) { return kControl.contains(c); }
 bool is_chinese(char32_t c) { return kChinese.contains(c); }
 bool is_nonspacing_mark(char32_t c) { return kNonspacingMark.contains(c); }
 bool is_mark(char32_t c) { return kMark.contains(c); }
+bool is_normalization_known(char32_t c) { return kNormalizationKnown.contains(c); }
 
 void append_lowercase(std::string& out, char32_t c) {
   if (c < 0x80) {
@@ -188,35 +154,6 @@ void append_lowercase(std::string& out, char32_t c) {
     }
   }
   append_utf8(out, LowercaseTable::map(c));
-}
-
-// utf8proc's tables are newer than those of tokenizers, which leave the code points they do not
-// know alone. utf8proc normalizes a copy where a placeholder stands in for each of those; they
-// are put back in order afterwards, which is exact because the placeholder, like them, is a
-// starter that never moves past another starter nor composes.
-std::string to_normal_form(std::string_view text, NormalForm form) {
-  if (is_ascii(text)) return std::string(text);
-  std::string masked;
-  masked.reserve(text.size());
-  std::u32string hidden;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    const char32_t c = next_code_point(text, pos);
-    const bool known = kNormalizationKnown.contains(c);
-    if (!known) hidden.push_back(c);
-    append_utf8(masked, known ? c : kNormalizationPlaceholder);
-  }
-  std::string normalized = normalize_with_utf8proc(masked, form);
-  if (hidden.empty()) return normalized;
-  std::string out;
-  out.reserve(normalized.size() + hidden.size() * 4);
-  size_t next_hidden = 0;
-  pos = 0;
-  while (pos < normalized.size()) {
-    const char32_t c = next_code_point(normalized, pos);
-    append_utf8(out, c == kNormalizationPlaceholder ? hidden[next_hidden++] : c);
-  }
-  return out;
 }
 
 }  // namespace ufb::tokenizer::unicode

@@ -4,14 +4,11 @@
 // `tokenizers` really uses, which come from several Unicode versions at once (the old
 // unicode_categories crate, an old unicode-normalization, Rust's standard library, the regex
 // engines): tools/make_unicode_tables.py records them code point by code point from the real
-// components into unicode_tables.inc. utf8proc does the normalization, on the code points
-// tokenizers' tables know.
+// components into unicode_tables.inc.
 
 #include <cstddef>
 #include <string>
 #include <string_view>
-
-#include "ufb/tokenizer/normalizer.h"
 
 namespace ufb::tokenizer::unicode {
 
@@ -74,6 +71,9 @@ bool is_word(char32_t c);
 bool is_control(char32_t c);
 // The CJK ideograph blocks BertNormalizer surrounds with spaces.
 bool is_chinese(char32_t c);
+// Assigned in Unicode 9, the version of tokenizers' normalization tables (utf8proc's are newer;
+// tokenizers leaves the code points it does not know alone).
+bool is_normalization_known(char32_t c);
 // Category Mn in Unicode 8 (BertNormalizer's strip_accents).
 bool is_nonspacing_mark(char32_t c);
 // Categories Mn, Mc and Me in Unicode 9 (the StripAccents normalizer).
@@ -82,7 +82,5 @@ bool is_mark(char32_t c);
 // Appends Rust's char::to_lowercase(c) (Unicode 16), one code point to one or more.
 void append_lowercase(std::string& out, char32_t c);
 
-// The normal form as Unicode 9 defines it (tokenizers' unicode-normalization-alignments).
-std::string to_normal_form(std::string_view text, NormalForm form);
 
 }  // namespace ufb::tokenizer::unicode

@@ -82,8 +82,10 @@ void WordPiece::tokenize(std::string_view word, Encoding& out) const {
   const auto emit_unknown = [&] {
     out.ids.resize(first_piece);
     out.tokens.resize(first_piece);
+    out.offsets.resize(first_piece);
     out.ids.push_back(unk_id_);
     out.tokens.push_back(options_.unk_token);
+    out.offsets.emplace_back(0, word.size());
   };
   if (unicode::count_code_points(word) > options_.max_input_chars_per_word) {
     emit_unknown();
@@ -110,6 +112,7 @@ void WordPiece::tokenize(std::string_view word, Encoding& out) const {
     }
     out.ids.push_back(*piece_id);
     out.tokens.push_back(candidate);
+    out.offsets.emplace_back(start, end);
     start = end;
   }
 }

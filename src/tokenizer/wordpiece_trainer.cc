@@ -209,8 +209,7 @@ class BpeMerger {
 
 void WordCounter::add_text(std::string_view text, std::string_view source) {
   unicode::check_utf8(text, source);
-  std::string normalized(text);
-  if (normalizer_) normalizer_->normalize(normalized);
+  const std::string normalized = normalizer_ ? normalizer_->normalized(text) : std::string(text);
   words_.clear();
   if (pre_tokenizer_) {
     pre_tokenizer_->split(normalized, words_);

@@ -206,8 +206,13 @@ TEST_F(DropInTest, RerankScoresEachPairWithTheCrossEncoderBestFirst) {
 TEST_F(DropInTest, TokenizeFieldsAndDecodeRoundTrip) {
   const json tokens = ok(post(masked_lm_port(), "/tokenize", R"({"inputs": "Paris is big"})"))[0];
   ASSERT_EQ(tokens.size(), 5u) << tokens;
+  // As TEI: a special token the template added has no offsets; the others have their text as
+  // typed (not as normalized) and its byte offsets.
   EXPECT_EQ(tokens[0].at("special"), true);
+  EXPECT_EQ(tokens[0].at("start"), nullptr);
+  EXPECT_EQ(tokens[0].at("text"), "[CLS]");
   EXPECT_EQ(tokens[1].at("special"), false);
+  EXPECT_EQ(tokens[1].at("text"), "Paris");
   EXPECT_EQ(tokens[1].at("start"), 0);
   EXPECT_EQ(tokens[1].at("stop"), 5);
   EXPECT_EQ(tokens[3].at("start"), 9);

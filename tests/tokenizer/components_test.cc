@@ -3,18 +3,117 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <ostream>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tokenizer/error_message.h"
 #include "tokenizer/run_component.h"
 #include "ufb/error.h"
+#include "ufb/tokenizer/normalized_text.h"
 #include "ufb/tokenizer/normalizer.h"
 #include "ufb/tokenizer/pre_tokenizer.h"
 #include "ufb/tokenizer/wordpiece.h"
 
 namespace ufb::tokenizer {
 namespace {
+
+// The original byte range of each character of the normalized text.
+struct Aligned {
+  std::string text;
+  std::vector<ByteRange> ranges;
+  bool operator==(const Aligned&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& out, const Aligned& aligned) {
+  out << '"' << aligned.text << "\":";
+  for (const auto& [start, stop] : aligned.ranges) out << " (" << start << "," << stop << ")";
+  return out;
+}
+
+Aligned aligned(const Normalizer& normalizer, std::string_view original) {
+  NormalizedText text(original);
+  normalizer.normalize(text);
+  Aligned out{text.text(), {}};
+  for (size_t byte = 0; byte < out.text.size(); ++byte) {
+    if ((static_cast<unsigned char>(out.text[byte]) & 0xC0) != 0x80) {
+      out.ranges.push_back(text.alignment(byte));
+    }
+  }
+  return out;
+}
+
+// Expected alignments: tokenizers 0.23's offsets of each normalized character (one token per
+// character through Split("."), in bytes).
+TEST(NormalizerAlignmentTest, BertNormalizerDropsControlsAndPadsIdeographsWithTheirOwnRange) {
+  using std::string_view_literals::operator""sv;
+  EXPECT_EQ(aligned(*make_bert_normalizer({}), "\xC3\x87" "a\x00 va \xE5\x8C\x97\xE4\xBA\xAC!"sv),
+            (Aligned{"ca va  \xE5\x8C\x97  \xE4\xBA\xAC !",
+                     {{0, 2}, {2, 3}, {4, 5}, {5, 6}, {6, 7}, {7, 8}, {8, 11}, {8, 11}, {8, 11},
+                      {11, 14}, {11, 14}, {11, 14}, {14, 15}}}));
+  EXPECT_EQ(aligned(*make_bert_normalizer({.strip_accents = false, .lowercase = false}),
+                    "a\tb\u200Bc\u5317"),
+            (Aligned{"a bc \u5317 ", {{0, 1}, {1, 2}, {2, 3}, {6, 7}, {7, 10}, {7, 10}, {7, 10}}}));
+}
+
+TEST(NormalizerAlignmentTest, UnicodeFormsFollowTheDecompositionAndComposition) {
+  EXPECT_EQ(aligned(*make_unicode_normalizer(NormalForm::kNFD), "caf\u00E9"),
+            (Aligned{"cafe\u0301", {{0, 1}, {1, 2}, {2, 3}, {3, 5}, {3, 5}}}));
+  // A composite takes the range of its first character only, as in tokenizers.
+  EXPECT_EQ(aligned(*make_unicode_normalizer(NormalForm::kNFC), "cafe\u0301 x"),
+            (Aligned{"caf\u00E9 x", {{0, 1}, {1, 2}, {2, 3}, {3, 4}, {6, 7}, {7, 8}}}));
+  EXPECT_EQ(aligned(*make_unicode_normalizer(NormalForm::kNFKD), "\uFB01\u2460"),
+            (Aligned{"fi1", {{0, 3}, {0, 3}, {3, 6}}}));
+  EXPECT_EQ(aligned(*make_unicode_normalizer(NormalForm::kNFKC), "\uFF46\uFF49 \uFB01"),
+            (Aligned{"fi fi", {{0, 3}, {3, 6}, {6, 7}, {7, 10}, {7, 10}}}));
+  // Reordered marks keep the place, not the character, they replaced.
+  EXPECT_EQ(aligned(*make_unicode_normalizer(NormalForm::kNFC), "a\u0301\u0316b"),
+            (Aligned{"\u00E1\u0316b", {{0, 1}, {3, 5}, {5, 6}}}));
+}
+
+TEST(NormalizerAlignmentTest, LowercaseAndStripAccentsMapToTheirCharacter) {
+  EXPECT_EQ(aligned(*make_lowercase(), "\u0130A"),
+            (Aligned{"i\u0307a", {{0, 2}, {0, 2}, {2, 3}}}));
+  std::vector<std::unique_ptr<Normalizer>> nfd_strip;
+  nfd_strip.push_back(make_unicode_normalizer(NormalForm::kNFD));
+  nfd_strip.push_back(make_strip_accents());
+  EXPECT_EQ(aligned(*make_normalizer_sequence(std::move(nfd_strip)), "n\u00E9"),
+            (Aligned{"ne", {{0, 1}, {1, 3}}}));
+}
+
+TEST(NormalizerAlignmentTest, StripKeepsTheRangesOfWhatRemains) {
+  EXPECT_EQ(aligned(*make_strip(true, true), "  ab  "), (Aligned{"ab", {{2, 3}, {3, 4}}}));
+}
+
+TEST(NormalizerAlignmentTest, ReplacementsAlignToTheMatchsLastCharacter) {
+  EXPECT_EQ(aligned(*make_replace_string("ab", "xyz"), "cabd"),
+            (Aligned{"cxyzd", {{0, 1}, {2, 3}, {2, 3}, {2, 3}, {3, 4}}}));
+  EXPECT_EQ(aligned(*make_replace_string("b", ""), "abc"), (Aligned{"ac", {{0, 1}, {2, 3}}}));
+  EXPECT_EQ(aligned(*make_replace_regex(" +", "_"), "a   b"),
+            (Aligned{"a_b", {{0, 1}, {3, 4}, {4, 5}}}));
+}
+
+TEST(NormalizerAlignmentTest, PrependAlignsToTheFirstCharacter) {
+  EXPECT_EQ(aligned(*make_prepend("\u2581"), "ab"),
+            (Aligned{"\u2581ab", {{0, 1}, {0, 1}, {1, 2}}}));
+  EXPECT_EQ(aligned(*make_prepend("xy"), "\u00E9a"),
+            (Aligned{"xy\u00E9a", {{0, 2}, {0, 2}, {0, 2}, {2, 3}}}));
+  std::vector<std::unique_ptr<Normalizer>> sequence;
+  sequence.push_back(make_unicode_normalizer(NormalForm::kNFKC));
+  sequence.push_back(make_lowercase());
+  sequence.push_back(make_prepend("_"));
+  EXPECT_EQ(aligned(*make_normalizer_sequence(std::move(sequence)), "\uFF21B"),
+            (Aligned{"_ab", {{0, 3}, {0, 3}, {3, 4}}}));
+}
+
+TEST(NormalizerAlignmentTest, AnUnchangedTextAlignsToItself) {
+  const Aligned same = aligned(*make_bert_normalizer({}), "hello world");
+  EXPECT_EQ(same.ranges.front(), (ByteRange{0, 1}));
+  EXPECT_EQ(same.ranges.back(), (ByteRange{10, 11}));
+}
 
 TEST(NormalizerTest, ReplaceStringIsLeftToRightAndNonOverlapping) {
   EXPECT_EQ(normalized(*make_replace_string("aa", "b"), "aaaaa"), "bba");

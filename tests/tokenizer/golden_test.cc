@@ -1,5 +1,5 @@
-// Every golden case of tools/make_tokenizer_goldens.py: our ids (and type ids, tokens, attention
-// masks where recorded) must equal what Hugging Face tokenizers produced.
+// Every golden case of tools/make_tokenizer_goldens.py: our ids, offsets (and type ids, tokens,
+// attention masks where recorded) must equal what Hugging Face tokenizers produced.
 
 #include <gtest/gtest.h>
 
@@ -8,6 +8,8 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "shared_data.h"
@@ -52,6 +54,45 @@ Encoding encode_case(const Tokenizer& tokenizer, const json& input) {
   return tokenizer.encode(input["a"].get<std::string>());
 }
 
+using Offsets = std::vector<std::pair<size_t, size_t>>;
+
+// Byte offset of each code point of `text`, and one past the end.
+std::vector<size_t> code_point_starts(std::string_view text) {
+  std::vector<size_t> starts;
+  for (size_t byte = 0; byte < text.size(); ++byte) {
+    if ((static_cast<unsigned char>(text[byte]) & 0xC0) != 0x80) starts.push_back(byte);
+  }
+  starts.push_back(text.size());
+  return starts;
+}
+
+// The golden offsets (tokenizers' Python Encoding: code points of the token's own text) in bytes,
+// as Encoding::offsets has them.
+Offsets byte_offsets(const json& result, const json& input) {
+  const std::vector<size_t> first = code_point_starts(input["a"].get<std::string>());
+  const std::vector<size_t> second =
+      code_point_starts(input.contains("b") ? input["b"].get<std::string>() : "");
+  Offsets offsets;
+  const json& characters = result["offsets"];
+  for (size_t i = 0; i < characters.size(); ++i) {
+    const bool in_second = result.contains("sequence_ids") && result["sequence_ids"][i] == 1;
+    const std::vector<size_t>& starts = in_second ? second : first;
+    offsets.emplace_back(starts.at(characters[i][0].get<size_t>()),
+                         starts.at(characters[i][1].get<size_t>()));
+  }
+  return offsets;
+}
+
+std::string describe(const Offsets& offsets, std::string_view text) {
+  std::string out;
+  for (const auto& [start, stop] : offsets) {
+    out += "(" + std::to_string(start) + "," + std::to_string(stop) + ")";
+    if (stop <= text.size() && start < stop) out += "\"" + std::string(text.substr(start, stop - start)) + "\"";
+    out += " ";
+  }
+  return out;
+}
+
 std::string describe(const Tokenizer& tokenizer, const std::vector<int32_t>& ids) {
   std::string text;
   for (const int32_t id : ids) text += std::string(tokenizer.id_to_token(id)) + " ";
@@ -85,9 +126,13 @@ TEST_P(GoldenTest, EncodesEveryInputLikeHuggingFace) {
     if (result.contains("tokens")) {
       EXPECT_EQ(encoding.tokens, result["tokens"].get<std::vector<std::string>>());
     }
+    const Offsets offsets = byte_offsets(result, input);
+    const std::string& text = input["a"].get_ref<const std::string&>();
+    EXPECT_EQ(encoding.offsets, offsets) << "ours:     " << describe(encoding.offsets, text)
+                                         << "\nexpected: " << describe(offsets, text);
     EXPECT_EQ(encoding.attention_mask, std::vector<int32_t>(encoding.size(), 1));
     EXPECT_FALSE(encoding.truncated);
-    passed += encoding.ids == expected && encoding.type_ids == type_ids;
+    passed += encoding.ids == expected && encoding.type_ids == type_ids && encoding.offsets == offsets;
   }
   EXPECT_EQ(passed, golden_["results"].size());
   std::cout << GetParam().name << ": " << passed << "/" << golden_["results"].size()
@@ -141,6 +186,7 @@ TEST_P(GoldenTest, TruncatesAndPadsLikeHuggingFace) {
       EXPECT_EQ(encoding.attention_mask, result.contains("attention_mask")
                                              ? ints(result["attention_mask"])
                                              : std::vector<int32_t>(expected.size(), 1));
+      EXPECT_EQ(encoding.offsets, byte_offsets(result, input));
     }
   }
 }
@@ -149,6 +195,9 @@ void expect_batch(const std::vector<Encoding>& encodings, const json& expected) 
   ASSERT_EQ(encodings.size(), expected["results"].size());
   for (size_t i = 0; i < encodings.size(); ++i) {
     EXPECT_EQ(encodings[i].ids, ints(expected["results"][i]["ids"])) << "batch entry " << i;
+    const json& input = inputs().at(expected["inputs"][i].get<size_t>());
+    EXPECT_EQ(encodings[i].offsets, byte_offsets(expected["results"][i], input))
+        << "batch entry " << i;
     EXPECT_EQ(encodings[i].attention_mask, ints(expected["results"][i]["attention_mask"]))
         << "batch entry " << i;
   }

@@ -11,9 +11,8 @@
 
 namespace ufb::tokenizer {
 
-inline std::string normalized(const Normalizer& normalizer, std::string text) {
-  normalizer.normalize(text);
-  return text;
+inline std::string normalized(const Normalizer& normalizer, std::string_view text) {
+  return normalizer.normalized(text);
 }
 
 using Words = std::vector<std::string>;

@@ -85,8 +85,7 @@ Component component_named(const std::string& name) {
 // The bytes the script hashes: the normalized text, or each word followed by 0xFF; then 0xFE.
 std::string output_of(const Component& component, std::string text) {
   if (const auto* normalizer = std::get_if<std::unique_ptr<Normalizer>>(&component)) {
-    (*normalizer)->normalize(text);
-    return text + '\xFE';
+    return (*normalizer)->normalized(text) + '\xFE';
   }
   std::vector<std::string_view> words;
   std::get<std::unique_ptr<PreTokenizer>>(component)->split(text, words);

@@ -10,7 +10,6 @@
 #include "ufb/model/sentence_embedding.h"
 #include "ufb/error.h"
 #include "ufb/text_model.h"
-#include "ufb/tokenizer/token_offsets.h"
 
 namespace ufb::serve {
 namespace {
@@ -23,15 +22,6 @@ template <typename Request, typename Answer>
 Reply answer_parsed(Parsed<Request> parsed, Answer answer) {
   if (const ApiError* error = std::get_if<ApiError>(&parsed)) return error_reply(*error);
   return answer(std::get<Request>(parsed));
-}
-
-// tokenizer::token_offsets as JSON: [start, stop] or [null, null].
-json offsets_json(const tokenizer::Tokenizer& tokenizer, const tokenizer::Encoding& encoding, std::string_view text) {
-  json offsets = json::array();
-  for (const tokenizer::TokenOffset& offset : tokenizer::token_offsets(tokenizer, encoding, text)) {
-    offsets.push_back(offset ? json{offset->first, offset->second} : json{nullptr, nullptr});
-  }
-  return offsets;
 }
 
 std::vector<model::TokenIds> ids_of(std::vector<tokenizer::Encoding>& encodings) {
@@ -219,14 +209,26 @@ Reply answer_tokenize(std::string_view body, const ServerState& state) {
     json answers = json::array();
     for (size_t input = 0; input < encodings.size(); ++input) {
       const tokenizer::Encoding& encoding = encodings[input];
-      const json offsets = offsets_json(tokenizer, encoding, request.inputs[input].text);
+      const std::string_view text = request.inputs[input].text;
       json tokens = json::array();
       for (size_t i = 0; i < encoding.size(); ++i) {
+        // As TEI: a special token the post-processor added (tokenizers' special tokens mask: a
+        // special token with no place in the input) has its own text and null offsets; any other
+        // token, a [MASK] typed in the text included, the input's bytes it came from.
+        const auto [start, stop] = encoding.offsets[i];
+        if (tokenizer.is_special_token(encoding.ids[i]) && stop == 0) {
+          tokens.push_back({{"id", encoding.ids[i]},
+                            {"text", encoding.tokens[i]},
+                            {"special", true},
+                            {"start", nullptr},
+                            {"stop", nullptr}});
+          continue;
+        }
         tokens.push_back({{"id", encoding.ids[i]},
-                          {"text", encoding.tokens[i]},
-                          {"special", tokenizer.is_special_token(encoding.ids[i])},
-                          {"start", offsets[i][0]},
-                          {"stop", offsets[i][1]}});
+                          {"text", text.substr(start, stop - start)},
+                          {"special", false},
+                          {"start", start},
+                          {"stop", stop}});
       }
       answers.push_back(tokens);
     }

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ufb::tokenizer {
@@ -12,6 +13,9 @@ struct Encoding {
   std::vector<int32_t> ids;
   std::vector<int32_t> type_ids;        // segment of each token (0 = first text, 1 = second)
   std::vector<std::string> tokens;      // vocabulary strings, or the matched text of added tokens
+  // Byte offsets [start, stop) into the text (of a pair: the one of the two) each token came
+  // from; (0, 0) for the special tokens the post-processor adds and for padding.
+  std::vector<std::pair<size_t, size_t>> offsets;
   std::vector<int32_t> attention_mask;  // 1 for real tokens, 0 for padding
   bool truncated = false;               // tokens were dropped to respect a maximum length
 

@@ -1,7 +1,8 @@
 #pragma once
 
 // Normalizers rewrite a text before it is split into words, as the `normalizer` section of a
-// Hugging Face tokenizer.json describes.
+// Hugging Face tokenizer.json describes, keeping track of where each character came from as
+// tokenizers does (normalized_text.h).
 
 #include <memory>
 #include <optional>
@@ -9,13 +10,17 @@
 #include <string_view>
 #include <vector>
 
+#include "ufb/tokenizer/normalized_text.h"
+
 namespace ufb::tokenizer {
 
 class Normalizer {
  public:
   virtual ~Normalizer() = default;
-  // Rewrites `text` (valid UTF-8) in place.
-  virtual void normalize(std::string& text) const = 0;
+  // Rewrites `text` (valid UTF-8) in place, alignments included.
+  virtual void normalize(NormalizedText& text) const = 0;
+  // The normalized form of `text` (valid UTF-8), when its alignments do not matter.
+  std::string normalized(std::string_view text) const;
 };
 
 struct BertNormalizerOptions {

@@ -43,7 +43,7 @@ class PostProcessor {
   // How many special tokens the template adds.
   size_t added_tokens(bool pair) const { return pair ? added_pair_ : added_single_; }
 
-  // Builds the final encoding from the model output of each text (ids and tokens only).
+  // Builds the final encoding from the model output of each text (ids, tokens and offsets).
   Encoding apply(const Encoding& a, const Encoding* b) const;
 
  private:

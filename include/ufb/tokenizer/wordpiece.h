@@ -35,7 +35,8 @@ class WordPiece {
   static std::vector<std::pair<std::string, int32_t>> read_vocab_file(
       const std::filesystem::path& path);
 
-  // Appends the pieces of `word` to out.ids and out.tokens.
+  // Appends the pieces of `word` to out.ids and out.tokens, and their byte ranges in `word` to
+  // out.offsets (the unknown token spans the whole word).
   void tokenize(std::string_view word, Encoding& out) const;
 
   std::optional<int32_t> token_to_id(std::string_view token) const;
