@@ -7,7 +7,9 @@ include(CMakePackageConfigHelpers)
 set_target_properties(ufb_core PROPERTIES EXPORT_NAME ufb)
 install(TARGETS ufb_core ufb_openblas ufb_libzip EXPORT ufbTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT library)
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ufb DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT library)
+# The headers of ufb_core only: training, GLUE data, MPI and CUDA live in libraries not installed.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ufb DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT library
+        PATTERN train EXCLUDE PATTERN data EXCLUDE PATTERN distributed EXCLUDE PATTERN cuda EXCLUDE)
 set(ufb_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/ufb)
 install(EXPORT ufbTargets NAMESPACE ufb:: DESTINATION ${ufb_cmake_dir} COMPONENT library)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/ufbConfig.cmake.in

@@ -14,7 +14,7 @@
 
 #include "fuzz_input.h"
 #include "ufb/error.h"
-#include "ufb/io/pytorch_bin.h"
+#include "io/pytorch_bin.h"
 
 namespace {
 

@@ -3,7 +3,7 @@
 
 #include "fuzz_input.h"
 #include "ufb/error.h"
-#include "ufb/io/torch_pickle.h"
+#include "io/torch_pickle.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

@@ -1,6 +1,7 @@
 // TextModel's answers: embed, fill-mask and classify, batch by batch and for whole lists.
 
 #include <algorithm>
+#include <cmath>
 
 #include "ufb/error.h"
 #include "ufb/text_model.h"
@@ -108,6 +109,33 @@ std::vector<ClassScores> TextModel::classify_batch(const TextBatch& batch) const
                                                  values.begin() + (b + 1) * result.num_labels);
     };
     answers[b] = ClassScores{row(result.logits), row(result.probabilities)};
+  }
+  return answers;
+}
+
+std::vector<SparseEmbedding> TextModel::embed_sparse_batch(const TextBatch& tokens) const {
+  std::vector<SparseEmbedding> answers;
+  // One input per model call: the logits of every position of a batch would take
+  // tokens x vocabulary floats at once.
+  for (size_t b = 0; b < tokens.ids.size(); ++b) {
+    std::vector<model::TokenPosition> positions;
+    for (size_t position = 0; position < tokens.ids[b].size(); ++position) {
+      positions.push_back({0, static_cast<int64_t>(position)});
+    }
+    const std::vector<float> logits =
+        model_->mlm_logits(tokens.ids.subspan(b, 1), positions, tokens.types.empty() ? tokens.types : tokens.types.subspan(b, 1));
+    const size_t vocab = positions.empty() ? 0 : logits.size() / positions.size();
+    std::vector<float> best(vocab, 0.0f);
+    for (size_t p = 0; p < positions.size(); ++p) {
+      for (size_t v = 0; v < vocab; ++v) best[v] = std::max(best[v], std::log1p(std::max(logits[p * vocab + v], 0.0f)));
+    }
+    SparseEmbedding& sparse = answers.emplace_back();
+    for (size_t v = 0; v < vocab; ++v) {
+      if (best[v] > 0.0f) {
+        sparse.indices.push_back(static_cast<int32_t>(v));
+        sparse.values.push_back(best[v]);
+      }
+    }
   }
   return answers;
 }

@@ -52,6 +52,13 @@ struct ClassScores {
   std::vector<float> probabilities;  // softmax or sigmoids; empty for regression
 };
 
+// SPLADE: the max over the input's tokens of log(1 + ReLU(MLM logit)), as (vocabulary index,
+// value) for the nonzero values, by index.
+struct SparseEmbedding {
+  std::vector<int32_t> indices;
+  std::vector<float> values;
+};
+
 // A batch of tokenized inputs: their indices into all inputs, token ids and token types.
 struct TextBatch {
   std::span<const size_t> inputs;
@@ -94,9 +101,13 @@ class TextModel {
   const std::optional<model::SentenceEmbedding>& sentence_embedding() const { return sentence_embedding_; }
   std::string token_text(int32_t id) const { return ufb::token_text(tokenizer_, id); }
 
-  // The encoding of input number `index` (0-based), truncated as the options say; errors name
-  // the input ("input 3: ...").
-  tokenizer::Encoding tokenize(const TextInput& input, size_t index) const;
+  enum class Truncation {
+    as_configured,  // as TextModelOptions say: cut to max_length, or refuse (strict)
+    none,           // every token, whatever the length (to report tokens, or to check a limit)
+  };
+  // The encoding of input number `index` (0-based); errors name the input ("input 3: ...").
+  tokenizer::Encoding tokenize(const TextInput& input, size_t index,
+                               Truncation truncation = Truncation::as_configured) const;
 
   // Tokenizes inputs and calls `run` batch by batch. By length, inputs are sorted within windows
   // of 64 batches, so results wait at most a window for their turn. Returns how many inputs
@@ -116,6 +127,8 @@ class TextModel {
   // Each input's masks (an input without the mask token is an error naming it).
   std::vector<std::vector<FilledMask>> fill_mask_batch(const TextBatch& batch, int64_t top_k) const;
   std::vector<ClassScores> classify_batch(const TextBatch& batch) const;
+  // Needs a masked-LM head.
+  std::vector<SparseEmbedding> embed_sparse_batch(const TextBatch& batch) const;
 
   // Whole lists, answers in input order.
   std::vector<std::vector<std::vector<float>>> embed(std::span<const TextInput> inputs, const EmbedOptions& options,
@@ -128,6 +141,7 @@ class TextModel {
   std::unique_ptr<model::Model> model_;
   std::optional<model::SentenceEmbedding> sentence_embedding_;
   tokenizer::Tokenizer tokenizer_;
+  tokenizer::Tokenizer untruncated_tokenizer_;
 };
 
 }  // namespace ufb

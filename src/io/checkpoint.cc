@@ -5,8 +5,8 @@
 #include <unordered_map>
 
 #include "ufb/error.h"
-#include "ufb/io/pytorch_bin.h"
-#include "ufb/io/safetensors.h"
+#include "io/pytorch_bin.h"
+#include "io/safetensors.h"
 
 namespace ufb::io {
 namespace {

@@ -1,4 +1,4 @@
-#include "ufb/io/memory_archive.h"
+#include "io/memory_archive.h"
 
 #include "ufb/error.h"
 

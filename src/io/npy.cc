@@ -11,7 +11,7 @@
 
 #include "ufb/atomic_file.h"
 #include "ufb/error.h"
-#include "ufb/io/mapped_file.h"
+#include "io/mapped_file.h"
 #include "ufb/io/raw_tensor.h"
 
 namespace ufb::io {

@@ -1,4 +1,4 @@
-#include "ufb/io/pytorch_bin.h"
+#include "io/pytorch_bin.h"
 
 #include <zip.h>
 
@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "ufb/error.h"
-#include "ufb/io/torch_pickle.h"
+#include "io/torch_pickle.h"
 
 namespace ufb::io {
 namespace {

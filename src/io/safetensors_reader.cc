@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "ufb/error.h"
-#include "ufb/io/safetensors.h"
+#include "io/safetensors.h"
 
 namespace ufb::io {
 namespace {

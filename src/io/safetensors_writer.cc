@@ -3,7 +3,7 @@
 
 #include "ufb/atomic_file.h"
 #include "ufb/error.h"
-#include "ufb/io/safetensors.h"
+#include "io/safetensors.h"
 
 namespace ufb::io {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "ufb/error.h"
 #include "ufb/io/config.h"
-#include "ufb/io/safetensors.h"
+#include "io/safetensors.h"
 
 #if UFB_EMBED_DEFAULT_MODEL
 // Defined by builtin_model_data.S, which the build generates to .incbin the model's files.

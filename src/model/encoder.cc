@@ -5,9 +5,9 @@
 
 #include "feedforward.h"
 #include "ufb/error.h"
-#include "ufb/model/encoder_forward.h"
-#include "ufb/ops/embedding.h"
-#include "ufb/ops/linear.h"
+#include "model/encoder_forward.h"
+#include "ops/embedding.h"
+#include "ops/linear.h"
 
 namespace ufb::model {
 namespace {

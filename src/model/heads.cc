@@ -1,4 +1,4 @@
-#include "ufb/model/heads.h"
+#include "model/heads.h"
 
 #include <cmath>
 #include <vector>

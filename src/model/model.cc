@@ -6,11 +6,11 @@
 #include <string>
 
 #include "ufb/error.h"
-#include "ufb/model/heads.h"
+#include "model/heads.h"
 #include "ufb/ops/activation.h"
-#include "ufb/ops/layer_norm.h"
-#include "ufb/ops/linear.h"
-#include "ufb/ops/softmax.h"
+#include "ops/layer_norm.h"
+#include "ops/linear.h"
+#include "ops/softmax.h"
 
 namespace ufb::model {
 namespace {

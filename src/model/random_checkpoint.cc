@@ -3,7 +3,7 @@
 #include <cmath>
 #include <random>
 
-#include "ufb/io/memory_archive.h"
+#include "io/memory_archive.h"
 #include "ufb/io/tensor_table.h"
 
 namespace ufb::model {

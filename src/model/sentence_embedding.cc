@@ -11,10 +11,10 @@
 #include <string>
 
 #include "ufb/error.h"
-#include "ufb/io/pytorch_bin.h"
+#include "io/pytorch_bin.h"
 #include "ufb/io/raw_tensor.h"
-#include "ufb/io/safetensors.h"
-#include "ufb/ops/linear.h"
+#include "io/safetensors.h"
+#include "ops/linear.h"
 
 namespace ufb::model {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "ops/blas.h"
 #include "ufb/error.h"
-#include "ufb/ops/softmax.h"
+#include "ops/softmax.h"
 
 namespace ufb::ops {
 namespace {

@@ -1,4 +1,4 @@
-#include "ufb/ops/embedding.h"
+#include "ops/embedding.h"
 
 #include <cmath>
 #include <string>

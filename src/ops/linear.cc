@@ -1,4 +1,4 @@
-#include "ufb/ops/linear.h"
+#include "ops/linear.h"
 
 #include <string>
 

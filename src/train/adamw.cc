@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "ufb/error.h"
-#include "ufb/io/safetensors.h"
+#include "io/safetensors.h"
 
 namespace ufb::train {
 namespace {

@@ -1,4 +1,4 @@
-#include "ufb/train/arch_options.h"
+#include "train/arch_options.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "ufb/train/data_parallel.h"
+#include "train/data_parallel.h"
 
 #include <algorithm>
 #include <chrono>

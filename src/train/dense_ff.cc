@@ -1,6 +1,6 @@
-#include "ufb/train/feedforward.h"
+#include "train/feedforward.h"
 
-#include "ufb/ops/linear.h"
+#include "ops/linear.h"
 
 namespace ufb::train {
 namespace {

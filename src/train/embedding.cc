@@ -1,4 +1,4 @@
-#include "ufb/train/embedding.h"
+#include "train/embedding.h"
 
 #include <string>
 

@@ -1,11 +1,11 @@
-#include "ufb/train/encoder_training.h"
+#include "train/encoder_training.h"
 
 #include <algorithm>
 
-#include "ufb/ops/layer_norm.h"
-#include "ufb/ops/linear.h"
-#include "ufb/train/dropout.h"
-#include "ufb/train/embedding.h"
+#include "ops/layer_norm.h"
+#include "ops/linear.h"
+#include "train/dropout.h"
+#include "train/embedding.h"
 
 namespace ufb::train {
 namespace {

@@ -1,4 +1,4 @@
-#include "ufb/train/feedforward.h"
+#include "train/feedforward.h"
 
 namespace ufb::train {
 

@@ -9,7 +9,7 @@
 #include "train/least_squares.h"
 #include "ufb/error.h"
 #include "ufb/ops/gelu.h"
-#include "ufb/train/counter_random.h"
+#include "train/counter_random.h"
 
 namespace ufb::train {
 namespace {

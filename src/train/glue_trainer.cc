@@ -12,11 +12,11 @@
 #include "ufb/error.h"
 #include "ufb/io/checkpoint.h"
 #include "ufb/tokenizer/tokenizer.h"
-#include "ufb/train/arch_options.h"
-#include "ufb/train/counter_random.h"
-#include "ufb/train/data_parallel.h"
-#include "ufb/train/progress_log.h"
-#include "ufb/train/trainable_model.h"
+#include "train/arch_options.h"
+#include "train/counter_random.h"
+#include "train/data_parallel.h"
+#include "train/progress_log.h"
+#include "train/trainable_model.h"
 
 namespace ufb::train {
 namespace {

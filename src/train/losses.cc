@@ -1,4 +1,4 @@
-#include "ufb/train/losses.h"
+#include "train/losses.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "ufb/error.h"
-#include "ufb/ops/softmax.h"
+#include "ops/softmax.h"
 
 namespace ufb::train {
 

@@ -1,4 +1,4 @@
-#include "ufb/train/mlm_batches.h"
+#include "train/mlm_batches.h"
 
 #include <algorithm>
 #include <numeric>

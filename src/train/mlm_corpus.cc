@@ -1,4 +1,4 @@
-#include "ufb/train/mlm_corpus.h"
+#include "train/mlm_corpus.h"
 
 #include <algorithm>
 #include <cstring>
@@ -6,7 +6,7 @@
 #include "ufb/data/corpus.h"
 #include "file_text.h"
 #include "ufb/error.h"
-#include "ufb/io/safetensors.h"
+#include "io/safetensors.h"
 
 namespace ufb::train {
 namespace {

@@ -9,14 +9,14 @@
 #include "ufb/io/checkpoint.h"
 #include "ufb/io/config.h"
 #include "ufb/tokenizer/tokenizer.h"
-#include "ufb/train/arch_options.h"
-#include "ufb/train/data_parallel.h"
-#include "ufb/train/mlm_batches.h"
-#include "ufb/train/mlm_corpus.h"
-#include "ufb/train/progress_log.h"
-#include "ufb/train/run_clock.h"
-#include "ufb/train/trainable_model.h"
-#include "ufb/train/training_checkpoint.h"
+#include "train/arch_options.h"
+#include "train/data_parallel.h"
+#include "train/mlm_batches.h"
+#include "train/mlm_corpus.h"
+#include "train/progress_log.h"
+#include "train/run_clock.h"
+#include "train/trainable_model.h"
+#include "train/training_checkpoint.h"
 
 namespace ufb::train {
 namespace {

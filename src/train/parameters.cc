@@ -5,8 +5,8 @@
 #include <numbers>
 
 #include "ufb/error.h"
-#include "ufb/io/safetensors.h"
-#include "ufb/train/counter_random.h"
+#include "io/safetensors.h"
+#include "train/counter_random.h"
 
 namespace ufb::train {
 namespace {

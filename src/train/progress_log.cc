@@ -1,4 +1,4 @@
-#include "ufb/train/progress_log.h"
+#include "train/progress_log.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "ufb/train/train_batch.h"
+#include "train/train_batch.h"
 
 #include <algorithm>
 #include <string>

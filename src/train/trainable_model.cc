@@ -1,17 +1,17 @@
-#include "ufb/train/trainable_model.h"
+#include "train/trainable_model.h"
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 
 #include "ufb/error.h"
-#include "ufb/model/heads.h"
+#include "model/heads.h"
 #include "ufb/ops/activation.h"
-#include "ufb/ops/embedding.h"
-#include "ufb/ops/layer_norm.h"
-#include "ufb/ops/linear.h"
-#include "ufb/train/dropout.h"
-#include "ufb/train/losses.h"
+#include "ops/embedding.h"
+#include "ops/layer_norm.h"
+#include "ops/linear.h"
+#include "train/dropout.h"
+#include "train/losses.h"
 
 namespace ufb::train {
 namespace {

@@ -1,11 +1,11 @@
-#include "ufb/train/training_checkpoint.h"
+#include "train/training_checkpoint.h"
 
 #include <nlohmann/json.hpp>
 
 #include "ufb/atomic_file.h"
 #include "file_text.h"
 #include "ufb/error.h"
-#include "ufb/io/safetensors.h"
+#include "io/safetensors.h"
 
 namespace ufb::train {
 namespace {

@@ -13,8 +13,8 @@
 
 #include "ufb/distributed/communicator.h"
 #include "ufb/io/config.h"
-#include "ufb/io/safetensors.h"
-#include "ufb/train/data_parallel.h"
+#include "io/safetensors.h"
+#include "train/data_parallel.h"
 #include "ufb/train/glue_trainer.h"
 #include "ufb/train/mlm_trainer.h"
 

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "io/io_test_util.h"
-#include "ufb/io/pytorch_bin.h"
-#include "ufb/io/safetensors.h"
+#include "io/pytorch_bin.h"
+#include "io/safetensors.h"
 
 namespace ufb::io {
 namespace {

@@ -1,4 +1,4 @@
-#include "ufb/io/pytorch_bin.h"
+#include "io/pytorch_bin.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "io/io_test_util.h"
 #include "io/pickle_builder.h"
-#include "ufb/io/safetensors.h"
+#include "io/safetensors.h"
 
 namespace ufb::io {
 namespace {

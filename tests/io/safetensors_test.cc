@@ -1,4 +1,4 @@
-#include "ufb/io/safetensors.h"
+#include "io/safetensors.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "ufb/io/torch_pickle.h"
+#include "io/torch_pickle.h"
 
 #include <gtest/gtest.h>
 

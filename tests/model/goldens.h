@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ufb/io/safetensors.h"
+#include "io/safetensors.h"
 #include "ufb/model/token_batch.h"
 
 namespace ufb::testing {

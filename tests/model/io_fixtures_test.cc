@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "model/goldens.h"
-#include "ufb/io/pytorch_bin.h"
+#include "io/pytorch_bin.h"
 #include "ufb/model/model.h"
 
 namespace ufb::model {

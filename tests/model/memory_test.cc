@@ -13,7 +13,7 @@
 
 #include "model/goldens.h"
 #include "ufb/io/config.h"
-#include "ufb/io/safetensors.h"
+#include "io/safetensors.h"
 #include "ufb/io/tensor_table.h"
 #include "ufb/model/model.h"
 

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "model/goldens.h"
-#include "ufb/io/memory_archive.h"
+#include "io/memory_archive.h"
 #include "ufb/model/model.h"
 #include "ufb/ops/compare.h"
 #include "ufb/ops/weight_type.h"

@@ -1,4 +1,4 @@
-#include "ufb/ops/embedding.h"
+#include "ops/embedding.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

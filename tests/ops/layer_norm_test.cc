@@ -1,4 +1,4 @@
-#include "ufb/ops/layer_norm.h"
+#include "ops/layer_norm.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "ufb/ops/softmax.h"
+#include "ops/softmax.h"
 
 #include <gtest/gtest.h>
 

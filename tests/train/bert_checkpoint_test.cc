@@ -8,10 +8,10 @@
 #include <set>
 
 #include "model/goldens.h"
-#include "ufb/io/safetensors.h"
+#include "io/safetensors.h"
 #include "ufb/model/model.h"
 #include "ufb/train/adamw.h"
-#include "ufb/train/trainable_model.h"
+#include "train/trainable_model.h"
 
 namespace ufb::train {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "tokenizer/error_message.h"
 #include "ufb/io/config.h"
-#include "ufb/train/data_parallel.h"
+#include "train/data_parallel.h"
 
 namespace ufb::train {
 namespace {

@@ -11,8 +11,8 @@
 #include "ufb/io/checkpoint.h"
 #include "ufb/model/model.h"
 #include "ufb/train/distillation.h"
-#include "ufb/train/losses.h"
-#include "ufb/train/trainable_model.h"
+#include "train/losses.h"
+#include "train/trainable_model.h"
 
 namespace ufb::train {
 namespace {

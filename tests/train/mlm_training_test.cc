@@ -8,7 +8,7 @@
 #include "tokenizer/error_message.h"
 #include "ufb/error.h"
 #include "ufb/model/model.h"
-#include "ufb/train/mlm_batches.h"
+#include "train/mlm_batches.h"
 #include "ufb/train/mlm_trainer.h"
 
 namespace ufb::train {

@@ -6,7 +6,7 @@
 
 #include "model/goldens.h"
 #include "train/grad_check.h"
-#include "ufb/train/trainable_model.h"
+#include "train/trainable_model.h"
 
 namespace ufb::train {
 namespace {

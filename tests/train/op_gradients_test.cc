@@ -9,16 +9,16 @@
 #include "ufb/error.h"
 #include "ufb/ops/attention.h"
 #include "ufb/ops/compare.h"
-#include "ufb/ops/embedding.h"
+#include "ops/embedding.h"
 #include "ufb/ops/fff.h"
 #include "ufb/ops/gelu.h"
-#include "ufb/ops/layer_norm.h"
-#include "ufb/ops/linear.h"
+#include "ops/layer_norm.h"
+#include "ops/linear.h"
 #include "ufb/ops/synthetic.h"
-#include "ufb/train/dropout.h"
-#include "ufb/train/embedding.h"
-#include "ufb/train/feedforward.h"
-#include "ufb/train/losses.h"
+#include "train/dropout.h"
+#include "train/embedding.h"
+#include "train/feedforward.h"
+#include "train/losses.h"
 
 namespace ufb::train {
 namespace {

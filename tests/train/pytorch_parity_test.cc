@@ -10,7 +10,7 @@
 #include "model/goldens.h"
 #include "ufb/ops/compare.h"
 #include "ufb/train/adamw.h"
-#include "ufb/train/trainable_model.h"
+#include "train/trainable_model.h"
 
 namespace ufb::train {
 namespace {

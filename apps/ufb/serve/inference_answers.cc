@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../model_session.h"
+#include "request_tokens.h"
 #include "ufb/model/sentence_embedding.h"
 #include "ufb/error.h"
 #include "ufb/text_model.h"
@@ -23,6 +24,9 @@ Reply answer_parsed(Parsed<Request> parsed, Answer answer) {
   if (const ApiError* error = std::get_if<ApiError>(&parsed)) return error_reply(*error);
   return answer(std::get<Request>(parsed));
 }
+
+// The vector of a BatchTask::embed result.
+std::vector<float>& pooled(BatchResult& result) { return std::get<TokenVectors>(result).at(0); }
 
 std::vector<model::TokenIds> ids_of(std::vector<tokenizer::Encoding>& encodings) {
   std::vector<model::TokenIds> ids;
@@ -51,13 +55,13 @@ std::optional<ApiError> find_unmasked_input(const tokenizer::Tokenizer& tokenize
 // Runs encoded inputs through the batcher; `shape(results, ids)` turns the results into the
 // answer (ids: the inputs' token ids, kept only for fill_mask; empty otherwise).
 template <typename Shape>
-Reply run_ids(const ServerState& state, Task task, int64_t top_k, std::vector<model::TokenIds> ids,
+Reply run_ids(const ServerState& state, BatchTask task, int64_t top_k, std::vector<model::TokenIds> ids,
               std::vector<model::TokenIds> types, Shape shape) {
-  if (task == Task::fill_mask) {
-    if (auto error = find_unmasked_input(state.encoder.tokenizer(), ids)) return error_reply(*error);
+  if (task == BatchTask::fill_mask) {
+    if (auto error = find_unmasked_input(state.text_model.tokenizer(), ids)) return error_reply(*error);
   }
-  const std::vector<model::TokenIds> kept_ids = task == Task::fill_mask ? ids : std::vector<model::TokenIds>{};
-  std::vector<InputResult> results;
+  const std::vector<model::TokenIds> kept_ids = task == BatchTask::fill_mask ? ids : std::vector<model::TokenIds>{};
+  std::vector<BatchResult> results;
   try {
     results = state.batcher.run(task, top_k, std::move(ids), std::move(types));
   } catch (const Error& error) {
@@ -69,9 +73,9 @@ Reply run_ids(const ServerState& state, Task task, int64_t top_k, std::vector<mo
 
 // Tokenizes and runs the inputs; `shape` turns the results into the answer.
 template <typename Shape>
-Reply run_inputs(const ServerState& state, std::span<const cli::TextInput> inputs, bool truncate, Task task,
+Reply run_inputs(const ServerState& state, std::span<const cli::TextInput> inputs, bool truncate, BatchTask task,
                  int64_t top_k, Shape shape) {
-  auto encoded = state.encoder.encode(inputs, truncate ? LengthPolicy::truncate : LengthPolicy::refuse);
+  auto encoded = tokenize_request(state, inputs, truncate ? LengthPolicy::truncate : LengthPolicy::refuse);
   if (const ApiError* error = std::get_if<ApiError>(&encoded)) return error_reply(*error);
   std::vector<model::TokenIds> types = types_of(std::get<std::vector<tokenizer::Encoding>>(encoded));
   std::vector<model::TokenIds> ids = ids_of(std::get<std::vector<tokenizer::Encoding>>(encoded));
@@ -137,17 +141,14 @@ json label_scores(const ClassScores& scores, bool raw_scores, const std::vector<
   return list;
 }
 
-json mask_answer(const MaskPredictions& masks, const model::TokenIds& ids, int32_t mask_id,
-                 const tokenizer::Tokenizer& tokenizer) {
+json mask_answer(const std::vector<FilledMask>& masks, const tokenizer::Tokenizer& tokenizer) {
   json answer = json::array();
-  size_t next = 0;
-  for (size_t position = 0; position < ids.size(); ++position) {
-    if (ids[position] != mask_id) continue;
+  for (const FilledMask& mask : masks) {
     json candidates = json::array();
-    for (const model::TokenPrediction& p : masks.at(next++)) {
+    for (const model::TokenPrediction& p : mask.predictions) {
       candidates.push_back({{"token", token_text(tokenizer, p.token_id)}, {"id", p.token_id}, {"probability", p.probability}});
     }
-    answer.push_back({{"position", position}, {"predictions", candidates}});
+    answer.push_back({{"position", mask.position}, {"predictions", candidates}});
   }
   return json{{"masks", answer}};
 }
@@ -159,11 +160,11 @@ Reply error_reply(const ApiError& error) { return {error.status, error_body(erro
 Reply answer_embed(std::string_view body, const ServerState& state) {
   return answer_parsed(parse_embed_request(body, state.body_limits), [&](EmbedRequest& request) {
     if (auto error = apply_prompt(state, request.prompt_name, request.inputs)) return error_reply(*error);
-    return run_inputs(state, request.inputs, request.truncate, Task::embed, 0,
-                      [&](std::vector<InputResult>& results, const auto&) {
+    return run_inputs(state, request.inputs, request.truncate, BatchTask::embed, 0,
+                      [&](std::vector<BatchResult>& results, const auto&) {
                         json vectors = json::array();
-                        for (InputResult& result : results) {
-                          std::vector<float>& vector = std::get<std::vector<float>>(result);
+                        for (BatchResult& result : results) {
+                          std::vector<float>& vector = pooled(result);
                           if (auto error = shape_embedding(vector, request.dimensions, request.normalize)) {
                             return error_reply(*error);
                           }
@@ -177,10 +178,10 @@ Reply answer_embed(std::string_view body, const ServerState& state) {
 Reply answer_predict(std::string_view body, const ServerState& state) {
   if (auto error = require_head(state, io::ModelHead::kClassification, "/predict")) return error_reply(*error);
   return answer_parsed(parse_predict_request(body, state.body_limits), [&](const PredictRequest& request) {
-    return run_inputs(state, request.inputs, request.truncate, Task::classify, 0,
-                      [&](std::vector<InputResult>& results, const auto&) {
+    return run_inputs(state, request.inputs, request.truncate, BatchTask::classify, 0,
+                      [&](std::vector<BatchResult>& results, const auto&) {
                         json answers = json::array();
-                        for (const InputResult& result : results) {
+                        for (const BatchResult& result : results) {
                           answers.push_back(label_scores(std::get<ClassScores>(result), request.raw_scores, state.settings.labels));
                         }
                         return json_reply(request.batched ? answers : answers.at(0));
@@ -191,10 +192,10 @@ Reply answer_predict(std::string_view body, const ServerState& state) {
 Reply answer_tokenize(std::string_view body, const ServerState& state) {
   return answer_parsed(parse_tokenize_request(body, state.body_limits), [&](TokenizeRequest& request) {
     if (auto error = apply_prompt(state, request.prompt_name, request.inputs)) return error_reply(*error);
-    const tokenizer::Tokenizer& tokenizer = state.encoder.tokenizer();
+    const tokenizer::Tokenizer& tokenizer = state.text_model.tokenizer();
     std::vector<tokenizer::Encoding> encodings;
     if (request.add_special_tokens) {
-      auto encoded = state.encoder.encode(request.inputs, LengthPolicy::unlimited);
+      auto encoded = tokenize_request(state, request.inputs, LengthPolicy::unlimited);
       if (const ApiError* error = std::get_if<ApiError>(&encoded)) return error_reply(*error);
       encodings = std::move(std::get<std::vector<tokenizer::Encoding>>(encoded));
     } else {
@@ -238,15 +239,15 @@ Reply answer_tokenize(std::string_view body, const ServerState& state) {
 
 Reply answer_fill_mask(std::string_view body, const ServerState& state) {
   if (auto error = require_head(state, io::ModelHead::kMaskedLm, "/fill-mask")) return error_reply(*error);
-  const tokenizer::Tokenizer& tokenizer = state.encoder.tokenizer();
+  const tokenizer::Tokenizer& tokenizer = state.text_model.tokenizer();
   const std::optional<int32_t> mask_id = tokenizer.mask_token_id();
   if (!mask_id) return error_reply(ApiError{400, "Validation", "the tokenizer defines no mask token"});
   return answer_parsed(parse_fill_mask_request(body, state.body_limits), [&](const FillMaskRequest& request) {
-    return run_inputs(state, request.inputs, request.truncate, Task::fill_mask, request.top_k,
-                      [&](std::vector<InputResult>& results, const std::vector<model::TokenIds>& ids) {
+    return run_inputs(state, request.inputs, request.truncate, BatchTask::fill_mask, request.top_k,
+                      [&](std::vector<BatchResult>& results, const auto&) {
                         json answers = json::array();
-                        for (size_t i = 0; i < results.size(); ++i) {
-                          answers.push_back(mask_answer(std::get<MaskPredictions>(results[i]), ids[i], *mask_id, tokenizer));
+                        for (const BatchResult& result : results) {
+                          answers.push_back(mask_answer(std::get<std::vector<FilledMask>>(result), tokenizer));
                         }
                         return json_reply(request.batched ? answers : answers.at(0));
                       });
@@ -286,17 +287,11 @@ Reply answer_info(const ServerState& state) {
 Reply answer_embed_all(std::string_view body, const ServerState& state) {
   return answer_parsed(parse_embed_request(body, state.body_limits), [&](EmbedRequest& request) {
     if (auto error = apply_prompt(state, request.prompt_name, request.inputs)) return error_reply(*error);
-    return run_inputs(state, request.inputs, request.truncate, Task::embed_all, 0,
-                      [&](std::vector<InputResult>& results, const auto&) {
+    return run_inputs(state, request.inputs, request.truncate, BatchTask::embed_all, 0,
+                      [&](std::vector<BatchResult>& results, const auto&) {
                         json answers = json::array();
-                        for (const InputResult& result : results) {
-                          const TokenStates& states = std::get<TokenStates>(result);
-                          json tokens = json::array();
-                          for (size_t row = 0; row * states.width < states.values.size(); ++row) {
-                            const auto begin = states.values.begin() + static_cast<std::ptrdiff_t>(row * states.width);
-                            tokens.push_back(std::vector<float>(begin, begin + states.width));
-                          }
-                          answers.push_back(std::move(tokens));
+                        for (const BatchResult& result : results) {
+                          answers.push_back(std::get<TokenVectors>(result));
                         }
                         return json_reply(answers);
                       });
@@ -307,10 +302,10 @@ Reply answer_embed_sparse(std::string_view body, const ServerState& state) {
   if (auto error = require_head(state, io::ModelHead::kMaskedLm, "/embed_sparse")) return error_reply(*error);
   return answer_parsed(parse_embed_request(body, state.body_limits), [&](EmbedRequest& request) {
     if (auto error = apply_prompt(state, request.prompt_name, request.inputs)) return error_reply(*error);
-    return run_inputs(state, request.inputs, request.truncate, Task::embed_sparse, 0,
-                      [&](std::vector<InputResult>& results, const auto&) {
+    return run_inputs(state, request.inputs, request.truncate, BatchTask::embed_sparse, 0,
+                      [&](std::vector<BatchResult>& results, const auto&) {
                         json answers = json::array();
-                        for (const InputResult& result : results) {
+                        for (const BatchResult& result : results) {
                           const SparseEmbedding& sparse = std::get<SparseEmbedding>(result);
                           json values = json::array();
                           for (size_t i = 0; i < sparse.indices.size(); ++i) {
@@ -328,10 +323,10 @@ Reply answer_similarity(std::string_view body, const ServerState& state) {
     std::vector<cli::TextInput> inputs{{request.source_sentence, std::nullopt}};
     for (std::string& sentence : request.sentences) inputs.push_back({std::move(sentence), std::nullopt});
     if (auto error = apply_prompt(state, request.prompt_name, inputs)) return error_reply(*error);
-    return run_inputs(state, inputs, request.truncate, Task::embed, 0, [&](std::vector<InputResult>& results, const auto&) {
-      const std::vector<float>& source = std::get<std::vector<float>>(results.at(0));
+    return run_inputs(state, inputs, request.truncate, BatchTask::embed, 0, [&](std::vector<BatchResult>& results, const auto&) {
+      const std::vector<float>& source = pooled(results.at(0));
       json scores = json::array();
-      for (size_t i = 1; i < results.size(); ++i) scores.push_back(cosine(source, std::get<std::vector<float>>(results[i])));
+      for (size_t i = 1; i < results.size(); ++i) scores.push_back(cosine(source, pooled(results[i])));
       return json_reply(scores);
     });
   });
@@ -346,7 +341,7 @@ Reply answer_rerank(std::string_view body, const ServerState& state) {
   return answer_parsed(parse_rerank_request(body, state.body_limits), [&](const RerankRequest& request) {
     std::vector<cli::TextInput> pairs;
     for (const std::string& text : request.texts) pairs.push_back({request.query, text});
-    return run_inputs(state, pairs, request.truncate, Task::classify, 0, [&](std::vector<InputResult>& results, const auto&) {
+    return run_inputs(state, pairs, request.truncate, BatchTask::classify, 0, [&](std::vector<BatchResult>& results, const auto&) {
       std::vector<std::pair<size_t, float>> ranked;
       for (size_t i = 0; i < results.size(); ++i) {
         const float logit = std::get<ClassScores>(results[i]).logits.at(0);
@@ -366,7 +361,7 @@ Reply answer_rerank(std::string_view body, const ServerState& state) {
 
 Reply answer_decode(std::string_view body, const ServerState& state) {
   return answer_parsed(parse_decode_request(body, state.body_limits), [&](const DecodeRequest& request) {
-    const tokenizer::Tokenizer& tokenizer = state.encoder.tokenizer();
+    const tokenizer::Tokenizer& tokenizer = state.text_model.tokenizer();
     json texts = json::array();
     for (size_t i = 0; i < request.ids.size(); ++i) {
       for (const int32_t id : request.ids[i]) {
@@ -388,30 +383,26 @@ namespace {
 // [{"score", "token", "token_str", "sequence"}] best first; one input with one mask answers that
 // list alone, one input with several masks a list per mask, a batch a list per input of those.
 Reply answer_pipeline_fill_mask(std::string_view body, const ServerState& state) {
-  const tokenizer::Tokenizer& tokenizer = state.encoder.tokenizer();
+  const tokenizer::Tokenizer& tokenizer = state.text_model.tokenizer();
   const std::optional<int32_t> mask_id = tokenizer.mask_token_id();
   if (!mask_id) return error_reply(ApiError{400, "Validation", "the tokenizer defines no mask token"});
   return answer_parsed(parse_fill_mask_request(body, state.body_limits), [&](const FillMaskRequest& request) {
-    return run_inputs(state, request.inputs, request.truncate, Task::fill_mask, request.top_k,
-                      [&](std::vector<InputResult>& results, const std::vector<model::TokenIds>& ids) {
+    return run_inputs(state, request.inputs, request.truncate, BatchTask::fill_mask, request.top_k,
+                      [&](std::vector<BatchResult>& results, const std::vector<model::TokenIds>& ids) {
                         json answers = json::array();
                         for (size_t i = 0; i < results.size(); ++i) {
-                          const MaskPredictions& masks = std::get<MaskPredictions>(results[i]);
                           json per_mask = json::array();
-                          size_t next = 0;
-                          for (size_t position = 0; position < ids[i].size(); ++position) {
-                            if (ids[i][position] != *mask_id) continue;
+                          for (const FilledMask& mask : std::get<std::vector<FilledMask>>(results[i])) {
                             json candidates = json::array();
-                            for (const model::TokenPrediction& p : masks.at(next)) {
+                            for (const model::TokenPrediction& p : mask.predictions) {
                               model::TokenIds filled = ids[i];
-                              filled[position] = p.token_id;
+                              filled[static_cast<size_t>(mask.position)] = p.token_id;
                               const int32_t token = p.token_id;
                               candidates.push_back({{"score", p.probability},
                                                     {"token", token},
                                                     {"token_str", tokenizer.decode(std::span<const int32_t>(&token, 1), false)},
                                                     {"sequence", tokenizer.decode(filled, true)}});
                             }
-                            ++next;
                             per_mask.push_back(std::move(candidates));
                           }
                           answers.push_back(per_mask.size() == 1 ? per_mask.at(0) : per_mask);
@@ -482,7 +473,7 @@ Reply answer_openai_embeddings(std::string_view body, const ServerState& state) 
   const OpenAiEmbeddingsRequest& request = std::get<OpenAiEmbeddingsRequest>(parsed);
   std::vector<model::TokenIds> ids, types;
   if (!request.texts.empty()) {
-    auto encoded = state.encoder.encode(request.texts, LengthPolicy::refuse);
+    auto encoded = tokenize_request(state, request.texts, LengthPolicy::refuse);
     if (const ApiError* error = std::get_if<ApiError>(&encoded)) return openai_error_reply(*error);
     types = types_of(std::get<std::vector<tokenizer::Encoding>>(encoded));
     ids = ids_of(std::get<std::vector<tokenizer::Encoding>>(encoded));
@@ -496,10 +487,10 @@ Reply answer_openai_embeddings(std::string_view body, const ServerState& state) 
                                                     " is outside the model's vocabulary (" + std::to_string(vocab) + " ids)"));
         }
       }
-      if (input.size() > state.encoder.max_input_length()) {
+      if (input.size() > state.settings.max_input_length) {
         return openai_error_reply(too_large("input " + std::to_string(i + 1) + " has " + std::to_string(input.size()) +
                                             " tokens, more than the maximum input length " +
-                                            std::to_string(state.encoder.max_input_length())));
+                                            std::to_string(state.settings.max_input_length)));
       }
       ids.emplace_back(input.begin(), input.end());
       types.emplace_back(input.size(), 0);
@@ -507,11 +498,11 @@ Reply answer_openai_embeddings(std::string_view body, const ServerState& state) 
   }
   size_t tokens = 0;
   for (const model::TokenIds& input : ids) tokens += input.size();
-  return as_openai(run_ids(state, Task::embed, 0, std::move(ids), std::move(types),
-                           [&](std::vector<InputResult>& results, const auto&) {
+  return as_openai(run_ids(state, BatchTask::embed, 0, std::move(ids), std::move(types),
+                           [&](std::vector<BatchResult>& results, const auto&) {
                              json data = json::array();
                              for (size_t i = 0; i < results.size(); ++i) {
-                               std::vector<float>& vector = std::get<std::vector<float>>(results[i]);
+                               std::vector<float>& vector = pooled(results[i]);
                                if (auto error = shape_embedding(vector, request.dimensions, true)) return error_reply(*error);
                                data.push_back({{"object", "embedding"},
                                                {"index", i},

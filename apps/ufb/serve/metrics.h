@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "batcher.h"
+#include "ufb/dynamic_batcher.h"
 
 namespace ufb::serve {
 

@@ -115,14 +115,6 @@ serve::ServerSettings settings_of(const ServeFlags& flags, const model::Model& m
   return settings;
 }
 
-tokenizer::Tokenizer untruncated_tokenizer(const ModelFlags& flags) {
-  tokenizer::Tokenizer tokenizer =
-      tokenizer::Tokenizer::from_file(flags.tokenizer_path.empty() ? flags.model_dir : flags.tokenizer_path);
-  tokenizer.set_truncation(std::nullopt);
-  tokenizer.set_padding(std::nullopt);
-  return tokenizer;
-}
-
 // SIGTERM / SIGINT are blocked in every thread (they inherit the mask from here) and taken by
 // one waiting thread, which stops the listener; SIGUSR1 wakes that thread when the listener
 // ends for another reason.
@@ -155,20 +147,15 @@ void serve(const ServeFlags& flags) {
   const ModelSession session(flags.model);  // its tokenizer truncates to the maximum input length
   const model::SentenceEmbedding embedding = embedding_of(flags, session);
   const serve::ServerSettings settings = settings_of(flags, session.model(), embedding);
-  const serve::InputEncoder encoder(session.tokenizer(), untruncated_tokenizer(flags.model), settings.max_input_length);
 
   serve::Metrics metrics;
   serve::Admission admission(settings.max_concurrent_requests);
-  serve::BatcherOptions batcher_options;
+  DynamicBatcherOptions batcher_options;
   batcher_options.max_batch_tokens = settings.max_batch_tokens;
   batcher_options.embedding = embedding;
-  batcher_options.classify_depends_on_padding =
-      session.model().checkpoint().head() == io::ModelHead::kClassification &&
-      session.model().config().classification_head.pooler == io::Pooler::kAverage;
-  batcher_options.mask_token_id = session.tokenizer().mask_token_id().value_or(-1);
   batcher_options.model_threads = flags.model.threads;
-  serve::Batcher batcher(session.model(), batcher_options,
-                         [&metrics](const serve::BatchStats& batch) { metrics.record_batch(batch); });
+  DynamicBatcher batcher(session.text_model(), batcher_options,
+                         [&metrics](const BatchStats& batch) { metrics.record_batch(batch); });
 
   httplib::Server server;
   // cpp-httplib gives each connection a thread for its lifetime: one per admitted request, plus
@@ -179,7 +166,7 @@ void serve(const ServeFlags& flags) {
   // The library writes headers and body separately: without TCP_NODELAY, Nagle's algorithm
   // holds the body until the client's delayed ACK, about 40 ms per answer.
   server.set_tcp_nodelay(true);
-  const serve::ServerState state{session.model(), encoder, batcher, metrics, admission, settings,
+  const serve::ServerState state{session.text_model(), session.model(), batcher, metrics, admission, settings,
                                  serve::BodyLimits{settings.max_client_batch_size}};
   serve::install_routes(server, state);
 

@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "admission.h"
-#include "batcher.h"
-#include "input_encoder.h"
 #include "metrics.h"
 #include "request_parsing.h"
+#include "ufb/dynamic_batcher.h"
 #include "ufb/model/model.h"
+#include "ufb/text_model.h"
 
 namespace ufb::serve {
 
@@ -36,9 +36,9 @@ struct ServerSettings {
 };
 
 struct ServerState {
+  const TextModel& text_model;
   const model::Model& model;
-  const InputEncoder& encoder;
-  Batcher& batcher;
+  DynamicBatcher& batcher;
   Metrics& metrics;
   Admission& admission;
   const ServerSettings& settings;

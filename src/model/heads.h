@@ -8,7 +8,7 @@
 #include <span>
 
 #include "ufb/io/config.h"
-#include "ufb/ops/linear.h"
+#include "ops/linear.h"
 
 namespace ufb::model {
 

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "ufb/train/counter_random.h"
-#include "ufb/train/train_batch.h"
+#include "train/counter_random.h"
+#include "train/train_batch.h"
 
 namespace ufb::train {
 

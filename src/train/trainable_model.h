@@ -11,9 +11,9 @@
 
 #include "ufb/io/config.h"
 #include "ufb/io/tensor_table.h"
-#include "ufb/train/encoder_training.h"
+#include "train/encoder_training.h"
 #include "ufb/train/parameters.h"
-#include "ufb/train/train_batch.h"
+#include "train/train_batch.h"
 
 namespace ufb::train {
 

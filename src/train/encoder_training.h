@@ -9,14 +9,14 @@
 #include <vector>
 
 #include "ufb/io/config.h"
-#include "ufb/model/encoder_forward.h"
+#include "model/encoder_forward.h"
 #include "ufb/ops/attention.h"
 #include "ufb/ops/fff.h"
-#include "ufb/train/arch_options.h"
-#include "ufb/train/counter_random.h"
-#include "ufb/train/feedforward.h"
+#include "train/arch_options.h"
+#include "train/counter_random.h"
+#include "train/feedforward.h"
 #include "ufb/train/parameters.h"
-#include "ufb/train/train_batch.h"
+#include "train/train_batch.h"
 
 namespace ufb::train {
 

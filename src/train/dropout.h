@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <span>
 
-#include "ufb/train/counter_random.h"
+#include "train/counter_random.h"
 
 namespace ufb::train {
 

@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "ufb/distributed/communicator.h"
-#include "ufb/train/counter_random.h"
+#include "train/counter_random.h"
 #include "ufb/train/parameters.h"
-#include "ufb/train/train_batch.h"
-#include "ufb/train/trainable_model.h"
+#include "train/train_batch.h"
+#include "train/trainable_model.h"
 
 namespace ufb::train {
 

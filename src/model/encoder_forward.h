@@ -17,8 +17,8 @@
 #include "ufb/model/encoder.h"
 #include "ufb/model/weights.h"
 #include "ufb/ops/attention.h"
-#include "ufb/ops/layer_norm.h"
-#include "ufb/ops/linear.h"
+#include "ops/layer_norm.h"
+#include "ops/linear.h"
 
 namespace ufb::model {
 

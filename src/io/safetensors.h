@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "ufb/io/mapped_file.h"
+#include "io/mapped_file.h"
 #include "ufb/io/raw_tensor.h"
 
 namespace ufb::io {
