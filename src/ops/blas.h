@@ -1,8 +1,9 @@
 #pragma once
 
 // The few BLAS calls the ops need, for float (the model) and double (gradient checks), so that
-// each op is written once for both. Called inside an OpenMP parallel region, OpenBLAS runs on the
-// calling thread; outside, on the process's pool.
+// each op is written once for both. float gemm runs in oneDNN, the rest in OpenBLAS. Called
+// inside an OpenMP parallel region, both run on the calling thread; outside, on the process's
+// pool.
 
 #include <cstdint>
 
