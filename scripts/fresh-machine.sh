@@ -17,14 +17,7 @@ phases=("$@")
 start=$(date +%s)
 say() { echo "fresh-machine: [$(( $(date +%s) - start )) s] $*"; }
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "fresh-machine: must run as root (it builds a Debian root and chroots into it)" >&2
-  exit 1
-fi
-if ! command -v mmdebstrap >/dev/null; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mmdebstrap >/dev/null
-fi
+source scripts/debian-root.sh
 
 # README's quick-start block: the first ```sh block after the "## Quick start" heading.
 quick_start=$(awk '/^## Quick start/ { section = 1 }
@@ -36,60 +29,19 @@ if [ -z "$quick_start" ]; then
   exit 1
 fi
 
-keep_root=${UFB_FRESH_ROOT:+yes}
 root=${UFB_FRESH_ROOT:-$(mktemp -d /var/tmp/ufb-fresh.XXXXXX)}
-mounts=()
-cleanup() {
-  local status=$?
-  local index
-  # Unmount in reverse order; the recursive binds are rslaves, so nothing reaches the host's mounts.
-  for (( index=${#mounts[@]} - 1; index >= 0; index-- )); do
-    umount -R "${mounts[index]}" 2>/dev/null || umount -lR "${mounts[index]}" || true
-  done
-  if [ -z "$keep_root" ]; then rm -rf --one-file-system "$root"; fi
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 say "building a minimal Debian 12 root in $root"
-mmdebstrap --quiet --variant=minbase --mode=root bookworm "$root" /etc/apt/sources.list.d/debian.sources
-# The host's apt options (proxies, mirror quirks) are how any machine here reaches the archive;
-# its local certificate authorities and pip options are how it reaches PyPI (scripts/fetch-models.sh
-# and the Python client tests). Debian's ca-certificates package, once installed, rebuilds the
-# bundle from /usr/local/share/ca-certificates too.
-cp /etc/apt/apt.conf.d/* "$root/etc/apt/apt.conf.d/" 2>/dev/null || true
-if [ -d /usr/local/share/ca-certificates ]; then
-  mkdir -p "$root/usr/local/share/ca-certificates"
-  cp -r /usr/local/share/ca-certificates/. "$root/usr/local/share/ca-certificates/"
-fi
-if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
-  mkdir -p "$root/etc/ssl/certs"
-  cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
-fi
-if [ -f /etc/pip.conf ]; then cp /etc/pip.conf "$root/etc/pip.conf"; fi
-
-bind() {  # bind SOURCE TARGET [ro]
-  mkdir -p "$2"
-  mount --rbind "$1" "$2"
-  mount --make-rslave "$2"
-  mounts+=("$2")
-  if [ "${3:-}" = ro ]; then mount -o remount,bind,ro "$2"; fi
-}
-mount -t proc proc "$root/proc"; mounts+=("$root/proc")
-bind /sys "$root/sys"
-bind /dev "$root/dev"
-mount -t tmpfs -o size=4g tmpfs "$root/tmp"; mounts+=("$root/tmp")
+debian_root_create "$root"
 
 # The CUDA toolkit is no Debian package: where this machine has one, the release phase builds the
 # CUDA backend with it too (README's set-up command and quick start never see it: they run first
 # and configure without CUDA).
-if [ -x /usr/local/cuda/bin/nvcc ]; then bind "$(readlink -f /usr/local/cuda)" "$root/usr/local/cuda" ro; fi
+if [ -x /usr/local/cuda/bin/nvcc ]; then debian_root_bind "$(readlink -f /usr/local/cuda)" "$root/usr/local/cuda" ro; fi
 
 workdir=/work
 git clone --quiet --no-hardlinks "$repo" "$root$workdir/ufb"
 if [ -d "$repo/../shared" ] && [ -z "${UFB_FRESH_WITHOUT_SHARED:-}" ]; then
-  bind "$(cd "$repo/../shared" && pwd)" "$root$workdir/shared" ro
+  debian_root_bind "$(cd "$repo/../shared" && pwd)" "$root$workdir/shared" ro
 else
   say "no ../shared beside the clone: the tests that need it will skip"
 fi

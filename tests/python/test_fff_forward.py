@@ -1,7 +1,8 @@
 """ufb.fff_forward (the native FFF kernel) against a NumPy reference of docs/model.md §1: at
 each level l = x·W_in[node] + b_in[node], y += GELU_erf(l)·W_out[node], then node 2·node+2 if
 l > 0 else 2·node+1; the trees' outputs add. Routing must be identical, outputs equal to float32
-rounding."""
+rounding. And against the FFF authors' own package, `fastfeedforward`, in eval mode, through
+goldens from tools/make_fff_forward_goldens.py (which says how its leaf MLPs express this layer)."""
 
 import math
 
@@ -9,6 +10,7 @@ import numpy as np
 import pytest
 
 import ufb
+from paths import DATA
 
 erf = np.vectorize(math.erf)
 
@@ -94,3 +96,22 @@ def test_fff_forward_with_no_tokens():
     y, leaves, nodes = ufb.fff_forward(np.zeros((0, 4), np.float32), np.ones((3, 4), np.float32),
                                        np.ones(3, np.float32), np.ones((3, 4), np.float32), 1)
     assert y.shape == (0, 4) and leaves.shape == (0, 1) and nodes.shape == (0, 1, 2)
+
+
+FASTFEEDFORWARD = DATA / "python" / "fff_fastfeedforward.npz"
+
+
+def fastfeedforward_cases():
+    with np.load(FASTFEEDFORWARD) as goldens:
+        return sorted({name.split(".")[0] for name in goldens.files})
+
+
+@pytest.mark.parametrize("case", fastfeedforward_cases())
+def test_fff_forward_equals_fastfeedforward(case):
+    """The leaf MLPs differ from leaf to leaf, so equal outputs also mean equal routing."""
+    hidden, depth, trees, tokens = (int(part[1:]) for part in case.split("_"))
+    with np.load(FASTFEEDFORWARD) as goldens:
+        x, w_in, b_in, w_out, expected = (goldens[f"{case}.{key}"] for key in ("x", "w_in", "b_in", "w_out", "y"))
+    assert x.shape == (tokens, hidden)
+    y, _, _ = ufb.fff_forward(x, w_in, b_in, w_out, depth, trees)
+    np.testing.assert_allclose(y, expected, rtol=0, atol=1e-5 * max(1.0, float(np.abs(expected).max())))
