@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Times the encoders of `ufb bench model` in PyTorch and ONNX Runtime, on the same machine,
-so that ufb's figures have peers measured in the same session.
+"""Times the encoders of `ufb bench model` in PyTorch, ONNX Runtime and OpenVINO, on the same
+machine, so that ufb's figures have peers measured in the same session.
 
 Models (random weights at initialisation scale, float32, sequence length 128 by default):
   bert-base-shape          12 layers, hidden 768, 12 heads, dense feedforward 3072
@@ -10,8 +10,20 @@ Models (random weights at initialisation scale, float32, sequence length 128 by 
 The encoder is docs/model.md §2 (pre-LayerNorm, interleaved QKV, erf GELU); BERT-base's post-LN
 layout costs the same. Timed: the encoder forward pass on random token ids, no padding.
 
-    pip install torch onnxruntime onnx onnxscript
-    python3 tools/bench_peers.py [--batch 1,8] [--threads 1,2] [--json peers.json]
+Runtimes (--runtimes, default pytorch,onnxruntime; every one of both modes):
+  pytorch           PyTorch f32 (with --model: sentence-transformers)
+  pytorch-bf16      the same under torch.autocast("cpu", dtype=torch.bfloat16)
+  onnxruntime       the model exported with torch.onnx.export, ONNX Runtime's CPU provider, f32
+  onnxruntime-int8  that graph after ONNX Runtime's quantize_dynamic (int8 weights, activations
+                    quantized per call)
+  openvino          that graph (f32) compiled by OpenVINO for the CPU at its default precision
+                    (bf16 where the CPU has AVX512-BF16 or AMX, else f32; the row says which)
+  openvino-f32      the same with the precision hint f32
+  openvino-int8     the onnxruntime-int8 graph compiled by OpenVINO (it runs the quantized
+                    MatMulInteger ops in int8)
+
+    pip install --no-deps -r tools/requirements-reference.txt
+    python3 tools/bench_peers.py [--batch 1,8] [--threads 1,2] [--runtimes ...] [--json peers.json]
 
 With --model DIR (a sentence-transformers directory such as the all-MiniLM-L6-v2 that
 scripts/fetch-models.sh fetches), it times sentence embedding instead, on real text: the first
@@ -26,6 +38,7 @@ sentence2, pair 1's, ...), for each --batch (default 1,32) and --threads:
                          sentence-transformers' output: max_abs_diff in the rows)
   onnxruntime-int8       (with --runtimes ...,onnxruntime-int8) the same graph after ONNX
                          Runtime's quantize_dynamic (int8 weights, activations quantized per call)
+  openvino, openvino-int8, pytorch-bf16: as above, on the same graphs and batches
   ufb (with --ufb PATH)  PATH embed --model DIR --file F --batch-size B --threads T --out X.npy
                          --dtype D for each D of --ufb-dtypes (default f32);
                          the per-sentence time is (wall time on the N sentences - wall time on
@@ -114,18 +127,54 @@ def time_calls(call, min_seconds, min_repeats):
     return statistics.median(times), min(times), max(times)
 
 
-def onnx_session(model, ids, threads, directory, name):
-    import onnxruntime as ort
-    path = os.path.join(directory, f"{name}.onnx")
+def export_onnx(model, inputs, path, input_names, output_names, dynamic_axes):
+    """torch.onnx.export once per path (opset 17, TorchScript exporter)."""
     if not os.path.exists(path):
-        torch.onnx.export(model, (ids,), path, input_names=["ids"], output_names=["hidden"],
-                          dynamic_axes={"ids": {0: "batch"}, "hidden": {0: "batch"}}, opset_version=17,
-                          dynamo=False)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        with torch.no_grad():
+            torch.onnx.export(model, inputs, path, input_names=input_names, output_names=output_names,
+                              dynamic_axes=dynamic_axes, opset_version=17, dynamo=False)
+    return path
+
+
+def quantized_onnx(path):
+    """ONNX Runtime's dynamic quantization of the graph at `path`: int8 weights, activations
+    quantized per call (its QuantType.QInt8 weights)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    int8_path = path.replace(".onnx", ".int8.onnx")
+    if not os.path.exists(int8_path):
+        quantize_dynamic(path, int8_path, weight_type=QuantType.QInt8)
+    return int8_path
+
+
+def onnx_runner(runtime, path, threads):
+    """For an ONNX runtime of the module docstring: (run(feed) -> first output, precision)."""
+    if runtime.startswith("onnxruntime"):
+        import onnxruntime as ort
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        return (lambda feed: session.run(None, feed)[0]), "int8" if runtime.endswith("int8") else "f32"
+    import openvino as ov
+    config = {"INFERENCE_NUM_THREADS": threads, "NUM_STREAMS": 1, "PERFORMANCE_HINT": "LATENCY"}
+    if runtime == "openvino-f32":
+        config["INFERENCE_PRECISION_HINT"] = "f32"
+    compiled = ov.Core().compile_model(path, "CPU", config)
+    request = compiled.create_infer_request()
+    precision = {"bf16": "bf16", "f32": "f32", "f16": "f16"}.get(compiled.get_property("INFERENCE_PRECISION_HINT").to_string(),
+                                                              str(compiled.get_property("INFERENCE_PRECISION_HINT")))
+    return (lambda feed: request.infer(feed)[0]), ("int8+" if runtime.endswith("int8") else "") + precision
+
+
+def onnx_path_of(runtime, f32_path):
+    return quantized_onnx(f32_path) if runtime.endswith("int8") else f32_path
+
+
+def autocast_of(runtime):
+    """The context a PyTorch runtime runs in: bf16 autocast for pytorch-bf16."""
+    import contextlib
+    return torch.autocast("cpu", dtype=torch.bfloat16) if runtime == "pytorch-bf16" else contextlib.nullcontext()
 
 
 def stsb_sentences(path, count):
@@ -176,41 +225,34 @@ def bench_sentence_model(args):
             f.writelines(s + "\n" for s in sentences)
         with open(one_file, "w", encoding="utf-8") as f:
             f.write(sentences[0] + "\n")
-        onnx_path = os.path.join(directory, "model.onnx")
-        if "onnxruntime" in args.runtimes:
+        runtimes = args.runtimes.split(",")
+        onnx_runtimes = [r for r in runtimes if r.startswith(("onnxruntime", "openvino"))]
+        if onnx_runtimes:
             bert = BertModel.from_pretrained(args.model, attn_implementation="eager").eval()
             example = tokenizer(sentences[:2], padding=True, truncation=True, max_length=max_length,
                                 return_tensors="pt")
             names = ["input_ids", "attention_mask", "token_type_ids"]
             axes = {n: {0: "batch", 1: "length"} for n in names}
             axes["embedding"] = {0: "batch"}
-            with torch.no_grad():
-                torch.onnx.export(PooledBert(bert), tuple(example[n] for n in names), onnx_path,
-                                  input_names=names, output_names=["embedding"], dynamic_axes=axes,
-                                  opset_version=17, dynamo=False)
-        int8_path = os.path.join(directory, "model.int8.onnx")
-        if "onnxruntime-int8" in args.runtimes:
-            # ONNX Runtime's dynamic quantization: int8 weights, activations quantized per call.
-            from onnxruntime.quantization import QuantType, quantize_dynamic
-            quantize_dynamic(onnx_path, int8_path, weight_type=QuantType.QInt8)
+            onnx_path = export_onnx(PooledBert(bert), tuple(example[n] for n in names),
+                                    os.path.join(directory, "model.onnx"), names, ["embedding"], axes)
         for threads in map(int, args.threads.split(",")):
             torch.set_num_threads(threads)
-            sessions = {}
-            for runtime, path in (("onnxruntime", onnx_path), ("onnxruntime-int8", int8_path)):
-                if runtime not in args.runtimes:
-                    continue
-                import onnxruntime as ort
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = threads
-                options.inter_op_num_threads = 1
-                options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-                sessions[runtime] = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+            runners = {runtime: onnx_runner(runtime, onnx_path_of(runtime, onnx_path), threads)
+                       for runtime in onnx_runtimes}
             for batch in map(int, args.batch.split(",")):
                 rows = {}
-                if "sentence-transformers" in args.runtimes or "pytorch" in args.runtimes:
-                    call = lambda: st.encode(sentences, convert_to_numpy=True, batch_size=batch)
-                    rows["sentence-transformers"] = (time_calls(call, args.min_seconds, args.min_repeats), None)
-                for runtime, session in sessions.items():
+                for runtime in ("pytorch", "pytorch-bf16"):
+                    if runtime not in runtimes:
+                        continue
+                    def run_pytorch():
+                        with torch.inference_mode(), autocast_of(runtime):
+                            return st.encode(sentences, convert_to_numpy=True, batch_size=batch)
+                    diff = float(numpy.abs(run_pytorch() - reference).max())
+                    name = "sentence-transformers" + ("-bf16" if runtime.endswith("bf16") else "")
+                    precision = "bf16" if runtime.endswith("bf16") else "f32"
+                    rows[name] = (time_calls(run_pytorch, args.min_seconds, args.min_repeats), diff, precision)
+                for runtime, (run, precision) in runners.items():
                     def run_onnx():
                         out = numpy.empty((count, reference.shape[1]), dtype=numpy.float32)
                         for start in range(0, count, batch):
@@ -219,10 +261,10 @@ def bench_sentence_model(args):
                                                  max_length=max_length, return_tensors="np")
                             feed = {n: features[n].astype(numpy.int64) for n in
                                     ("input_ids", "attention_mask", "token_type_ids")}
-                            out[chosen] = session.run(None, feed)[0]
+                            out[chosen] = run(feed)
                         return out
                     diff = float(numpy.abs(run_onnx() - reference).max())
-                    rows[runtime] = (time_calls(run_onnx, args.min_seconds, args.min_repeats), diff)
+                    rows[runtime] = (time_calls(run_onnx, args.min_seconds, args.min_repeats), diff, precision)
                 for dtype in args.ufb_dtypes.split(",") if args.ufb else []:
                     def ufb(file):
                         command = [args.ufb, "embed", "--model", args.model, "--file", file,
@@ -234,9 +276,8 @@ def bench_sentence_model(args):
                     per = tuple((f - one[0]) / max(count - 1, 1) * count for f in full)
                     diff = float(numpy.abs(numpy.load(text_file + ".npy").astype(numpy.float32)
                                            - reference).max())
-                    rows[f"ufb {dtype}"] = (per, diff)
-                for runtime, ((median, low, high), diff) in rows.items():
-                    dtype = "int8" if runtime.endswith("int8") else "f32"
+                    rows[f"ufb {dtype}"] = (per, diff, dtype)
+                for runtime, ((median, low, high), diff, dtype) in rows.items():
                     row = {"model": os.path.basename(os.path.normpath(args.model)), "runtime": runtime,
                            "batch": batch, "threads": threads, "sentences": count, "dtype": dtype,
                            "median_ms_per_sentence": 1e3 * median / count,
@@ -246,10 +287,10 @@ def bench_sentence_model(args):
                     extra = f"  (max |diff| vs sentence-transformers {diff:.1e})" if diff is not None else ""
                     print(f"{row['model']:20} {runtime:22} batch {batch:3} threads {threads}: "
                           f"{row['median_ms_per_sentence']:8.3f} ms/sentence{extra}", flush=True)
-    print(f"\n{'runtime':22} {'batch':>5} {'threads':>7} {'ms/sentence':>12} {'min':>8} {'max':>8}")
+    print(f"\n{'runtime':22} {'precision':>9} {'batch':>5} {'threads':>7} {'ms/sentence':>12} {'min':>8} {'max':>8}")
     for row in results:
-        print(f"{row['runtime']:22} {row['batch']:5} {row['threads']:7} {row['median_ms_per_sentence']:12.3f} "
-              f"{row['min_ms_per_sentence']:8.3f} {row['max_ms_per_sentence']:8.3f}")
+        print(f"{row['runtime']:22} {row['dtype']:>9} {row['batch']:5} {row['threads']:7} "
+              f"{row['median_ms_per_sentence']:12.3f} {row['min_ms_per_sentence']:8.3f} {row['max_ms_per_sentence']:8.3f}")
     if args.json:
         import onnxruntime
         import sentence_transformers
@@ -293,18 +334,23 @@ def main():
                 for batch in map(int, args.batch.split(",")):
                     ids = torch.randint(0, 32768, (batch, args.seq))
                     for runtime in args.runtimes.split(","):
-                        if runtime == "pytorch":
-                            call = lambda: model(ids)
+                        if runtime.startswith("pytorch"):
+                            def call(runtime=runtime):
+                                with autocast_of(runtime):
+                                    return model(ids)
+                            precision = "bf16" if runtime.endswith("bf16") else "f32"
                         else:
-                            session = onnx_session(model, ids, threads, directory, name)
+                            path = export_onnx(model, (ids,), os.path.join(directory, f"{name}.onnx"), ["ids"],
+                                               ["hidden"], {"ids": {0: "batch"}, "hidden": {0: "batch"}})
+                            run, precision = onnx_runner(runtime, onnx_path_of(runtime, path), threads)
                             feed = {"ids": ids.numpy()}
-                            call = lambda: session.run(None, feed)
+                            call = lambda: run(feed)
                         median, low, high = time_calls(call, args.min_seconds, args.min_repeats)
                         row = {"model": name, "runtime": runtime, "batch": batch, "threads": threads,
-                               "seq": args.seq, "dtype": "f32", "median_ms_per_seq": 1e3 * median / batch,
+                               "seq": args.seq, "dtype": precision, "median_ms_per_seq": 1e3 * median / batch,
                                "min_ms_per_seq": 1e3 * low / batch, "max_ms_per_seq": 1e3 * high / batch}
                         results.append(row)
-                        print(f"{name:24} {runtime:12} batch {batch} threads {threads}: "
+                        print(f"{name:24} {runtime:16} {precision:>9} batch {batch} threads {threads}: "
                               f"{row['median_ms_per_seq']:8.1f} ms/seq", flush=True)
     if args.json:
         with open(args.json + ".tmp", "w") as out:
