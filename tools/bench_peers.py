@@ -171,6 +171,18 @@ def onnx_path_of(runtime, f32_path):
     return quantized_onnx(f32_path) if runtime.endswith("int8") else f32_path
 
 
+def runtime_versions():
+    """The versions of the peers this environment has, for the JSON output."""
+    import importlib.metadata
+    versions = {}
+    for package in ("torch", "onnxruntime", "openvino", "sentence-transformers", "transformers"):
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
 def autocast_of(runtime):
     """The context a PyTorch runtime runs in: bf16 autocast for pytorch-bf16."""
     import contextlib
@@ -292,12 +304,8 @@ def bench_sentence_model(args):
         print(f"{row['runtime']:22} {row['dtype']:>9} {row['batch']:5} {row['threads']:7} "
               f"{row['median_ms_per_sentence']:12.3f} {row['min_ms_per_sentence']:8.3f} {row['max_ms_per_sentence']:8.3f}")
     if args.json:
-        import onnxruntime
-        import sentence_transformers
         with open(args.json + ".tmp", "w") as out:
-            json.dump({"torch": torch.__version__, "onnxruntime": onnxruntime.__version__,
-                       "sentence_transformers": sentence_transformers.__version__,
-                       "results": results}, out, indent=2)
+            json.dump({**runtime_versions(), "results": results}, out, indent=2)
         os.replace(args.json + ".tmp", args.json)
 
 
@@ -354,7 +362,7 @@ def main():
                               f"{row['median_ms_per_seq']:8.1f} ms/seq", flush=True)
     if args.json:
         with open(args.json + ".tmp", "w") as out:
-            json.dump({"torch": torch.__version__, "results": results}, out, indent=2)
+            json.dump({**runtime_versions(), "results": results}, out, indent=2)
         os.replace(args.json + ".tmp", args.json)
 
 
