@@ -8,6 +8,7 @@
 #include "model/encoder_forward.h"
 #include "ops/embedding.h"
 #include "ops/linear.h"
+#include "ops/quantized_attention.h"
 
 namespace ufb::model {
 namespace {
@@ -110,11 +111,22 @@ struct Encoder::Kernels {
     const int64_t rows = static_cast<int64_t>(x.size()) / encoder.hidden_;
     encoder.layers_[layer].feedforward.forward(x, rows, y, leaves);
   }
+
+  void attend(std::span<const float> qkv, const ops::AttentionShape& shape, float score_scale,
+              std::span<const ops::AttentionSequence> attended, std::span<float> context,
+              ops::AttentionState<float>*) const {
+    if (encoder.dtype_ == ops::WeightType::int8) {
+      ops::self_attention_int8(qkv, shape, score_scale, attended, context);
+    } else {
+      ops::self_attention(qkv, shape, score_scale, attended, context);
+    }
+  }
 };
 
 Encoder::Encoder(const io::Checkpoint& checkpoint, const ModelOptions& options)
     : config_(&checkpoint.config()),
       hidden_(config_->hidden_size),
+      dtype_(options.dtype),
       weights_(view_weights(checkpoint)) {
   const WeightViews& w = weights_;
   if (config_->embedding.pos_embedding == io::PositionEmbedding::kScaledSinusoidal) {

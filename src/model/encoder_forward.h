@@ -100,6 +100,9 @@ T score_scale(const io::ModelConfig& config, const LayerWeights<Tensor>& layer) 
 //                ops::LinearOutput output) const;   // with the layer's bias, if any
 //   void feedforward(int64_t layer, std::span<const T> x, std::span<T> y,
 //                    std::span<int32_t> leaves, FeedforwardState* state) const;
+//   void attend(std::span<const T> qkv, const ops::AttentionShape&, T score_scale,
+//               std::span<const ops::AttentionSequence>, std::span<T> context,
+//               ops::AttentionState<T>* state) const;  // ops::self_attention's contract
 // Returns the final hidden states [rows, hidden]. With `state` what the backward pass needs is
 // kept there and `dropout`, if any, applied; without, the pass runs as in evaluation. A profile
 // gets each stage's time; a trace (float only) the intermediate states.
@@ -192,8 +195,8 @@ std::vector<typename Kernels::Scalar> encoder_forward(
     }
     {
       StageTimer timer(profile, Stage::kAttention);
-      ops::self_attention(std::span<const T>(projected), attention_shape, score_scale<T>(config, layer),
-                          sequences, context, saved ? &saved->attention : nullptr);
+      kernels.attend(std::span<const T>(projected), attention_shape, score_scale<T>(config, layer),
+                     sequences, context, saved ? &saved->attention : nullptr);
     }
     std::vector<T> output_dropout = dropout ? dropout->scales(DropoutSite::attention_output, i)
                                             : std::vector<T>();

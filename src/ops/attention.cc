@@ -6,18 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "ops/attention_sizes.h"
 #include "ops/blas.h"
 #include "ufb/error.h"
 #include "ops/softmax.h"
 
 namespace ufb::ops {
-namespace {
 
-// Below this many multiply-adds a parallel region costs more than it saves (tiny test shapes).
-constexpr int64_t kParallelWork = 32768;
-
-void check_sizes(size_t qkv_size, const AttentionShape& shape,
-                 std::span<const AttentionSequence> sequences, size_t context_size) {
+void check_attention_sizes(size_t qkv_size, const AttentionShape& shape,
+                           std::span<const AttentionSequence> sequences, size_t context_size) {
   if (shape.heads < 1 || shape.head_dim < 1) {
     throw Error("attention needs >= 1 head of >= 1 dimension, got " +
                 std::to_string(shape.heads) + " of " + std::to_string(shape.head_dim));
@@ -41,6 +38,11 @@ void check_sizes(size_t qkv_size, const AttentionShape& shape,
     }
   }
 }
+
+namespace {
+
+// Below this many multiply-adds a parallel region costs more than it saves (tiny test shapes).
+constexpr int64_t kParallelWork = 32768;
 
 // One (sequence, head) pair of a pass: where its rows, its probabilities and its scales are.
 struct Task {
@@ -68,7 +70,7 @@ template <class T>
 void attention_forward(std::span<const T> qkv, const AttentionShape& shape, T score_scale,
                        std::span<const AttentionSequence> sequences, std::span<T> context,
                        AttentionState<T>* state) {
-  check_sizes(qkv.size(), shape, sequences, context.size());
+  check_attention_sizes(qkv.size(), shape, sequences, context.size());
   const int64_t hidden = shape.hidden();
   const int64_t d = shape.head_dim;
   int64_t work = 0;
@@ -120,8 +122,8 @@ template <class T>
 void attention_backward(std::span<const T> qkv, const AttentionShape& shape, T score_scale,
                         std::span<const AttentionSequence> sequences, const AttentionState<T>& state,
                         std::span<const T> dcontext, std::span<T> dqkv) {
-  check_sizes(qkv.size(), shape, sequences, dcontext.size());
-  check_sizes(dqkv.size(), shape, sequences, dcontext.size());
+  check_attention_sizes(qkv.size(), shape, sequences, dcontext.size());
+  check_attention_sizes(dqkv.size(), shape, sequences, dcontext.size());
   const int64_t hidden = shape.hidden();
   const int64_t d = shape.head_dim;
   int64_t work = 0;

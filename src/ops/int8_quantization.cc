@@ -38,6 +38,10 @@ float QuantizeRowTo(const float* row, int64_t count, Code* out) {
 }
 
 float QuantizeRow(const float* row, int64_t count, int8_t* out) { return QuantizeRowTo(row, count, out); }
+void QuantizeRows(const float* values, int64_t rows, int64_t cols, int64_t stride, int8_t* codes, float* scales,
+                  float scale_factor) {
+  for (int64_t r = 0; r < rows; ++r) scales[r] = scale_factor * QuantizeRowTo(values + r * stride, cols, codes + r * cols);
+}
 float QuantizeRowWide(const float* row, int64_t count, int16_t* out) { return QuantizeRowTo(row, count, out); }
 
 void DequantizeRow(const int32_t* sums, int64_t cols, float row_scale, const float* col_scales, const float* bias,
@@ -67,6 +71,7 @@ namespace ufb::ops {
 
 HWY_EXPORT(QuantizeRow);
 HWY_EXPORT(QuantizeRowWide);
+HWY_EXPORT(QuantizeRows);
 HWY_EXPORT(DequantizeRow);
 
 float quantize_row_int8(const float* row, int64_t count, int8_t* out) {
@@ -77,12 +82,21 @@ float quantize_row_int8(const float* row, int64_t count, int16_t* out) {
   return HWY_DYNAMIC_DISPATCH(QuantizeRowWide)(row, count, out);
 }
 
+void quantize_rows_int8(const float* values, int64_t rows, int64_t cols, int64_t stride, int8_t* codes,
+                        float* scales, float scale_factor) {
+  HWY_DYNAMIC_DISPATCH(QuantizeRows)(values, rows, cols, stride, codes, scales, scale_factor);
+}
+
+void dequantize_row(const int32_t* sums, int64_t cols, float row_scale, const float* col_scales,
+                    const float* bias, float* out, bool accumulate) {
+  HWY_DYNAMIC_DISPATCH(DequantizeRow)(sums, cols, row_scale, col_scales, bias, out, accumulate);
+}
+
 void dequantize_rows(const int32_t* sums, int64_t rows, int64_t cols, const float* row_scales,
                      const float* col_scales, const float* bias, float* out, bool accumulate) {
 #pragma omp parallel for schedule(static) if (rows * cols > 65536)
   for (int64_t r = 0; r < rows; ++r) {
-    HWY_DYNAMIC_DISPATCH(DequantizeRow)(sums + r * cols, cols, row_scales[r], col_scales, bias, out + r * cols,
-                                        accumulate);
+    dequantize_row(sums + r * cols, cols, row_scales[r], col_scales, bias, out + r * cols, accumulate);
   }
 }
 

@@ -56,6 +56,11 @@ class TrainingKernels {
                ops::LinearOutput output) const;
   void feedforward(int64_t layer, std::span<const T> x, std::span<T> y, std::span<int32_t> leaves,
                    FeedforwardState* state) const;
+  void attend(std::span<const T> qkv, const ops::AttentionShape& shape, T score_scale,
+              std::span<const ops::AttentionSequence> sequences, std::span<T> context,
+              ops::AttentionState<T>* state) const {
+    ops::self_attention(qkv, shape, score_scale, sequences, context, state);
+  }
 
  private:
   const io::ModelConfig& config_;

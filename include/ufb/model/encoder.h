@@ -16,11 +16,11 @@
 namespace ufb::model {
 
 struct ModelOptions {
-  // The precision the model runs in (ops/weight_type.h). bf16: FFF weights, the projections
-  // and dense feedforward layers in bfloat16 (their inputs rounded to it; sums float32). int8:
-  // projections and dense layers in int8 (weights per output channel, inputs per row), FFF
-  // layers with bf16 weights (there is no int8 FFF kernel yet). Embeddings, LayerNorm,
-  // attention and the heads stay float32 in every precision.
+  // The precision the model runs in (ops/weight_type.h; docs/model.md §6). bf16: FFF weights,
+  // the projections and dense feedforward layers in bfloat16 (their inputs rounded to it; sums
+  // float32). int8: projections, dense and FFF layers in int8 (weights per output channel,
+  // inputs per row) and the attention's two products (ops/quantized_attention.h). Embeddings,
+  // LayerNorm, softmax and the heads stay float32 in every precision.
   ops::WeightType dtype = ops::WeightType::f32;
 };
 
@@ -97,6 +97,7 @@ class Encoder {
 
   const io::ModelConfig* config_;
   int64_t hidden_;
+  ops::WeightType dtype_;
   WeightViews weights_;
   std::vector<float> sinusoidal_;       // empty for learned positions
   std::span<const float> positions_;    // [max_seq_length, hidden]
