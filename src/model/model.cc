@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <mutex>
 #include <numeric>
 #include <string>
 
@@ -66,10 +68,27 @@ Embeddings pool_hidden_states(const HiddenStates& states, EmbeddingPooling pooli
 Model::Model(const std::filesystem::path& model_dir, const ModelOptions& options)
     : Model(std::make_unique<const io::Checkpoint>(model_dir), options) {}
 
+struct Model::PreparedDecoder {
+  std::mutex mutex;
+  std::unique_ptr<const ops::PreparedLinear> linear;  // made once, then only read
+};
+
 Model::Model(std::unique_ptr<const io::Checkpoint> checkpoint, const ModelOptions& options)
     : checkpoint_(std::move(checkpoint)),
       limits_(limits_of(require(checkpoint_).config())),
-      encoder_(*checkpoint_, options) {}
+      encoder_(*checkpoint_, options),
+      decoder_(std::make_unique<PreparedDecoder>()) {}
+
+Model::~Model() = default;
+Model::Model(Model&&) noexcept = default;
+Model& Model::operator=(Model&&) noexcept = default;
+
+int64_t Model::weight_bytes() const {
+  int64_t bytes = encoder_.weight_bytes(*checkpoint_);
+  const std::lock_guard lock(decoder_->mutex);
+  if (decoder_->linear) bytes += decoder_->linear->held_bytes();
+  return bytes;
+}
 
 void Model::require_head(io::ModelHead head, const char* call) const {
   if (checkpoint_->head() == head) return;
@@ -101,7 +120,20 @@ std::vector<float> Model::decode(std::span<const float> hidden, int64_t rows) co
   const ops::LinearWeights<float> decoder =
       head_layer<float>(width, weights.decoder(), weights.decoder_bias);
   std::vector<float> logits(rows * decoder.out_features);
-  ops::linear(decoder, input, rows, logits);
+  if (encoder_.dtype() == ops::WeightType::f32) {
+    ops::linear(decoder, input, rows, logits);
+  } else {
+    const ops::PreparedLinear* prepared = nullptr;
+    {
+      const std::lock_guard lock(decoder_->mutex);
+      if (!decoder_->linear) {
+        decoder_->linear = std::make_unique<const ops::PreparedLinear>(decoder, ops::LinearOutput::overwrite,
+                                                                       encoder_.dtype());
+      }
+      prepared = decoder_->linear.get();
+    }
+    prepared->forward(input, rows, logits);
+  }
   return logits;
 }
 

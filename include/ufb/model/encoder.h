@@ -19,8 +19,9 @@ struct ModelOptions {
   // The precision the model runs in (ops/weight_type.h; docs/model.md §6). bf16: FFF weights,
   // the projections and dense feedforward layers in bfloat16 (their inputs rounded to it; sums
   // float32). int8: projections, dense and FFF layers in int8 (weights per output channel,
-  // inputs per row) and the attention's two products (ops/quantized_attention.h). Embeddings,
-  // LayerNorm, softmax and the heads stay float32 in every precision.
+  // inputs per row) and the attention's two products (ops/quantized_attention.h). The
+  // masked-LM decoder follows (Model). Embeddings, LayerNorm, softmax and the other heads stay
+  // float32 in every precision.
   ops::WeightType dtype = ops::WeightType::f32;
 };
 
@@ -81,6 +82,8 @@ class Encoder {
 
   // Views of the checkpoint's weights, the heads' included.
   const WeightViews& weights() const { return weights_; }
+  // The precision it runs in (ModelOptions::dtype).
+  ops::WeightType dtype() const { return dtype_; }
 
   // Bytes of weights the model holds: its kernels' copies in their layout and precision, plus
   // the checkpoint's tensors it reads in place (embeddings, norms, biases, heads; of a memory-

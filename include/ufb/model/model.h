@@ -70,13 +70,17 @@ class Model {
   explicit Model(const std::filesystem::path& model_dir, const ModelOptions& options = {});
   explicit Model(std::unique_ptr<const io::Checkpoint> checkpoint,
                  const ModelOptions& options = {});
+  ~Model();
+  Model(Model&&) noexcept;
+  Model& operator=(Model&&) noexcept;
 
   const io::Checkpoint& checkpoint() const { return *checkpoint_; }
   const io::ModelConfig& config() const { return checkpoint_->config(); }
   const TokenLimits& limits() const { return limits_; }
   const Encoder& encoder() const { return encoder_; }
-  // Encoder::weight_bytes: what the model holds of its weights, at its precision.
-  int64_t weight_bytes() const { return encoder_.weight_bytes(*checkpoint_); }
+  // Encoder::weight_bytes: what the model holds of its weights, at its precision, plus the
+  // masked-LM decoder's copy once a bf16 or int8 model has made it (at its first decoding).
+  int64_t weight_bytes() const;
 
   // Final hidden states of the padded batch. With PaddingRows::skip padding rows are left 0.
   HiddenStates encode(std::span<const TokenIds> batch, PaddingRows padding = PaddingRows::skip,
@@ -119,6 +123,11 @@ class Model {
   std::unique_ptr<const io::Checkpoint> checkpoint_;
   TokenLimits limits_;
   Encoder encoder_;
+  // The masked-LM decoder [vocab, hidden] in a bf16 or int8 model's precision (float32 models
+  // read it in place). Made at the first decoding, not at load: the decoder is as large as the
+  // word embeddings, and most users of an MLM checkpoint only embed.
+  struct PreparedDecoder;
+  std::unique_ptr<PreparedDecoder> decoder_;
 };
 
 }  // namespace ufb::model
