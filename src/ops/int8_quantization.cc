@@ -6,14 +6,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 HWY_BEFORE_NAMESPACE();
 namespace ufb::ops::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// The codes are written as int8, or widened to int16 for kernels that multiply in int16.
+// The codes are written as int8, widened to int16 for kernels that multiply in int16, or
+// shifted by 128 into uint8 for unsigned × signed byte products.
 template <typename Code>
 float QuantizeRowTo(const float* row, int64_t count, Code* out) {
+  constexpr int32_t kShift = std::is_same_v<Code, uint8_t> ? 128 : 0;
   const hn::ScalableTag<float> d;
   const hn::Rebind<int32_t, decltype(d)> d32;
   const hn::Rebind<Code, decltype(d)> d_code;
@@ -31,9 +34,11 @@ float QuantizeRowTo(const float* row, int64_t count, Code* out) {
   for (i = 0; i + lanes <= count; i += lanes) {
     // NearestInt rounds half to even, as std::nearbyint does in the default rounding mode.
     const auto codes = hn::Min(hn::Max(hn::NearestInt(hn::Mul(hn::LoadU(d, row + i), inverse_vector)), low), high);
-    hn::StoreU(hn::DemoteTo(d_code, codes), d_code, out + i);
+    hn::StoreU(hn::DemoteTo(d_code, hn::Add(codes, hn::Set(d32, kShift))), d_code, out + i);
   }
-  for (; i < count; ++i) out[i] = static_cast<Code>(std::clamp(std::nearbyint(row[i] * inverse), -127.0f, 127.0f));
+  for (; i < count; ++i) {
+    out[i] = static_cast<Code>(static_cast<int32_t>(std::clamp(std::nearbyint(row[i] * inverse), -127.0f, 127.0f)) + kShift);
+  }
   return scale;
 }
 
@@ -43,22 +48,26 @@ void QuantizeRows(const float* values, int64_t rows, int64_t cols, int64_t strid
   for (int64_t r = 0; r < rows; ++r) scales[r] = scale_factor * QuantizeRowTo(values + r * stride, cols, codes + r * cols);
 }
 float QuantizeRowWide(const float* row, int64_t count, int16_t* out) { return QuantizeRowTo(row, count, out); }
+float QuantizeRowShifted(const float* row, int64_t count, uint8_t* out) { return QuantizeRowTo(row, count, out); }
 
-void DequantizeRow(const int32_t* sums, int64_t cols, float row_scale, const float* col_scales, const float* bias,
-                   float* out, bool accumulate) {
+void DequantizeRow(const int32_t* sums, int64_t cols, float row_scale, const float* col_scales,
+                   const int32_t* col_offsets, const float* bias, float* out, bool accumulate) {
   const hn::ScalableTag<float> d;
   const hn::Rebind<int32_t, decltype(d)> d32;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
   const auto row_scale_vector = hn::Set(d, row_scale);
   int64_t c = 0;
   for (; c + lanes <= cols; c += lanes) {
-    auto value = hn::Mul(hn::ConvertTo(d, hn::LoadU(d32, sums + c)), hn::Mul(row_scale_vector, hn::LoadU(d, col_scales + c)));
+    auto sum = hn::LoadU(d32, sums + c);
+    if (col_offsets) sum = hn::Sub(sum, hn::LoadU(d32, col_offsets + c));
+    auto value = hn::Mul(hn::ConvertTo(d, sum), hn::Mul(row_scale_vector, hn::LoadU(d, col_scales + c)));
     if (bias) value = hn::Add(value, hn::LoadU(d, bias + c));
     if (accumulate) value = hn::Add(value, hn::LoadU(d, out + c));
     hn::StoreU(value, d, out + c);
   }
   for (; c < cols; ++c) {
-    const float value = static_cast<float>(sums[c]) * (row_scale * col_scales[c]) + (bias ? bias[c] : 0.0f);
+    const int32_t sum = sums[c] - (col_offsets ? col_offsets[c] : 0);
+    const float value = static_cast<float>(sum) * (row_scale * col_scales[c]) + (bias ? bias[c] : 0.0f);
     out[c] = accumulate ? out[c] + value : value;
   }
 }
@@ -72,6 +81,7 @@ namespace ufb::ops {
 HWY_EXPORT(QuantizeRow);
 HWY_EXPORT(QuantizeRowWide);
 HWY_EXPORT(QuantizeRows);
+HWY_EXPORT(QuantizeRowShifted);
 HWY_EXPORT(DequantizeRow);
 
 float quantize_row_int8(const float* row, int64_t count, int8_t* out) {
@@ -82,22 +92,25 @@ float quantize_row_int8(const float* row, int64_t count, int16_t* out) {
   return HWY_DYNAMIC_DISPATCH(QuantizeRowWide)(row, count, out);
 }
 
+float quantize_row_int8_shifted(const float* row, int64_t count, uint8_t* out) {
+  return HWY_DYNAMIC_DISPATCH(QuantizeRowShifted)(row, count, out);
+}
+
 void quantize_rows_int8(const float* values, int64_t rows, int64_t cols, int64_t stride, int8_t* codes,
                         float* scales, float scale_factor) {
   HWY_DYNAMIC_DISPATCH(QuantizeRows)(values, rows, cols, stride, codes, scales, scale_factor);
 }
 
-void dequantize_row(const int32_t* sums, int64_t cols, float row_scale, const float* col_scales,
-                    const float* bias, float* out, bool accumulate) {
-  HWY_DYNAMIC_DISPATCH(DequantizeRow)(sums, cols, row_scale, col_scales, bias, out, accumulate);
+void dequantize_row(const int32_t* sums, int64_t cols, float row_scale, const float* col_scales, float* out,
+                    const Dequantization& how) {
+  HWY_DYNAMIC_DISPATCH(DequantizeRow)(sums, cols, row_scale, col_scales, how.col_offsets, how.bias, out,
+                                      how.accumulate);
 }
 
 void dequantize_rows(const int32_t* sums, int64_t rows, int64_t cols, const float* row_scales,
-                     const float* col_scales, const float* bias, float* out, bool accumulate) {
+                     const float* col_scales, float* out, const Dequantization& how) {
 #pragma omp parallel for schedule(static) if (rows * cols > 65536)
-  for (int64_t r = 0; r < rows; ++r) {
-    dequantize_row(sums + r * cols, cols, row_scales[r], col_scales, bias, out + r * cols, accumulate);
-  }
+  for (int64_t r = 0; r < rows; ++r) dequantize_row(sums + r * cols, cols, row_scales[r], col_scales, out + r * cols, how);
 }
 
 }  // namespace ufb::ops

@@ -12,18 +12,31 @@ namespace ufb::ops {
 float quantize_row_int8(const float* row, int64_t count, int8_t* out);
 // The same codes, widened to int16.
 float quantize_row_int8(const float* row, int64_t count, int16_t* out);
+// The same codes plus 128, as uint8 (1 … 255): x86's byte dot product (vpdpbusd) multiplies
+// unsigned by signed bytes, and oneDNN's matmul with a signed source spends a fifth of its time
+// shifting it. The int32 sums then carry 128 · Σ_k w[k, c]: dequantize_rows subtracts it.
+float quantize_row_int8_shifted(const float* row, int64_t count, uint8_t* out);
 
 // Codes of rows × cols values (row stride `stride`) into codes [rows, cols], one scale per row
 // into scales[rows], each scale times `scale_factor`: quantize_row_int8 row after row.
 void quantize_rows_int8(const float* values, int64_t rows, int64_t cols, int64_t stride, int8_t* codes,
                         float* scales, float scale_factor);
 
-// out[r, c] (=, or += with accumulate) sums[r, c] · row_scales[r] · col_scales[c] + bias[c]
-// (bias may be nullptr) for rows × cols.
+// What dequantize_rows does besides scaling: each column's offset (the shift of shifted codes,
+// 128 · Σ_k w[k, c]) subtracted from its sums, the bias added, or the sum added to dst. Null
+// pointers are no offset and no bias.
+struct Dequantization {
+  const int32_t* col_offsets = nullptr;
+  const float* bias = nullptr;
+  bool accumulate = false;
+};
+
+// out[r, c] (=, or += with accumulate) (sums[r, c] − col_offsets[c]) · row_scales[r] ·
+// col_scales[c] + bias[c] for rows × cols.
 void dequantize_rows(const int32_t* sums, int64_t rows, int64_t cols, const float* row_scales,
-                     const float* col_scales, const float* bias, float* out, bool accumulate);
+                     const float* col_scales, float* out, const Dequantization& how = {});
 // One row of it, for callers already inside a parallel region.
-void dequantize_row(const int32_t* sums, int64_t cols, float row_scale, const float* col_scales,
-                    const float* bias, float* out, bool accumulate);
+void dequantize_row(const int32_t* sums, int64_t cols, float row_scale, const float* col_scales, float* out,
+                    const Dequantization& how = {});
 
 }  // namespace ufb::ops

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <numeric>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -85,6 +86,11 @@ OnednnMatmul::OnednnMatmul(const float* weights, int64_t inner, int64_t cols, co
     }
     std::vector<int8_t> codes(cols * inner);
     weight_scales_ = quantize_weights(codes.data());
+    column_offsets_.resize(cols);
+    for (int64_t col = 0; col < cols; ++col) {
+      const int8_t* column = codes.data() + col * inner;
+      column_offsets_[col] = 128 * std::accumulate(column, column + inner, int32_t{0});
+    }
   }
   // The weights are converted now, not at the first call, so that the caller may release the
   // originals (io::Checkpoint::release) as soon as the model is built.
@@ -119,7 +125,8 @@ std::shared_ptr<const OnednnMatmul::Plan> OnednnMatmul::plan_for(int64_t rows,
   if (plans_.size() == kMaxPlans) plans_.erase(plans_.begin());
   const WeightType precision = options_.precision;
   const bool int8 = precision == WeightType::int8;
-  const memory::desc src_desc({rows, inner_}, data_type(precision), Tag::ab);
+  // int8 sources are shifted to uint8 (quantize_row_int8_shifted): VNNI's native form.
+  const memory::desc src_desc({rows, inner_}, int8 ? memory::data_type::u8 : data_type(precision), Tag::ab);
   const memory::desc any_weights_desc({inner_, cols_}, data_type(precision), Tag::any);
   // int8 adds the bias itself, after scaling the int32 sums.
   const memory::desc bias_desc =
@@ -159,7 +166,7 @@ std::shared_ptr<const OnednnMatmul::Plan> OnednnMatmul::plan_for(int64_t rows,
 
 int64_t OnednnMatmul::held_bytes() const {
   std::lock_guard lock(mutex_);
-  auto bytes = static_cast<int64_t>(weight_scales_.size() * sizeof(float));
+  auto bytes = static_cast<int64_t>(weight_scales_.size() * sizeof(float) + column_offsets_.size() * sizeof(int32_t));
   for (const memory& copy : reordered_weights_) bytes += static_cast<int64_t>(copy.get_desc().get_size());
   return bytes;
 }
@@ -202,11 +209,11 @@ void OnednnMatmul::run_int8(const Plan& plan, const float* src, int64_t rows, fl
                             dnnl::stream& stream) const {
   // Every element of these is written before it is read: zeroing them (std::vector) cost a
   // pass over rows x cols int32 per call, more than a third of a batch-8 BERT layer's int8 time.
-  const auto quantized = std::make_unique_for_overwrite<int8_t[]>(rows * inner_);
+  const auto quantized = std::make_unique_for_overwrite<uint8_t[]>(rows * inner_);
   const auto row_scales = std::make_unique_for_overwrite<float[]>(rows);
 #pragma omp parallel for schedule(static) if (rows * inner_ > 65536)
   for (int64_t row = 0; row < rows; ++row) {
-    row_scales[row] = quantize_row_int8(src + row * inner_, inner_, quantized.get() + row * inner_);
+    row_scales[row] = quantize_row_int8_shifted(src + row * inner_, inner_, quantized.get() + row * inner_);
   }
   const auto sums = std::make_unique_for_overwrite<int32_t[]>(rows * cols_);
   plan.primitive.execute(stream, {{DNNL_ARG_SRC, memory(plan.src_desc, engine_, quantized.get())},
@@ -216,7 +223,8 @@ void OnednnMatmul::run_int8(const Plan& plan, const float* src, int64_t rows, fl
   stream.wait();
   // dst (=, or += for a residual) sum · s_row · s_col + bias, then the activation (layers with
   // one never accumulate).
-  dequantize_rows(sums.get(), rows, cols_, row_scales.get(), weight_scales_.data(), bias_, dst, options_.accumulate);
+  dequantize_rows(sums.get(), rows, cols_, row_scales.get(), weight_scales_.data(), dst,
+                  {.col_offsets = column_offsets_.data(), .bias = bias_, .accumulate = options_.accumulate});
   if (plan.activation) {
     const memory values({{rows, cols_}, kF32, Tag::ab}, engine_, dst);
     plan.activation->execute(stream, {{DNNL_ARG_SRC, values},

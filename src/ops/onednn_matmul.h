@@ -8,7 +8,8 @@
 // Precisions: f32; bf16 (weights and each call's src rounded to bf16, sums and dst float32:
 // AVX512-BF16 or AMX where the CPU has them); int8 (weights quantized symmetrically per output
 // column, src per row at each call, sums in int32, then dst = sum · s_row · s_col + bias in
-// float32 — ONNX Runtime's dynamic quantization, with per-row instead of per-tensor src scales).
+// float32 — ONNX Runtime's dynamic quantization, with per-row instead of per-tensor src scales;
+// src codes go to oneDNN shifted to uint8, VNNI's native form, and the shift comes off exactly).
 
 #include <cstdint>
 #include <map>
@@ -63,6 +64,7 @@ class OnednnMatmul {
   const float* bias_;
   MatmulOptions options_;
   std::vector<float> weight_scales_;  // int8: [cols]
+  std::vector<int32_t> column_offsets_;  // int8: [cols], 128 · the column's code sum
   mutable std::mutex mutex_;
   // Plans for different row counts nearly always ask for the same layout: they share one copy.
   mutable std::vector<dnnl::memory> reordered_weights_;

@@ -218,8 +218,8 @@ void attend_sequence(const float* qkv, const AttentionShape& shape, float score_
   for (int64_t at = 0; at < heads * rows; ++at) {
     const int64_t head = at / rows;
     const int64_t row = at % rows;
-    dequantize_row(sums.get() + at * d, d, probability_scales[at], value_scales.get() + head * d, nullptr,
-                   context + (sequence.first_row + row) * hidden + head * d, false);
+    dequantize_row(sums.get() + at * d, d, probability_scales[at], value_scales.get() + head * d,
+                   context + (sequence.first_row + row) * hidden + head * d);
   }
 }
 
