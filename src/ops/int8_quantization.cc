@@ -43,9 +43,18 @@ float QuantizeRowTo(const float* row, int64_t count, Code* out) {
 }
 
 float QuantizeRow(const float* row, int64_t count, int8_t* out) { return QuantizeRowTo(row, count, out); }
+template <typename Code>
+void QuantizeRowsTo(const float* values, int64_t rows, int64_t cols, int64_t stride, Code* codes, float* scales,
+                    float scale_factor) {
+  for (int64_t r = 0; r < rows; ++r) scales[r] = scale_factor * QuantizeRowTo(values + r * stride, cols, codes + r * cols);
+}
 void QuantizeRows(const float* values, int64_t rows, int64_t cols, int64_t stride, int8_t* codes, float* scales,
                   float scale_factor) {
-  for (int64_t r = 0; r < rows; ++r) scales[r] = scale_factor * QuantizeRowTo(values + r * stride, cols, codes + r * cols);
+  QuantizeRowsTo(values, rows, cols, stride, codes, scales, scale_factor);
+}
+void QuantizeRowsShifted(const float* values, int64_t rows, int64_t cols, int64_t stride, uint8_t* codes,
+                         float* scales, float scale_factor) {
+  QuantizeRowsTo(values, rows, cols, stride, codes, scales, scale_factor);
 }
 float QuantizeRowWide(const float* row, int64_t count, int16_t* out) { return QuantizeRowTo(row, count, out); }
 float QuantizeRowShifted(const float* row, int64_t count, uint8_t* out) { return QuantizeRowTo(row, count, out); }
@@ -82,6 +91,7 @@ HWY_EXPORT(QuantizeRow);
 HWY_EXPORT(QuantizeRowWide);
 HWY_EXPORT(QuantizeRows);
 HWY_EXPORT(QuantizeRowShifted);
+HWY_EXPORT(QuantizeRowsShifted);
 HWY_EXPORT(DequantizeRow);
 
 float quantize_row_int8(const float* row, int64_t count, int8_t* out) {
@@ -99,6 +109,11 @@ float quantize_row_int8_shifted(const float* row, int64_t count, uint8_t* out) {
 void quantize_rows_int8(const float* values, int64_t rows, int64_t cols, int64_t stride, int8_t* codes,
                         float* scales, float scale_factor) {
   HWY_DYNAMIC_DISPATCH(QuantizeRows)(values, rows, cols, stride, codes, scales, scale_factor);
+}
+
+void quantize_rows_int8_shifted(const float* values, int64_t rows, int64_t cols, int64_t stride, uint8_t* codes,
+                                float* scales, float scale_factor) {
+  HWY_DYNAMIC_DISPATCH(QuantizeRowsShifted)(values, rows, cols, stride, codes, scales, scale_factor);
 }
 
 void dequantize_row(const int32_t* sums, int64_t cols, float row_scale, const float* col_scales, float* out,

@@ -21,6 +21,9 @@ float quantize_row_int8_shifted(const float* row, int64_t count, uint8_t* out);
 // into scales[rows], each scale times `scale_factor`: quantize_row_int8 row after row.
 void quantize_rows_int8(const float* values, int64_t rows, int64_t cols, int64_t stride, int8_t* codes,
                         float* scales, float scale_factor);
+// The same with quantize_row_int8_shifted's codes.
+void quantize_rows_int8_shifted(const float* values, int64_t rows, int64_t cols, int64_t stride, uint8_t* codes,
+                                float* scales, float scale_factor);
 
 // What dequantize_rows does besides scaling: each column's offset (the shift of shifted codes,
 // 128 · Σ_k w[k, c]) subtracted from its sums, the bias added, or the sum added to dst. Null

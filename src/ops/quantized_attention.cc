@@ -12,6 +12,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <numeric>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <string>
 
@@ -41,9 +42,10 @@ HWY_INLINE V Pow2(D d, V t) {
 }
 
 // Probability codes of one query row: code_j = round(255 · 2^(f_j − max f)) over the first
-// `keys` columns, f_j = scores_j · key_scales_j · row_factor (the logit in base 2), and 0 for the
-// columns up to `columns` (padding keys). Returns the row's scale, 1 / Σ codes.
-float SoftmaxCodes(const int32_t* scores, int64_t keys, int64_t columns, float row_factor,
+// `keys` columns, f_j = (scores_j − key_offsets_j) · key_scales_j · row_factor (the logit in
+// base 2), and 0 for the columns up to `columns` (padding keys). Returns the row's scale,
+// 1 / Σ codes.
+float SoftmaxCodes(const int32_t* scores, int64_t keys, int64_t columns, float row_factor, const int32_t* key_offsets,
                    const float* key_scales, uint8_t* codes) {
   const hn::ScalableTag<float> d;
   const hn::Rebind<int32_t, decltype(d)> d32;
@@ -52,9 +54,12 @@ float SoftmaxCodes(const int32_t* scores, int64_t keys, int64_t columns, float r
   const int64_t full = keys - keys % lanes;
   const auto factor = hn::Set(d, row_factor);
   const auto logit = [&](int64_t j) {
-    return hn::Mul(hn::Mul(hn::ConvertTo(d, hn::LoadU(d32, scores + j)), hn::LoadU(d, key_scales + j)), factor);
+    const auto score = hn::Sub(hn::LoadU(d32, scores + j), hn::LoadU(d32, key_offsets + j));
+    return hn::Mul(hn::Mul(hn::ConvertTo(d, score), hn::LoadU(d, key_scales + j)), factor);
   };
-  const auto scalar_logit = [&](int64_t j) { return static_cast<float>(scores[j]) * key_scales[j] * row_factor; };
+  const auto scalar_logit = [&](int64_t j) {
+    return static_cast<float>(scores[j] - key_offsets[j]) * key_scales[j] * row_factor;
+  };
   auto max_vector = hn::Set(d, -std::numeric_limits<float>::infinity());
   for (int64_t j = 0; j < full; j += lanes) max_vector = hn::Max(max_vector, logit(j));
   float max = hn::GetLane(hn::MaxOfLanes(d, max_vector));
@@ -174,10 +179,11 @@ void attend_sequence(const float* qkv, const AttentionShape& shape, float score_
   // Padding keys add -10000 to the scores in float, which makes their probabilities exactly 0
   // unless every key is padding: then all are shifted alike and none is masked.
   const int64_t keys = sequence.real_tokens > 0 ? sequence.real_tokens : rows;
-  const auto queries = std::make_unique_for_overwrite<int8_t[]>(heads * rows * d);
+  const auto queries = std::make_unique_for_overwrite<uint8_t[]>(heads * rows * d);  // shifted by 128
   const auto query_scales = std::make_unique_for_overwrite<float[]>(heads * rows);
   const auto key_codes = std::make_unique_for_overwrite<int8_t[]>(heads * rows * d);
   const auto key_scales = std::make_unique_for_overwrite<float[]>(heads * rows);
+  const auto key_offsets = std::make_unique_for_overwrite<int32_t[]>(heads * rows);  // the shift's share
   const auto values = std::make_unique_for_overwrite<int8_t[]>(heads * rows * d);
   const auto value_scales = std::make_unique_for_overwrite<float[]>(heads * d);
   const auto scores = std::make_unique_for_overwrite<int32_t[]>(heads * rows * rows);
@@ -189,10 +195,16 @@ void attend_sequence(const float* qkv, const AttentionShape& shape, float score_
 #pragma omp parallel for schedule(static) if (parallel)
   for (int64_t head = 0; head < heads; ++head) {
     const float* first = qkv + sequence.first_row * stride + head * 3 * d;
-    quantize_rows_int8(first, rows, d, stride, queries.get() + head * rows * d, query_scales.get() + head * rows,
-                       score_scale * kLog2E);
+    // Queries go to oneDNN as uint8 (VNNI's native u8 × s8): each score then carries
+    // 128 · Σ_c key[c], which the softmax takes off.
+    quantize_rows_int8_shifted(first, rows, d, stride, queries.get() + head * rows * d,
+                               query_scales.get() + head * rows, score_scale * kLog2E);
     quantize_rows_int8(first + d, rows, d, stride, key_codes.get() + head * rows * d, key_scales.get() + head * rows,
                        1.0f);
+    for (int64_t r = 0; r < rows; ++r) {
+      const int8_t* key = key_codes.get() + (head * rows + r) * d;
+      key_offsets[head * rows + r] = 128 * std::accumulate(key, key + d, int32_t{0});
+    }
     // The values of padding keys get weight 0: they are left out of the scales, and their codes
     // are 0 so that the sums stay exact.
     int8_t* head_values = values.get() + head * rows * d;
@@ -200,15 +212,15 @@ void attend_sequence(const float* qkv, const AttentionShape& shape, float score_
     std::fill(head_values + keys * d, head_values + rows * d, int8_t{0});
   }
   // scores[h] = queries[h] · key_codes[h]^T: the keys, [rows, d] row-major, read as [d, rows].
-  batched_matmul(memory::desc({heads, rows, d}, Type::s8, Tag::abc), queries.get(),
+  batched_matmul(memory::desc({heads, rows, d}, Type::u8, Tag::abc), queries.get(),
                  memory::desc({heads, d, rows}, Type::s8, Tag::acb), key_codes.get(),
                  memory::desc({heads, rows, rows}, Type::s32, Tag::abc), scores.get());
 #pragma omp parallel for schedule(static) if (parallel)
   for (int64_t at = 0; at < heads * rows; ++at) {
     const int64_t head = at / rows;
     probability_scales[at] = HWY_DYNAMIC_DISPATCH(SoftmaxCodes)(
-        scores.get() + at * rows, keys, rows, query_scales[at], key_scales.get() + head * rows,
-        probabilities.get() + at * rows);
+        scores.get() + at * rows, keys, rows, query_scales[at], key_offsets.get() + head * rows,
+        key_scales.get() + head * rows, probabilities.get() + at * rows);
   }
   batched_matmul(memory::desc({heads, rows, rows}, Type::u8, Tag::abc), probabilities.get(),
                  memory::desc({heads, rows, d}, Type::s8, Tag::abc), values.get(),
