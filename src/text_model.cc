@@ -34,7 +34,7 @@ std::unique_ptr<model::Model> load_model(const TextModelOptions& options) {
 }  // namespace
 
 TextModel::TextModel(const TextModelOptions& options)
-    : tokenizer_(load_tokenizer(options)), untruncated_tokenizer_(load_tokenizer(options)) {
+    : tokenizer_(load_tokenizer(options)) {
   if (options.threads < 0) throw Error("threads must be 0 (every core) or more, not " + std::to_string(options.threads));
   if (options.max_length < 0) {
     throw Error(options.max_length_name + " must be 0 (the model's limit) or more, not " +
@@ -64,8 +64,6 @@ TextModel::TextModel(const TextModelOptions& options)
   truncation.refuse_overlong = options.strict;
   tokenizer_.set_truncation(truncation);
   tokenizer_.set_padding(std::nullopt);  // the model pads each batch itself
-  untruncated_tokenizer_.set_truncation(std::nullopt);
-  untruncated_tokenizer_.set_padding(std::nullopt);
 }
 
 model::EmbeddingPooling parse_pooling(std::string_view name) {
@@ -83,9 +81,12 @@ std::string token_text(const tokenizer::Tokenizer& tokenizer, int32_t id) {
 }
 
 tokenizer::Encoding TextModel::tokenize(const TextInput& input, size_t index, Truncation truncation) const {
-  const tokenizer::Tokenizer& tokenizer = truncation == Truncation::none ? untruncated_tokenizer_ : tokenizer_;
   try {
-    return input.is_pair() ? tokenizer.encode_pair(input.text, *input.text_pair) : tokenizer.encode(input.text);
+    if (truncation == Truncation::none) {
+      return input.is_pair() ? tokenizer_.encode_pair_untruncated(input.text, *input.text_pair)
+                             : tokenizer_.encode_untruncated(input.text);
+    }
+    return input.is_pair() ? tokenizer_.encode_pair(input.text, *input.text_pair) : tokenizer_.encode(input.text);
   } catch (const Error& error) {
     throw Error("input " + std::to_string(index + 1) + ": " + error.what());
   }

@@ -141,7 +141,6 @@ class TextModel {
   std::unique_ptr<model::Model> model_;
   std::optional<model::SentenceEmbedding> sentence_embedding_;
   tokenizer::Tokenizer tokenizer_;
-  tokenizer::Tokenizer untruncated_tokenizer_;
 };
 
 }  // namespace ufb

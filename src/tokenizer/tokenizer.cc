@@ -143,14 +143,15 @@ Encoding Tokenizer::encode_text(std::string_view text, std::string_view what) co
   return out;
 }
 
-Encoding Tokenizer::encode_unpadded(std::string_view first, const std::string_view* second) const {
-  if (second == nullptr) return finish(encode_text(first, "tokenizer input"), nullptr);
+Encoding Tokenizer::encode_unpadded(std::string_view first, const std::string_view* second,
+                                    bool truncated) const {
+  if (second == nullptr) return finish(encode_text(first, "tokenizer input"), nullptr, truncated);
   Encoding second_encoding = encode_text(*second, "tokenizer input (second text)");
-  return finish(encode_text(first, "tokenizer input (first text)"), &second_encoding);
+  return finish(encode_text(first, "tokenizer input (first text)"), &second_encoding, truncated);
 }
 
-Encoding Tokenizer::finish(Encoding first, Encoding* second) const {
-  if (truncation_) {
+Encoding Tokenizer::finish(Encoding first, Encoding* second, bool truncated) const {
+  if (truncation_ && truncated) {
     const size_t added = post_processor_.added_tokens(second != nullptr);
     if (truncation_->max_length < added) {
       throw Error("tokenizer: truncation max_length " + std::to_string(truncation_->max_length) +
@@ -178,6 +179,20 @@ Encoding Tokenizer::encode(std::string_view text) const {
 Encoding Tokenizer::encode_pair(std::string_view first, std::string_view second) const {
   const std::pair<std::string_view, std::string_view> pair{first, second};
   return std::move(encode_pair_batch({&pair, 1}).front());
+}
+
+Encoding Tokenizer::encode_untruncated(std::string_view text) const {
+  std::vector<Encoding> encodings;
+  encodings.push_back(encode_unpadded(text, nullptr, false));
+  pad_batch(encodings);
+  return std::move(encodings.front());
+}
+
+Encoding Tokenizer::encode_pair_untruncated(std::string_view first, std::string_view second) const {
+  std::vector<Encoding> encodings;
+  encodings.push_back(encode_unpadded(first, &second, false));
+  pad_batch(encodings);
+  return std::move(encodings.front());
 }
 
 std::vector<Encoding> Tokenizer::encode_batch(std::span<const std::string_view> texts) const {

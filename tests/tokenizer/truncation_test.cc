@@ -94,6 +94,22 @@ TEST(TokenizerTruncationTest, CountsSpecialTokensAndSaysItTruncated) {
   EXPECT_TRUE(pair.truncated);
 }
 
+TEST(TokenizerTruncationTest, UntruncatedCallsIgnoreTheSettingAndChangeNothingElse) {
+  UFB_SKIP_WITHOUT_SHARED_DATA(kBertDir);
+  Tokenizer limited = load_bert();
+  limited.set_truncation(TruncationOptions{.max_length = 5, .refuse_overlong = true});
+  const Tokenizer& unlimited = bert();
+  const std::string text = "hello world hello world hello world";
+  const Encoding whole = limited.encode_untruncated(text);
+  EXPECT_EQ(whole.ids, unlimited.encode(text).ids);
+  EXPECT_EQ(whole.offsets, unlimited.encode(text).offsets);
+  EXPECT_FALSE(whole.truncated);
+  const Encoding pair = limited.encode_pair_untruncated("hello world hello", "world hello");
+  EXPECT_EQ(pair.ids, unlimited.encode_pair("hello world hello", "world hello").ids);
+  EXPECT_EQ(pair.type_ids, unlimited.encode_pair("hello world hello", "world hello").type_ids);
+  EXPECT_THROW(limited.encode(text), Error);  // the setting itself is untouched
+}
+
 TEST(TokenizerTruncationTest, RefusesWhenAskedToBeStrict) {
   UFB_SKIP_WITHOUT_SHARED_DATA(kBertDir);
   Tokenizer tokenizer = load_bert();

@@ -59,6 +59,11 @@ class Tokenizer {
   std::vector<Encoding> encode_pair_batch(
       std::span<const std::pair<std::string_view, std::string_view>> pairs) const;
 
+  // encode / encode_pair with truncation off, whatever is configured: for callers that refuse an
+  // over-long input rather than cut it.
+  Encoding encode_untruncated(std::string_view text) const;
+  Encoding encode_pair_untruncated(std::string_view first, std::string_view second) const;
+
   // The model's tokens of `text` alone: no special tokens, no truncation, no padding.
   Encoding encode_without_special_tokens(std::string_view text) const;
 
@@ -89,9 +94,9 @@ class Tokenizer {
  private:
   // Model output of one text: added tokens, normalizer, pre-tokenizer, WordPiece.
   Encoding encode_text(std::string_view text, std::string_view what) const;
-  // Truncated and post-processed, not yet padded.
-  Encoding encode_unpadded(std::string_view first, const std::string_view* second) const;
-  Encoding finish(Encoding first, Encoding* second) const;
+  // Truncated (where configured and asked) and post-processed, not yet padded.
+  Encoding encode_unpadded(std::string_view first, const std::string_view* second, bool truncated = true) const;
+  Encoding finish(Encoding first, Encoding* second, bool truncated) const;
   void pad_batch(std::vector<Encoding>& encodings) const;
   std::optional<int32_t> special_token_named(std::string_view role) const;
 
