@@ -124,7 +124,7 @@ float cosine(const std::vector<float>& a, const std::vector<float>& b) {
 }
 
 std::optional<ApiError> require_head(const ServerState& state, io::ModelHead head, const char* route) {
-  const io::ModelHead served = state.model.checkpoint().head();
+  const io::ModelHead served = state.text_model.model().checkpoint().head();
   if (served == head) return std::nullopt;
   return ApiError{400, "Validation",
                   std::string(route) + " needs " + std::string(io::describe(head)) + ", and this server runs " +
@@ -257,7 +257,7 @@ Reply answer_fill_mask(std::string_view body, const ServerState& state) {
 Reply answer_info(const ServerState& state) {
   const ServerSettings& settings = state.settings;
   json model_type;
-  if (state.model.checkpoint().head() == io::ModelHead::kClassification) {
+  if (state.text_model.model().checkpoint().head() == io::ModelHead::kClassification) {
     json id2label = json::object();
     json label2id = json::object();
     for (size_t i = 0; i < settings.labels.size(); ++i) {
@@ -265,7 +265,7 @@ Reply answer_info(const ServerState& state) {
       label2id[settings.labels[i]] = i;
     }
     model_type = {{"classifier", {{"id2label", id2label}, {"label2id", label2id}}}};
-  } else if (state.model.checkpoint().head() == io::ModelHead::kMaskedLm) {
+  } else if (state.text_model.model().checkpoint().head() == io::ModelHead::kMaskedLm) {
     model_type = {{"masked_lm", {{"pooling", settings.pooling}}}};
   } else {
     model_type = {{"embedding", {{"pooling", settings.pooling}}}};  // TEI's name for encoders
@@ -277,7 +277,7 @@ Reply answer_info(const ServerState& state) {
                      {"max_concurrent_requests", settings.max_concurrent_requests},
                      {"max_input_length", settings.max_input_length},
                      {"max_batch_tokens", settings.max_batch_tokens},
-                     {"weight_bytes", state.model.weight_bytes()},
+                     {"weight_bytes", state.text_model.model().weight_bytes()},
                      {"max_client_batch_size", settings.max_client_batch_size},
                      {"payload_limit", settings.payload_limit_bytes},
                      {"auth_required", !settings.api_key.empty()},
@@ -416,7 +416,7 @@ Reply answer_pipeline_fill_mask(std::string_view body, const ServerState& state)
 
 Reply answer_compat(std::string_view body, const ServerState& state) {
   const CompatBody kind = classify_compat_body(body, state.body_limits);
-  switch (state.model.checkpoint().head()) {
+  switch (state.text_model.model().checkpoint().head()) {
     case io::ModelHead::kClassification:
       return kind == CompatBody::rerank ? answer_rerank(body, state) : answer_predict(body, state);
     case io::ModelHead::kMaskedLm: return answer_pipeline_fill_mask(body, state);
@@ -478,7 +478,7 @@ Reply answer_openai_embeddings(std::string_view body, const ServerState& state) 
     types = types_of(std::get<std::vector<tokenizer::Encoding>>(encoded));
     ids = ids_of(std::get<std::vector<tokenizer::Encoding>>(encoded));
   } else {
-    const size_t vocab = static_cast<size_t>(state.model.config().embedding.vocab_size);
+    const size_t vocab = static_cast<size_t>(state.text_model.model().config().embedding.vocab_size);
     for (size_t i = 0; i < request.token_ids.size(); ++i) {
       const std::vector<int32_t>& input = request.token_ids[i];
       for (const int32_t id : input) {

@@ -166,7 +166,7 @@ void serve(const ServeFlags& flags) {
   // The library writes headers and body separately: without TCP_NODELAY, Nagle's algorithm
   // holds the body until the client's delayed ACK, about 40 ms per answer.
   server.set_tcp_nodelay(true);
-  const serve::ServerState state{session.text_model(), session.model(), batcher, metrics, admission, settings,
+  const serve::ServerState state{session.text_model(), batcher, metrics, admission, settings,
                                  serve::BodyLimits{settings.max_client_batch_size}};
   serve::install_routes(server, state);
 

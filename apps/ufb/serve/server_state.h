@@ -13,14 +13,13 @@
 #include "metrics.h"
 #include "request_parsing.h"
 #include "ufb/dynamic_batcher.h"
-#include "ufb/model/model.h"
 #include "ufb/text_model.h"
 
 namespace ufb::serve {
 
 struct ServerSettings {
   std::string model_id;  // the model directory's name
-  std::string dtype;     // FFF weight storage: f32 or bf16
+  std::string dtype;     // the precision the model runs in: f32, bf16 or int8
   std::string pooling;   // of /embed: mean, first or pooler
   std::vector<std::string> labels;  // of /predict, by class index
   // config_sentence_transformers.json's prompts (name -> text prefixed to an input) and the one
@@ -37,7 +36,6 @@ struct ServerSettings {
 
 struct ServerState {
   const TextModel& text_model;
-  const model::Model& model;
   DynamicBatcher& batcher;
   Metrics& metrics;
   Admission& admission;
