@@ -2,84 +2,15 @@
 #define HWY_TARGET_INCLUDE "ops/int8_quantization.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
+#include "ops/int8_quantization-inl.h"
 #include "ops/int8_quantization.h"
-
-#include <algorithm>
-#include <cmath>
-#include <type_traits>
 
 HWY_BEFORE_NAMESPACE();
 namespace ufb::ops::HWY_NAMESPACE {
-namespace hn = hwy::HWY_NAMESPACE;
-
-// The codes are written as int8, widened to int16 for kernels that multiply in int16, or
-// shifted by 128 into uint8 for unsigned × signed byte products.
-template <typename Code>
-float QuantizeRowTo(const float* row, int64_t count, Code* out) {
-  constexpr int32_t kShift = std::is_same_v<Code, uint8_t> ? 128 : 0;
-  const hn::ScalableTag<float> d;
-  const hn::Rebind<int32_t, decltype(d)> d32;
-  const hn::Rebind<Code, decltype(d)> d_code;
-  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
-  auto largest_vector = hn::Zero(d);
-  int64_t i = 0;
-  for (; i + lanes <= count; i += lanes) largest_vector = hn::Max(largest_vector, hn::Abs(hn::LoadU(d, row + i)));
-  float largest = hn::GetLane(hn::MaxOfLanes(d, largest_vector));
-  for (; i < count; ++i) largest = std::max(largest, std::abs(row[i]));
-  const float scale = largest > 0.0f ? largest / 127.0f : 1.0f;
-  const float inverse = 1.0f / scale;
-  const auto inverse_vector = hn::Set(d, inverse);
-  const auto low = hn::Set(d32, -127);
-  const auto high = hn::Set(d32, 127);
-  for (i = 0; i + lanes <= count; i += lanes) {
-    // NearestInt rounds half to even, as std::nearbyint does in the default rounding mode.
-    const auto codes = hn::Min(hn::Max(hn::NearestInt(hn::Mul(hn::LoadU(d, row + i), inverse_vector)), low), high);
-    hn::StoreU(hn::DemoteTo(d_code, hn::Add(codes, hn::Set(d32, kShift))), d_code, out + i);
-  }
-  for (; i < count; ++i) {
-    out[i] = static_cast<Code>(static_cast<int32_t>(std::clamp(std::nearbyint(row[i] * inverse), -127.0f, 127.0f)) + kShift);
-  }
-  return scale;
-}
 
 float QuantizeRow(const float* row, int64_t count, int8_t* out) { return QuantizeRowTo(row, count, out); }
-template <typename Code>
-void QuantizeRowsTo(const float* values, int64_t rows, int64_t cols, int64_t stride, Code* codes, float* scales,
-                    float scale_factor) {
-  for (int64_t r = 0; r < rows; ++r) scales[r] = scale_factor * QuantizeRowTo(values + r * stride, cols, codes + r * cols);
-}
-void QuantizeRows(const float* values, int64_t rows, int64_t cols, int64_t stride, int8_t* codes, float* scales,
-                  float scale_factor) {
-  QuantizeRowsTo(values, rows, cols, stride, codes, scales, scale_factor);
-}
-void QuantizeRowsShifted(const float* values, int64_t rows, int64_t cols, int64_t stride, uint8_t* codes,
-                         float* scales, float scale_factor) {
-  QuantizeRowsTo(values, rows, cols, stride, codes, scales, scale_factor);
-}
 float QuantizeRowWide(const float* row, int64_t count, int16_t* out) { return QuantizeRowTo(row, count, out); }
 float QuantizeRowShifted(const float* row, int64_t count, uint8_t* out) { return QuantizeRowTo(row, count, out); }
-
-void DequantizeRow(const int32_t* sums, int64_t cols, float row_scale, const float* col_scales,
-                   const int32_t* col_offsets, const float* bias, float* out, bool accumulate) {
-  const hn::ScalableTag<float> d;
-  const hn::Rebind<int32_t, decltype(d)> d32;
-  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
-  const auto row_scale_vector = hn::Set(d, row_scale);
-  int64_t c = 0;
-  for (; c + lanes <= cols; c += lanes) {
-    auto sum = hn::LoadU(d32, sums + c);
-    if (col_offsets) sum = hn::Sub(sum, hn::LoadU(d32, col_offsets + c));
-    auto value = hn::Mul(hn::ConvertTo(d, sum), hn::Mul(row_scale_vector, hn::LoadU(d, col_scales + c)));
-    if (bias) value = hn::Add(value, hn::LoadU(d, bias + c));
-    if (accumulate) value = hn::Add(value, hn::LoadU(d, out + c));
-    hn::StoreU(value, d, out + c);
-  }
-  for (; c < cols; ++c) {
-    const int32_t sum = sums[c] - (col_offsets ? col_offsets[c] : 0);
-    const float value = static_cast<float>(sum) * (row_scale * col_scales[c]) + (bias ? bias[c] : 0.0f);
-    out[c] = accumulate ? out[c] + value : value;
-  }
-}
 
 }  // namespace ufb::ops::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
@@ -89,9 +20,7 @@ namespace ufb::ops {
 
 HWY_EXPORT(QuantizeRow);
 HWY_EXPORT(QuantizeRowWide);
-HWY_EXPORT(QuantizeRows);
 HWY_EXPORT(QuantizeRowShifted);
-HWY_EXPORT(QuantizeRowsShifted);
 HWY_EXPORT(DequantizeRow);
 
 float quantize_row_int8(const float* row, int64_t count, int8_t* out) {
@@ -106,26 +35,13 @@ float quantize_row_int8_shifted(const float* row, int64_t count, uint8_t* out) {
   return HWY_DYNAMIC_DISPATCH(QuantizeRowShifted)(row, count, out);
 }
 
-void quantize_rows_int8(const float* values, int64_t rows, int64_t cols, int64_t stride, int8_t* codes,
-                        float* scales, float scale_factor) {
-  HWY_DYNAMIC_DISPATCH(QuantizeRows)(values, rows, cols, stride, codes, scales, scale_factor);
-}
-
-void quantize_rows_int8_shifted(const float* values, int64_t rows, int64_t cols, int64_t stride, uint8_t* codes,
-                                float* scales, float scale_factor) {
-  HWY_DYNAMIC_DISPATCH(QuantizeRowsShifted)(values, rows, cols, stride, codes, scales, scale_factor);
-}
-
-void dequantize_row(const int32_t* sums, int64_t cols, float row_scale, const float* col_scales, float* out,
-                    const Dequantization& how) {
-  HWY_DYNAMIC_DISPATCH(DequantizeRow)(sums, cols, row_scale, col_scales, how.col_offsets, how.bias, out,
-                                      how.accumulate);
-}
-
 void dequantize_rows(const int32_t* sums, int64_t rows, int64_t cols, const float* row_scales,
                      const float* col_scales, float* out, const Dequantization& how) {
 #pragma omp parallel for schedule(static) if (rows * cols > 65536)
-  for (int64_t r = 0; r < rows; ++r) dequantize_row(sums + r * cols, cols, row_scales[r], col_scales, out + r * cols, how);
+  for (int64_t r = 0; r < rows; ++r) {
+    HWY_DYNAMIC_DISPATCH(DequantizeRow)(sums + r * cols, cols, row_scales[r], col_scales, how.col_offsets, how.bias,
+                                        out + r * cols, how.accumulate);
+  }
 }
 
 }  // namespace ufb::ops

@@ -2,7 +2,8 @@
 
 // Symmetric int8 quantization for the int8 matmul (onednn_matmul.h): a row's codes are
 // round_to_nearest_even(v / scale) with scale = max|v| / 127 (1 for an all-zero row), and int32
-// sums come back to float32 as sum · s_row · s_col (+ bias). SIMD through Highway.
+// sums come back to float32 as sum · s_row · s_col (+ bias). SIMD through Highway; kernels that
+// quantize inside their own loops include the bodies (int8_quantization-inl.h).
 
 #include <cstdint>
 
@@ -17,14 +18,6 @@ float quantize_row_int8(const float* row, int64_t count, int16_t* out);
 // shifting it. The int32 sums then carry 128 · Σ_k w[k, c]: dequantize_rows subtracts it.
 float quantize_row_int8_shifted(const float* row, int64_t count, uint8_t* out);
 
-// Codes of rows × cols values (row stride `stride`) into codes [rows, cols], one scale per row
-// into scales[rows], each scale times `scale_factor`: quantize_row_int8 row after row.
-void quantize_rows_int8(const float* values, int64_t rows, int64_t cols, int64_t stride, int8_t* codes,
-                        float* scales, float scale_factor);
-// The same with quantize_row_int8_shifted's codes.
-void quantize_rows_int8_shifted(const float* values, int64_t rows, int64_t cols, int64_t stride, uint8_t* codes,
-                                float* scales, float scale_factor);
-
 // What dequantize_rows does besides scaling: each column's offset (the shift of shifted codes,
 // 128 · Σ_k w[k, c]) subtracted from its sums, the bias added, or the sum added to dst. Null
 // pointers are no offset and no bias.
@@ -38,8 +31,5 @@ struct Dequantization {
 // col_scales[c] + bias[c] for rows × cols.
 void dequantize_rows(const int32_t* sums, int64_t rows, int64_t cols, const float* row_scales,
                      const float* col_scales, float* out, const Dequantization& how = {});
-// One row of it, for callers already inside a parallel region.
-void dequantize_row(const int32_t* sums, int64_t cols, float row_scale, const float* col_scales, float* out,
-                    const Dequantization& how = {});
 
 }  // namespace ufb::ops

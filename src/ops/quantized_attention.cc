@@ -6,23 +6,43 @@
 #define HWY_TARGET_INCLUDE "ops/quantized_attention.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
+#include "ops/int8_quantization-inl.h"
 #include "ops/quantized_attention.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
-#include <numeric>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <string>
+#include <vector>
 
 #include "ops/attention_sizes.h"
-#include "ops/int8_quantization.h"
 #include "ufb/error.h"
+
+#ifndef UFB_OPS_QUANTIZED_ATTENTION_CODES_
+#define UFB_OPS_QUANTIZED_ATTENTION_CODES_
+namespace ufb::ops {
+
+// One sequence's int8 operands. Per-token arrays are [heads, rows, ...], head after head.
+struct SequenceCodes {
+  int64_t heads = 0;
+  int64_t rows = 0;
+  int64_t head_dim = 0;
+  uint8_t* queries = nullptr;  // shifted by 128 (VNNI's u8 × s8)
+  float* query_scales = nullptr;  // times score_scale · log2(e)
+  int8_t* keys = nullptr;
+  float* key_scales = nullptr;
+  int32_t* key_offsets = nullptr;  // 128 · Σ codes: what the queries' shift adds to each score
+  int8_t* values = nullptr;  // 0 for padding keys
+  float* value_scales = nullptr;  // [heads, head_dim]: per feature, over the real keys
+};
+
+}  // namespace ufb::ops
+#endif  // UFB_OPS_QUANTIZED_ATTENTION_CODES_
 
 HWY_BEFORE_NAMESPACE();
 namespace ufb::ops::HWY_NAMESPACE {
-namespace hn = hwy::HWY_NAMESPACE;
 
 // 2^t for t <= 0, within 1.5e-4 relative: the codes round 255 · 2^t to 8 bits, so this cheap
 // cubic suffices where Highway's Exp (accurate to ulps) took most of the softmax's time.
@@ -83,43 +103,64 @@ float SoftmaxCodes(const int32_t* scores, int64_t keys, int64_t columns, float r
   return 1.0f / static_cast<float>(sum);
 }
 
-// Per-column symmetric int8 codes of values [rows, cols] (row stride `stride`) into codes
-// [rows, cols]; scales[c] = max_r |v[r, c]| / 127 (1 for an all-zero column).
-void QuantizeColumns(const float* values, int64_t rows, int64_t cols, int64_t stride, int8_t* codes,
-                     float* scales) {
+// Token r's queries and keys, every head, into `codes`; with `value_largest` [hidden], also
+// the running maxima of its values' magnitudes (a padding key passes nullptr).
+void QuantizeQueriesAndKeys(const float* row, int64_t r, float query_factor, const SequenceCodes& codes,
+                            float* value_largest) {
+  const hn::ScalableTag<float> d;
+  const auto lanes = static_cast<int64_t>(hn::Lanes(d));
+  const int64_t dim = codes.head_dim;
+  for (int64_t head = 0; head < codes.heads; ++head) {
+    const float* part = row + head * 3 * dim;
+    const int64_t at = head * codes.rows + r;
+    codes.query_scales[at] = query_factor * QuantizeRowTo(part, dim, codes.queries + at * dim);
+    int8_t* key = codes.keys + at * dim;
+    codes.key_scales[at] = QuantizeRowTo(part + dim, dim, key);
+    int32_t key_sum = 0;
+    for (int64_t c = 0; c < dim; ++c) key_sum += key[c];
+    codes.key_offsets[at] = 128 * key_sum;
+    if (!value_largest) continue;
+    const float* value = part + 2 * dim;
+    float* largest = value_largest + head * dim;
+    int64_t c = 0;
+    for (; c + lanes <= dim; c += lanes) {
+      hn::StoreU(hn::Max(hn::LoadU(d, largest + c), hn::Abs(hn::LoadU(d, value + c))), d, largest + c);
+    }
+    for (; c < dim; ++c) largest[c] = std::max(largest[c], std::abs(value[c]));
+  }
+}
+
+// Token r's values, every head, with the sequence's per-feature scales (their inverses given).
+void QuantizeValues(const float* row, int64_t r, const float* inverse_scales, const SequenceCodes& codes) {
   const hn::ScalableTag<float> d;
   const hn::Rebind<int32_t, decltype(d)> d32;
   const hn::Rebind<int8_t, decltype(d)> d8;
   const auto lanes = static_cast<int64_t>(hn::Lanes(d));
-  const int64_t full = cols - cols % lanes;
-  for (int64_t c = 0; c < full; c += lanes) {
-    auto largest = hn::Zero(d);
-    for (int64_t r = 0; r < rows; ++r) largest = hn::Max(largest, hn::Abs(hn::LoadU(d, values + r * stride + c)));
-    hn::StoreU(largest, d, scales + c);
-  }
-  for (int64_t c = full; c < cols; ++c) {
-    float largest = 0.0f;
-    for (int64_t r = 0; r < rows; ++r) largest = std::max(largest, std::abs(values[r * stride + c]));
-    scales[c] = largest;
-  }
-  auto inverse = std::make_unique_for_overwrite<float[]>(cols);
-  for (int64_t c = 0; c < cols; ++c) {
-    scales[c] = scales[c] > 0.0f ? scales[c] / 127.0f : 1.0f;
-    inverse[c] = 1.0f / scales[c];
-  }
+  const int64_t dim = codes.head_dim;
   const auto low = hn::Set(d32, -127);
   const auto high = hn::Set(d32, 127);
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* row = values + r * stride;
-    int8_t* out = codes + r * cols;
-    for (int64_t c = 0; c < full; c += lanes) {
+  for (int64_t head = 0; head < codes.heads; ++head) {
+    const float* value = row + head * 3 * dim + 2 * dim;
+    const float* inverse = inverse_scales + head * dim;
+    int8_t* out = codes.values + (head * codes.rows + r) * dim;
+    int64_t c = 0;
+    for (; c + lanes <= dim; c += lanes) {
       // NearestInt rounds half to even, as std::nearbyint does in the default rounding mode.
-      const auto code = hn::NearestInt(hn::Mul(hn::LoadU(d, row + c), hn::LoadU(d, inverse.get() + c)));
+      const auto code = hn::NearestInt(hn::Mul(hn::LoadU(d, value + c), hn::LoadU(d, inverse + c)));
       hn::StoreU(hn::DemoteTo(d8, hn::Min(hn::Max(code, low), high)), d8, out + c);
     }
-    for (int64_t c = full; c < cols; ++c) {
-      out[c] = static_cast<int8_t>(std::clamp(std::nearbyint(row[c] * inverse[c]), -127.0f, 127.0f));
-    }
+    for (; c < dim; ++c) out[c] = static_cast<int8_t>(std::clamp(std::nearbyint(value[c] * inverse[c]), -127.0f, 127.0f));
+  }
+}
+
+// Token r's context [hidden], every head: its int32 sums scaled back to float32.
+void DequantizeContext(const int32_t* sums, int64_t r, const float* probability_scales, const SequenceCodes& codes,
+                       float* context_row) {
+  const int64_t dim = codes.head_dim;
+  for (int64_t head = 0; head < codes.heads; ++head) {
+    const int64_t at = head * codes.rows + r;
+    DequantizeRow(sums + at * dim, dim, probability_scales[at], codes.value_scales + head * dim, nullptr, nullptr,
+                  context_row + head * dim, false);
   }
 }
 
@@ -130,7 +171,9 @@ HWY_AFTER_NAMESPACE();
 namespace ufb::ops {
 
 HWY_EXPORT(SoftmaxCodes);
-HWY_EXPORT(QuantizeColumns);
+HWY_EXPORT(QuantizeQueriesAndKeys);
+HWY_EXPORT(QuantizeValues);
+HWY_EXPORT(DequantizeContext);
 
 namespace {
 
@@ -169,47 +212,62 @@ void batched_matmul(const memory::desc& src_desc, const void* src, const memory:
   stream.wait();
 }
 
-// One sequence, all heads. Every buffer is [heads, ...], head after head.
+// One sequence, all heads. The passes over tokens split them statically over the threads, as
+// the projections before and after do: each thread reads the rows it wrote, from its own L2
+// (split by heads, every thread would read all rows at a stride that no prefetcher follows).
 void attend_sequence(const float* qkv, const AttentionShape& shape, float score_scale,
                      const AttentionSequence& sequence, float* context) {
   const int64_t heads = shape.heads;
   const int64_t d = shape.head_dim;
   const int64_t rows = sequence.rows;
-  const int64_t stride = 3 * shape.hidden();
+  const int64_t hidden = shape.hidden();
+  const int64_t stride = 3 * hidden;
   // Padding keys add -10000 to the scores in float, which makes their probabilities exactly 0
   // unless every key is padding: then all are shifted alike and none is masked.
   const int64_t keys = sequence.real_tokens > 0 ? sequence.real_tokens : rows;
-  const auto queries = std::make_unique_for_overwrite<uint8_t[]>(heads * rows * d);  // shifted by 128
+  const auto queries = std::make_unique_for_overwrite<uint8_t[]>(heads * rows * d);
   const auto query_scales = std::make_unique_for_overwrite<float[]>(heads * rows);
   const auto key_codes = std::make_unique_for_overwrite<int8_t[]>(heads * rows * d);
   const auto key_scales = std::make_unique_for_overwrite<float[]>(heads * rows);
-  const auto key_offsets = std::make_unique_for_overwrite<int32_t[]>(heads * rows);  // the shift's share
+  const auto key_offsets = std::make_unique_for_overwrite<int32_t[]>(heads * rows);
   const auto values = std::make_unique_for_overwrite<int8_t[]>(heads * rows * d);
-  const auto value_scales = std::make_unique_for_overwrite<float[]>(heads * d);
+  std::vector<float> value_scales(hidden, 0.0f);  // the largest magnitudes first
+  std::vector<float> value_inverses(hidden);
   const auto scores = std::make_unique_for_overwrite<int32_t[]>(heads * rows * rows);
   const auto probabilities = std::make_unique_for_overwrite<uint8_t[]>(heads * rows * rows);
   const auto probability_scales = std::make_unique_for_overwrite<float[]>(heads * rows);
   const auto sums = std::make_unique_for_overwrite<int32_t[]>(heads * rows * d);
+  const SequenceCodes codes{heads, rows, d, queries.get(), query_scales.get(), key_codes.get(), key_scales.get(),
+                            key_offsets.get(), values.get(), value_scales.data()};
+  const float* first = qkv + sequence.first_row * stride;
   const bool parallel = heads * rows * rows * d > 32768;
 
-#pragma omp parallel for schedule(static) if (parallel)
-  for (int64_t head = 0; head < heads; ++head) {
-    const float* first = qkv + sequence.first_row * stride + head * 3 * d;
-    // Queries go to oneDNN as uint8 (VNNI's native u8 × s8): each score then carries
-    // 128 · Σ_c key[c], which the softmax takes off.
-    quantize_rows_int8_shifted(first, rows, d, stride, queries.get() + head * rows * d,
-                               query_scales.get() + head * rows, score_scale * kLog2E);
-    quantize_rows_int8(first + d, rows, d, stride, key_codes.get() + head * rows * d, key_scales.get() + head * rows,
-                       1.0f);
+#pragma omp parallel if (parallel)
+  {
+    std::vector<float> largest(hidden, 0.0f);
+#pragma omp for schedule(static)
     for (int64_t r = 0; r < rows; ++r) {
-      const int8_t* key = key_codes.get() + (head * rows + r) * d;
-      key_offsets[head * rows + r] = 128 * std::accumulate(key, key + d, int32_t{0});
+      HWY_DYNAMIC_DISPATCH(QuantizeQueriesAndKeys)(first + r * stride, r, score_scale * kLog2E, codes,
+                                                   r < keys ? largest.data() : nullptr);
+    }
+#pragma omp critical
+    for (int64_t c = 0; c < hidden; ++c) value_scales[c] = std::max(value_scales[c], largest[c]);
+#pragma omp barrier
+#pragma omp single
+    for (int64_t c = 0; c < hidden; ++c) {
+      value_scales[c] = value_scales[c] > 0.0f ? value_scales[c] / 127.0f : 1.0f;
+      value_inverses[c] = 1.0f / value_scales[c];
     }
     // The values of padding keys get weight 0: they are left out of the scales, and their codes
     // are 0 so that the sums stay exact.
-    int8_t* head_values = values.get() + head * rows * d;
-    HWY_DYNAMIC_DISPATCH(QuantizeColumns)(first + 2 * d, keys, d, stride, head_values, value_scales.get() + head * d);
-    std::fill(head_values + keys * d, head_values + rows * d, int8_t{0});
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < rows; ++r) {
+      if (r < keys) {
+        HWY_DYNAMIC_DISPATCH(QuantizeValues)(first + r * stride, r, value_inverses.data(), codes);
+      } else {
+        for (int64_t head = 0; head < heads; ++head) std::fill_n(values.get() + (head * rows + r) * d, d, int8_t{0});
+      }
+    }
   }
   // scores[h] = queries[h] · key_codes[h]^T: the keys, [rows, d] row-major, read as [d, rows].
   batched_matmul(memory::desc({heads, rows, d}, Type::u8, Tag::abc), queries.get(),
@@ -225,13 +283,10 @@ void attend_sequence(const float* qkv, const AttentionShape& shape, float score_
   batched_matmul(memory::desc({heads, rows, rows}, Type::u8, Tag::abc), probabilities.get(),
                  memory::desc({heads, rows, d}, Type::s8, Tag::abc), values.get(),
                  memory::desc({heads, rows, d}, Type::s32, Tag::abc), sums.get());
-  const int64_t hidden = shape.hidden();
 #pragma omp parallel for schedule(static) if (parallel)
-  for (int64_t at = 0; at < heads * rows; ++at) {
-    const int64_t head = at / rows;
-    const int64_t row = at % rows;
-    dequantize_row(sums.get() + at * d, d, probability_scales[at], value_scales.get() + head * d,
-                   context + (sequence.first_row + row) * hidden + head * d);
+  for (int64_t r = 0; r < rows; ++r) {
+    HWY_DYNAMIC_DISPATCH(DequantizeContext)(sums.get(), r, probability_scales.get(), codes,
+                                            context + (sequence.first_row + r) * hidden);
   }
 }
 

@@ -1,0 +1,76 @@
+// SIMD bodies of the int8 quantization (int8_quantization.h), for every file that quantizes
+// inside its own kernels: included once per Highway target, as hwy/contrib's -inl.h files are.
+#if defined(UFB_OPS_INT8_QUANTIZATION_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef UFB_OPS_INT8_QUANTIZATION_INL_H_
+#undef UFB_OPS_INT8_QUANTIZATION_INL_H_
+#else
+#define UFB_OPS_INT8_QUANTIZATION_INL_H_
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace ufb::ops::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// The codes are written as int8, widened to int16 for kernels that multiply in int16, or
+// shifted by 128 into uint8 for unsigned × signed byte products.
+template <typename Code>
+HWY_INLINE float QuantizeRowTo(const float* row, int64_t count, Code* out) {
+  constexpr int32_t kShift = std::is_same_v<Code, uint8_t> ? 128 : 0;
+  const hn::ScalableTag<float> d;
+  const hn::Rebind<int32_t, decltype(d)> d32;
+  const hn::Rebind<Code, decltype(d)> d_code;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  auto largest_vector = hn::Zero(d);
+  int64_t i = 0;
+  for (; i + lanes <= count; i += lanes) largest_vector = hn::Max(largest_vector, hn::Abs(hn::LoadU(d, row + i)));
+  float largest = hn::GetLane(hn::MaxOfLanes(d, largest_vector));
+  for (; i < count; ++i) largest = std::max(largest, std::abs(row[i]));
+  const float scale = largest > 0.0f ? largest / 127.0f : 1.0f;
+  const float inverse = 1.0f / scale;
+  const auto inverse_vector = hn::Set(d, inverse);
+  const auto low = hn::Set(d32, -127);
+  const auto high = hn::Set(d32, 127);
+  for (i = 0; i + lanes <= count; i += lanes) {
+    // NearestInt rounds half to even, as std::nearbyint does in the default rounding mode.
+    const auto codes = hn::Min(hn::Max(hn::NearestInt(hn::Mul(hn::LoadU(d, row + i), inverse_vector)), low), high);
+    hn::StoreU(hn::DemoteTo(d_code, hn::Add(codes, hn::Set(d32, kShift))), d_code, out + i);
+  }
+  for (; i < count; ++i) {
+    out[i] = static_cast<Code>(static_cast<int32_t>(std::clamp(std::nearbyint(row[i] * inverse), -127.0f, 127.0f)) + kShift);
+  }
+  return scale;
+}
+
+inline void DequantizeRow(const int32_t* sums, int64_t cols, float row_scale, const float* col_scales,
+                   const int32_t* col_offsets, const float* bias, float* out, bool accumulate) {
+  const hn::ScalableTag<float> d;
+  const hn::Rebind<int32_t, decltype(d)> d32;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  const auto row_scale_vector = hn::Set(d, row_scale);
+  int64_t c = 0;
+  for (; c + lanes <= cols; c += lanes) {
+    auto sum = hn::LoadU(d32, sums + c);
+    if (col_offsets) sum = hn::Sub(sum, hn::LoadU(d32, col_offsets + c));
+    auto value = hn::Mul(hn::ConvertTo(d, sum), hn::Mul(row_scale_vector, hn::LoadU(d, col_scales + c)));
+    if (bias) value = hn::Add(value, hn::LoadU(d, bias + c));
+    if (accumulate) value = hn::Add(value, hn::LoadU(d, out + c));
+    hn::StoreU(value, d, out + c);
+  }
+  for (; c < cols; ++c) {
+    const int32_t sum = sums[c] - (col_offsets ? col_offsets[c] : 0);
+    const float value = static_cast<float>(sum) * (row_scale * col_scales[c]) + (bias ? bias[c] : 0.0f);
+    out[c] = accumulate ? out[c] + value : value;
+  }
+}
+
+}  // namespace ufb::ops::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // UFB_OPS_INT8_QUANTIZATION_INL_H_
