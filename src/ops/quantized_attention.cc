@@ -44,58 +44,66 @@ struct SequenceCodes {
 HWY_BEFORE_NAMESPACE();
 namespace ufb::ops::HWY_NAMESPACE {
 
-// 2^t for t <= 0, within 1.5e-4 relative: the codes round 255 · 2^t to 8 bits, so this cheap
+// 255 · 2^t for t <= 0, within 1.5e-4 relative: the codes round it to 8 bits, so this cheap
 // cubic suffices where Highway's Exp (accurate to ulps) took most of the softmax's time.
 // Below t = -24 the code is 0 anyway.
 template <class D, class V>
-HWY_INLINE V Pow2(D d, V t) {
+HWY_INLINE V Scaled255Pow2(D d, V t) {
   const hn::Rebind<int32_t, D> d32;
   t = hn::Max(t, hn::Set(d, -24.0f));
   const auto whole = hn::Floor(t);
   const auto fraction = hn::Sub(t, whole);
-  const auto mantissa =
-      hn::MulAdd(hn::MulAdd(hn::MulAdd(hn::Set(d, 0.07944023841053369f), fraction, hn::Set(d, 0.224494337302845f)),
-                            fraction, hn::Set(d, 0.6960656421638072f)),
-                 fraction, hn::Set(d, 1.0f));
-  const auto power = hn::BitCast(d, hn::ShiftLeft<23>(hn::Add(hn::ConvertTo(d32, whole), hn::Set(d32, 127))));
-  return hn::Mul(mantissa, power);
+  // 255 · 2^fraction on [0, 1), the coefficients of a cubic fit times 255.
+  const auto mantissa = hn::MulAdd(
+      hn::MulAdd(hn::MulAdd(hn::Set(d, 255.0f * 0.07944023841053369f), fraction, hn::Set(d, 255.0f * 0.224494337302845f)),
+                 fraction, hn::Set(d, 255.0f * 0.6960656421638072f)),
+      fraction, hn::Set(d, 255.0f));
+  // 2^whole: adding 1.5 · 2^23 puts the integer `whole` in the low mantissa bits (exact for
+  // |whole| < 2^22), one add where a float-to-int conversion costs several.
+  const auto biased = hn::Sub(hn::BitCast(d32, hn::Add(whole, hn::Set(d, 12582912.0f))), hn::Set(d32, 0x4B400000 - 127));
+  return hn::Mul(mantissa, hn::BitCast(d, hn::ShiftLeft<23>(biased)));
 }
 
 // Probability codes of one query row: code_j = round(255 · 2^(f_j − max f)) over the first
 // `keys` columns, f_j = (scores_j − key_offsets_j) · key_scales_j · row_factor (the logit in
 // base 2), and 0 for the columns up to `columns` (padding keys). Returns the row's scale,
-// 1 / Σ codes.
-float SoftmaxCodes(const int32_t* scores, int64_t keys, int64_t columns, float row_factor, const int32_t* key_offsets,
+// 1 / Σ codes. The scores are overwritten with the logits (float32) on the way.
+float SoftmaxCodes(int32_t* scores, int64_t keys, int64_t columns, float row_factor, const int32_t* key_offsets,
                    const float* key_scales, uint8_t* codes) {
   const hn::ScalableTag<float> d;
   const hn::Rebind<int32_t, decltype(d)> d32;
   const hn::Rebind<uint8_t, decltype(d)> d8;
   const auto lanes = static_cast<int64_t>(hn::Lanes(d));
   const int64_t full = keys - keys % lanes;
+  float* logits = reinterpret_cast<float*>(scores);
   const auto factor = hn::Set(d, row_factor);
-  const auto logit = [&](int64_t j) {
-    const auto score = hn::Sub(hn::LoadU(d32, scores + j), hn::LoadU(d32, key_offsets + j));
-    return hn::Mul(hn::Mul(hn::ConvertTo(d, score), hn::LoadU(d, key_scales + j)), factor);
-  };
-  const auto scalar_logit = [&](int64_t j) {
-    return static_cast<float>(scores[j] - key_offsets[j]) * key_scales[j] * row_factor;
-  };
   auto max_vector = hn::Set(d, -std::numeric_limits<float>::infinity());
-  for (int64_t j = 0; j < full; j += lanes) max_vector = hn::Max(max_vector, logit(j));
+  for (int64_t j = 0; j < full; j += lanes) {
+    const auto score = hn::Sub(hn::LoadU(d32, scores + j), hn::LoadU(d32, key_offsets + j));
+    const auto logit = hn::Mul(hn::Mul(hn::ConvertTo(d, score), hn::LoadU(d, key_scales + j)), factor);
+    max_vector = hn::Max(max_vector, logit);
+    hn::StoreU(logit, d, logits + j);
+  }
   float max = hn::GetLane(hn::MaxOfLanes(d, max_vector));
-  for (int64_t j = full; j < keys; ++j) max = std::max(max, scalar_logit(j));
+  for (int64_t j = full; j < keys; ++j) {
+    logits[j] = static_cast<float>(scores[j] - key_offsets[j]) * key_scales[j] * row_factor;
+    max = std::max(max, logits[j]);
+  }
 
   const auto shift = hn::Set(d, max);
-  const auto full_scale = hn::Set(d, 255.0f);
+  // Rounding by the same trick: x + 1.5 · 2^23 rounds x (0 ≤ x ≤ 255) half to even into the low bits.
+  const auto round_magic = hn::Set(d, 12582912.0f);
+  const auto magic_bits = hn::Set(d32, 0x4B400000);
   auto sum_vector = hn::Zero(d32);
   for (int64_t j = 0; j < full; j += lanes) {
-    const auto code = hn::NearestInt(hn::Mul(Pow2(d, hn::Sub(logit(j), shift)), full_scale));
+    const auto scaled = Scaled255Pow2(d, hn::Sub(hn::LoadU(d, logits + j), shift));
+    const auto code = hn::Sub(hn::BitCast(d32, hn::Add(scaled, round_magic)), magic_bits);
     sum_vector = hn::Add(sum_vector, code);
     hn::StoreU(hn::DemoteTo(d8, code), d8, codes + j);
   }
   int64_t sum = hn::GetLane(hn::SumOfLanes(d32, sum_vector));
   for (int64_t j = full; j < keys; ++j) {
-    codes[j] = static_cast<uint8_t>(std::nearbyint(std::exp2(scalar_logit(j) - max) * 255.0f));
+    codes[j] = static_cast<uint8_t>(std::nearbyint(std::exp2(logits[j] - max) * 255.0f));
     sum += codes[j];
   }
   std::fill(codes + keys, codes + columns, uint8_t{0});
