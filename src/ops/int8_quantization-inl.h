@@ -18,6 +18,19 @@ HWY_BEFORE_NAMESPACE();
 namespace ufb::ops::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+// The symmetric int8 codes of values · inverse (each lane's 1 / scale) as int32 lanes: rounded
+// half to even, as std::nearbyint does in the default rounding mode, and clamped to ±127.
+template <class D, class V>
+HWY_INLINE hn::Vec<hn::Rebind<int32_t, D>> Int8Codes(D d, V values, V inverse) {
+  const hn::Rebind<int32_t, D> d32;
+  return hn::Min(hn::Max(hn::NearestInt(hn::Mul(values, inverse)), hn::Set(d32, -127)), hn::Set(d32, 127));
+}
+
+// The same for one value.
+inline int32_t Int8Code(float value, float inverse) {
+  return static_cast<int32_t>(std::clamp(std::nearbyint(value * inverse), -127.0f, 127.0f));
+}
+
 // The codes are written as int8, widened to int16 for kernels that multiply in int16, or
 // shifted by 128 into uint8 for unsigned × signed byte products.
 template <typename Code>
@@ -35,16 +48,11 @@ HWY_INLINE float QuantizeRowTo(const float* row, int64_t count, Code* out) {
   const float scale = largest > 0.0f ? largest / 127.0f : 1.0f;
   const float inverse = 1.0f / scale;
   const auto inverse_vector = hn::Set(d, inverse);
-  const auto low = hn::Set(d32, -127);
-  const auto high = hn::Set(d32, 127);
   for (i = 0; i + lanes <= count; i += lanes) {
-    // NearestInt rounds half to even, as std::nearbyint does in the default rounding mode.
-    const auto codes = hn::Min(hn::Max(hn::NearestInt(hn::Mul(hn::LoadU(d, row + i), inverse_vector)), low), high);
+    const auto codes = Int8Codes(d, hn::LoadU(d, row + i), inverse_vector);
     hn::StoreU(hn::DemoteTo(d_code, hn::Add(codes, hn::Set(d32, kShift))), d_code, out + i);
   }
-  for (; i < count; ++i) {
-    out[i] = static_cast<Code>(static_cast<int32_t>(std::clamp(std::nearbyint(row[i] * inverse), -127.0f, 127.0f)) + kShift);
-  }
+  for (; i < count; ++i) out[i] = static_cast<Code>(Int8Code(row[i], inverse) + kShift);
   return scale;
 }
 

@@ -18,14 +18,6 @@ using dnnl::memory;
 using Tag = memory::format_tag;
 constexpr memory::data_type kF32 = memory::data_type::f32;
 
-dnnl::engine cpu_engine() {
-  try {
-    return dnnl::engine(dnnl::engine::kind::cpu, 0);
-  } catch (const dnnl::error& error) {
-    throw Error(std::string("oneDNN could not create a CPU engine: ") + error.what());
-  }
-}
-
 dnnl::algorithm eltwise_algorithm(Activation activation) {
   switch (activation) {
     case Activation::gelu_erf: return dnnl::algorithm::eltwise_gelu_erf;
@@ -45,6 +37,17 @@ memory::data_type data_type(WeightType precision) {
 }
 
 }  // namespace
+
+const dnnl::engine& cpu_engine() {
+  static const dnnl::engine engine = [] {
+    try {
+      return dnnl::engine(dnnl::engine::kind::cpu, 0);
+    } catch (const dnnl::error& error) {
+      throw Error(std::string("oneDNN could not create a CPU engine: ") + error.what());
+    }
+  }();
+  return engine;
+}
 
 struct OnednnMatmul::Plan {
   dnnl::matmul primitive;

@@ -24,6 +24,9 @@
 
 namespace ufb::ops {
 
+// The process's oneDNN CPU engine, made at the first call. Throws ufb::Error if oneDNN cannot.
+const dnnl::engine& cpu_engine();
+
 struct MatmulOptions {
   std::optional<Activation> activation;  // dst = act(src · W^T + bias)
   bool accumulate = false;  // dst += src · W^T + bias

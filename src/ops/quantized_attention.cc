@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ops/attention_sizes.h"
+#include "ops/onednn_matmul.h"
 #include "ufb/error.h"
 
 #ifndef UFB_OPS_QUANTIZED_ATTENTION_CODES_
@@ -141,23 +142,18 @@ void QuantizeQueriesAndKeys(const float* row, int64_t r, float query_factor, con
 // Token r's values, every head, with the sequence's per-feature scales (their inverses given).
 void QuantizeValues(const float* row, int64_t r, const float* inverse_scales, const SequenceCodes& codes) {
   const hn::ScalableTag<float> d;
-  const hn::Rebind<int32_t, decltype(d)> d32;
   const hn::Rebind<int8_t, decltype(d)> d8;
   const auto lanes = static_cast<int64_t>(hn::Lanes(d));
   const int64_t dim = codes.head_dim;
-  const auto low = hn::Set(d32, -127);
-  const auto high = hn::Set(d32, 127);
   for (int64_t head = 0; head < codes.heads; ++head) {
     const float* value = row + head * 3 * dim + 2 * dim;
     const float* inverse = inverse_scales + head * dim;
     int8_t* out = codes.values + (head * codes.rows + r) * dim;
     int64_t c = 0;
     for (; c + lanes <= dim; c += lanes) {
-      // NearestInt rounds half to even, as std::nearbyint does in the default rounding mode.
-      const auto code = hn::NearestInt(hn::Mul(hn::LoadU(d, value + c), hn::LoadU(d, inverse + c)));
-      hn::StoreU(hn::DemoteTo(d8, hn::Min(hn::Max(code, low), high)), d8, out + c);
+      hn::StoreU(hn::DemoteTo(d8, Int8Codes(d, hn::LoadU(d, value + c), hn::LoadU(d, inverse + c))), d8, out + c);
     }
-    for (; c < dim; ++c) out[c] = static_cast<int8_t>(std::clamp(std::nearbyint(value[c] * inverse[c]), -127.0f, 127.0f));
+    for (; c < dim; ++c) out[c] = static_cast<int8_t>(Int8Code(value[c], inverse[c]));
   }
 }
 
@@ -191,17 +187,6 @@ using Type = memory::data_type;
 
 // Query scales carry log2(e), so that the softmax works in powers of 2.
 constexpr float kLog2E = 1.4426950408889634f;
-
-const dnnl::engine& cpu_engine() {
-  static const dnnl::engine engine = [] {
-    try {
-      return dnnl::engine(dnnl::engine::kind::cpu, 0);
-    } catch (const dnnl::error& error) {
-      throw Error(std::string("oneDNN could not create a CPU engine: ") + error.what());
-    }
-  }();
-  return engine;
-}
 
 // dst[b] = src[b] · weights[b] for each of `batch` matrices. oneDNN keeps the JIT code of every
 // shape in its primitive cache, so after the first call a matmul costs a cache look-up (~5 µs).

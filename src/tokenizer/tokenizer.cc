@@ -172,27 +172,25 @@ void Tokenizer::pad_batch(std::vector<Encoding>& encodings) const {
   for (Encoding& encoding : encodings) pad(encoding, length, *padding_);
 }
 
-Encoding Tokenizer::encode(std::string_view text) const {
-  return std::move(encode_batch({&text, 1}).front());
+Encoding Tokenizer::padded_alone(Encoding encoding) const {
+  std::vector<Encoding> batch;
+  batch.push_back(std::move(encoding));
+  pad_batch(batch);
+  return std::move(batch.front());
 }
 
+Encoding Tokenizer::encode(std::string_view text) const { return padded_alone(encode_unpadded(text, nullptr)); }
+
 Encoding Tokenizer::encode_pair(std::string_view first, std::string_view second) const {
-  const std::pair<std::string_view, std::string_view> pair{first, second};
-  return std::move(encode_pair_batch({&pair, 1}).front());
+  return padded_alone(encode_unpadded(first, &second));
 }
 
 Encoding Tokenizer::encode_untruncated(std::string_view text) const {
-  std::vector<Encoding> encodings;
-  encodings.push_back(encode_unpadded(text, nullptr, false));
-  pad_batch(encodings);
-  return std::move(encodings.front());
+  return padded_alone(encode_unpadded(text, nullptr, false));
 }
 
 Encoding Tokenizer::encode_pair_untruncated(std::string_view first, std::string_view second) const {
-  std::vector<Encoding> encodings;
-  encodings.push_back(encode_unpadded(first, &second, false));
-  pad_batch(encodings);
-  return std::move(encodings.front());
+  return padded_alone(encode_unpadded(first, &second, false));
 }
 
 std::vector<Encoding> Tokenizer::encode_batch(std::span<const std::string_view> texts) const {

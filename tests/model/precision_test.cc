@@ -18,18 +18,30 @@ struct PrecisionCase {
   double tolerance;  // relative error of the final hidden states vs float32
 };
 
+// A case's model at float32 and at its reduced precision, with the model's golden inputs.
+struct ModelPair {
+  explicit ModelPair(const PrecisionCase& c)
+      : dir(c.model[0] == 'b' ? testing::test_data(c.model) : testing::model_data(c.model)),
+        float32(dir),
+        reduced(dir, {.dtype = c.dtype}),
+        goldens(dir / "goldens.safetensors") {}
+
+  std::filesystem::path dir;
+  Model float32;
+  Model reduced;
+  testing::Goldens goldens;
+};
+
 class ModelPrecision : public ::testing::TestWithParam<PrecisionCase> {};
 
 TEST_P(ModelPrecision, CloseToFloat32AndNotEqualToIt) {
   const PrecisionCase& c = GetParam();
-  const std::filesystem::path dir = c.model[0] == 'b' ? testing::test_data(c.model) : testing::model_data(c.model);
-  const Model float32(dir);
-  const Model reduced(dir, {.dtype = c.dtype});
-  const testing::Goldens goldens(dir / "goldens.safetensors");
-  const std::vector<TokenIds> sequences = goldens.sequences();
-  const std::vector<TokenIds> types = goldens.has("token_type_ids") ? goldens.token_types() : std::vector<TokenIds>();
-  const std::vector<float> expected = float32.encode(sequences, PaddingRows::skip, types).values;
-  const std::vector<float> actual = reduced.encode(sequences, PaddingRows::skip, types).values;
+  const ModelPair models(c);
+  const std::vector<TokenIds> sequences = models.goldens.sequences();
+  const std::vector<TokenIds> types =
+      models.goldens.has("token_type_ids") ? models.goldens.token_types() : std::vector<TokenIds>();
+  const std::vector<float> expected = models.float32.encode(sequences, PaddingRows::skip, types).values;
+  const std::vector<float> actual = models.reduced.encode(sequences, PaddingRows::skip, types).values;
   const double error = ops::relative_error(actual, expected);
   std::printf("[precision] %-22s %-5s relative error %.2e\n", c.model, std::string(ops::to_string(c.dtype)).c_str(),
               error);
@@ -53,11 +65,10 @@ class DecoderPrecision : public ::testing::TestWithParam<PrecisionCase> {};
 
 TEST_P(DecoderPrecision, LogitsCloseToFloat32AndTheCopyHeldOnceUsed) {
   const PrecisionCase& c = GetParam();
-  const std::filesystem::path dir = c.model[0] == 'b' ? testing::test_data(c.model) : testing::model_data(c.model);
-  const Model float32(dir);
-  const Model reduced(dir, {.dtype = c.dtype});
-  const testing::Goldens goldens(dir / "goldens.safetensors");
-  const std::vector<TokenIds> sequences = goldens.sequences();
+  const ModelPair models(c);
+  const Model& float32 = models.float32;
+  const Model& reduced = models.reduced;
+  const std::vector<TokenIds> sequences = models.goldens.sequences();
   std::vector<TokenPosition> positions;
   for (size_t b = 0; b < sequences.size(); ++b) {
     for (size_t p = 0; p < sequences[b].size(); ++p) {
@@ -77,7 +88,7 @@ TEST_P(DecoderPrecision, LogitsCloseToFloat32AndTheCopyHeldOnceUsed) {
   const int64_t code_bytes = c.dtype == ops::WeightType::int8 ? 1 : 2;
   // oneDNN's blocked layout pads these tiny matrices to its block sizes: no upper bound here.
   EXPECT_GE(added, decoder_values * code_bytes);
-  EXPECT_EQ(float32.weight_bytes(), Model(dir).weight_bytes());  // float32 reads it in place
+  EXPECT_EQ(float32.weight_bytes(), Model(models.dir).weight_bytes());  // float32 reads it in place
 }
 
 INSTANTIATE_TEST_SUITE_P(MaskedLmModels, DecoderPrecision,

@@ -98,6 +98,8 @@ class Tokenizer {
   Encoding encode_unpadded(std::string_view first, const std::string_view* second, bool truncated = true) const;
   Encoding finish(Encoding first, Encoding* second, bool truncated) const;
   void pad_batch(std::vector<Encoding>& encodings) const;
+  // One encoding padded as a batch of its own.
+  Encoding padded_alone(Encoding encoding) const;
   std::optional<int32_t> special_token_named(std::string_view role) const;
 
   std::unique_ptr<Normalizer> normalizer_;
