@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 #include "hwy/highway.h"
@@ -56,8 +57,10 @@ HWY_INLINE float QuantizeRowTo(const float* row, int64_t count, Code* out) {
   return scale;
 }
 
+// One row of dequantize_rows: `sums` may be out's memory (each value is read before it is
+// overwritten; the vector loads and the memcpy read it as int32 whatever wrote it).
 inline void DequantizeRow(const int32_t* sums, int64_t cols, float row_scale, const float* col_scales,
-                   const int32_t* col_offsets, const float* bias, float* out, bool accumulate) {
+                          const int32_t* col_offsets, const float* bias, float* out, bool accumulate) {
   const hn::ScalableTag<float> d;
   const hn::Rebind<int32_t, decltype(d)> d32;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
@@ -72,7 +75,9 @@ inline void DequantizeRow(const int32_t* sums, int64_t cols, float row_scale, co
     hn::StoreU(value, d, out + c);
   }
   for (; c < cols; ++c) {
-    const int32_t sum = sums[c] - (col_offsets ? col_offsets[c] : 0);
+    int32_t sum;
+    std::memcpy(&sum, sums + c, sizeof(sum));
+    sum -= col_offsets ? col_offsets[c] : 0;
     const float value = static_cast<float>(sum) * (row_scale * col_scales[c]) + (bias ? bias[c] : 0.0f);
     out[c] = accumulate ? out[c] + value : value;
   }

@@ -4,6 +4,7 @@
 #include "hwy/highway.h"
 #include "ops/int8_quantization-inl.h"
 #include "ops/int8_quantization.h"
+#include "ufb/error.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace ufb::ops::HWY_NAMESPACE {
@@ -35,12 +36,14 @@ float quantize_row_int8_shifted(const float* row, int64_t count, uint8_t* out) {
   return HWY_DYNAMIC_DISPATCH(QuantizeRowShifted)(row, count, out);
 }
 
-void dequantize_rows(const int32_t* sums, int64_t rows, int64_t cols, const float* row_scales,
+void dequantize_rows(const void* sums, int64_t rows, int64_t cols, const float* row_scales,
                      const float* col_scales, float* out, const Dequantization& how) {
+  if (sums == out && how.accumulate) throw Error("dequantize_rows: sums in place of out cannot be added to out");
+  const auto* sum_rows = static_cast<const int32_t*>(sums);
 #pragma omp parallel for schedule(static) if (rows * cols > 65536)
   for (int64_t r = 0; r < rows; ++r) {
-    HWY_DYNAMIC_DISPATCH(DequantizeRow)(sums + r * cols, cols, row_scales[r], col_scales, how.col_offsets, how.bias,
-                                        out + r * cols, how.accumulate);
+    HWY_DYNAMIC_DISPATCH(DequantizeRow)(sum_rows + r * cols, cols, row_scales[r], col_scales, how.col_offsets,
+                                        how.bias, out + r * cols, how.accumulate);
   }
 }
 

@@ -28,8 +28,9 @@ struct Dequantization {
 };
 
 // out[r, c] (=, or += with accumulate) (sums[r, c] − col_offsets[c]) · row_scales[r] ·
-// col_scales[c] + bias[c] for rows × cols.
-void dequantize_rows(const int32_t* sums, int64_t rows, int64_t cols, const float* row_scales,
+// col_scales[c] + bias[c] for rows × cols. `sums` holds rows × cols int32; without accumulate
+// it may be out's own memory (the sums are then replaced by their values).
+void dequantize_rows(const void* sums, int64_t rows, int64_t cols, const float* row_scales,
                      const float* col_scales, float* out, const Dequantization& how = {});
 
 }  // namespace ufb::ops

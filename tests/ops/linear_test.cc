@@ -124,7 +124,10 @@ TEST(PreparedLinear, LowerPrecisionsMatchTheirReferences) {
       const std::vector<float> bias = random_tokens(1, out, rng);
       const LinearWeights<float> layer{in, out, weight, bias};
       const PreparedLinear bf16(layer, LinearOutput::overwrite, WeightType::bf16);
-      const PreparedLinear int8(layer, LinearOutput::accumulate, WeightType::int8);
+      // int8 in both output modes: overwriting dst, oneDNN's int32 sums are scaled in dst's own
+      // memory; accumulating, in a buffer of their own.
+      const PreparedLinear int8_overwrite(layer, LinearOutput::overwrite, WeightType::int8);
+      const PreparedLinear int8_accumulate(layer, LinearOutput::accumulate, WeightType::int8);
       const auto [weight_codes, weight_scales] = quantized(weight, out, in);
       for (int64_t rows : {1, 9, 200}) {
         SCOPED_TRACE(std::to_string(rows) + " rows, [" + std::to_string(out) + "," + std::to_string(in) + "]");
@@ -135,12 +138,18 @@ TEST(PreparedLinear, LowerPrecisionsMatchTheirReferences) {
 
         const auto [x_codes, x_scales] = quantized(x, rows, in);
         const std::vector<float> sums = reference_linear(x_codes, rows, in, out, weight_codes, {});
+        std::vector<float> values(rows * out);
+        for (int64_t r = 0; r < rows; ++r) {
+          for (int64_t o = 0; o < out; ++o) values[r * out + o] = sums[r * out + o] * x_scales[r] * weight_scales[o] + bias[o];
+        }
+        std::fill(actual.begin(), actual.end(), std::numeric_limits<float>::quiet_NaN());
+        int8_overwrite.forward(x, rows, actual);
+        EXPECT_LE(ops::relative_error(actual, values), 1e-6);
+
         std::vector<float> residual = random_tokens(rows, out, rng);
         std::vector<float> expected = residual;
-        for (int64_t r = 0; r < rows; ++r) {
-          for (int64_t o = 0; o < out; ++o) expected[r * out + o] += sums[r * out + o] * x_scales[r] * weight_scales[o] + bias[o];
-        }
-        int8.forward(x, rows, residual);
+        for (size_t i = 0; i < expected.size(); ++i) expected[i] += values[i];
+        int8_accumulate.forward(x, rows, residual);
         EXPECT_LE(ops::relative_error(residual, expected), 1e-6);
       }
     }
