@@ -108,6 +108,9 @@ TEST(ConcurrencyTest, ClientsHangingUpMidRequestLeaveTheServerHealthy) {
     send_all(client, request);
     close(client);
   }
+  // The half requests are answered 400 once the server sees them end, the whole ones 200 (or
+  // 429 while both places are taken): all 8 are counted before the places are sure to be free.
+  wait_for_answered_requests(server->port(), "/embed", 8);
   wait_for_requests_in_flight(server->port(), 0);
   const HttpResponse response = post(server->port(), "/embed", R"({"inputs": "rome"})");
   EXPECT_EQ(response.status, 200) << response.body;

@@ -1,6 +1,7 @@
 #include "serve_fixture.h"
 
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 namespace ufb::serve_test {
@@ -25,13 +26,37 @@ void expect_error(const HttpResponse& response, int status, const std::string& e
   EXPECT_NE(body.value("error", "").find(message), std::string::npos) << "message: " << response.body;
 }
 
-void wait_for_requests_in_flight(int port, int count) {
-  const std::string gauge = "\nufb_requests_in_flight " + std::to_string(count) + "\n";
+namespace {
+
+// Polls GET /metrics until `done(body)` (fails the test after 120 s, saying `what`).
+template <typename Done>
+void poll_metrics(int port, const std::string& what, Done&& done) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (get(port, "/metrics").body.find(gauge) == std::string::npos) {
-    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the server never had " << count << " requests in flight";
+  while (!done(get(port, "/metrics").body)) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the server never " << what;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+}
+
+}  // namespace
+
+void wait_for_requests_in_flight(int port, int count) {
+  const std::string gauge = "\nufb_requests_in_flight " + std::to_string(count) + "\n";
+  poll_metrics(port, "had " + std::to_string(count) + " requests in flight",
+               [&](const std::string& metrics) { return metrics.find(gauge) != std::string::npos; });
+}
+
+void wait_for_answered_requests(int port, const std::string& route, int count) {
+  // Lines `ufb_requests_total{route="ROUTE",status="S"} N`, one per status.
+  const std::string prefix = "ufb_requests_total{route=\"" + route + "\",";
+  poll_metrics(port, "answered " + std::to_string(count) + " requests to " + route, [&](const std::string& metrics) {
+    std::istringstream lines(metrics);
+    int answered = 0;
+    for (std::string line; std::getline(lines, line);) {
+      if (line.starts_with(prefix)) answered += std::stoi(line.substr(line.rfind(' ') + 1));
+    }
+    return answered >= count;
+  });
 }
 
 }  // namespace ufb::serve_test

@@ -44,4 +44,9 @@ void expect_error(const HttpResponse& response, int status, const std::string& e
 // Polls GET /metrics until the in-flight gauge reads `count` (fails the test after 120 s).
 void wait_for_requests_in_flight(int port, int count);
 
+// Polls GET /metrics until `route` has answered `count` requests, whatever their status (fails
+// the test after 120 s). Requests sent and left need it: until the server has read them, the
+// in-flight gauge may read 0 before they are admitted.
+void wait_for_answered_requests(int port, const std::string& route, int count);
+
 }  // namespace ufb::serve_test
