@@ -12,12 +12,15 @@
 // its tokens' y rows (by then out of cache) are left alone until the subtree walk combines all
 // levels, which saves a read and a write of y per token (batch 16384: 12-17 % of the time).
 // Weights in f32 or bf16 against float32 tokens, or in int8 against int8 tokens (docs/model.md
-// §6): only the node logits differ, the walk and the combining are the same code.
+// §6): only the node logits differ, the walk and the combining are the same code. int8 logits
+// are exact int32 dot products: vpdpbusd where the CPU has AVX512-VNNI (Highway's AVX3_DL
+// target), pairs of int16 products elsewhere.
 // SIMD through Highway, dispatched once per forward call to the best target of this CPU.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "ops/fff_native.cc"
 #include <algorithm>
 #include <bit>
+#include <numeric>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -27,12 +30,28 @@
 #include "hwy/highway.h"
 #include "ops/fff_int8.h"
 #include "ops/fff_native_packing.h"
+#include "ops/int8_quantization-inl.h"
+#include "ufb/error.h"
 #include "ufb/ops/gelu.h"
 
 HWY_BEFORE_NAMESPACE();
+#if HWY_TARGET == HWY_AVX3_DL
+// Highway 1.0.3 lists AVX-VNNI, not AVX512-VNNI, among this target's compiler features, though
+// its run-time check requires AVX512-VNNI: allow the compiler vpdpbusd on 512-bit vectors.
+HWY_PUSH_ATTRIBUTES(HWY_TARGET_STR ",avx512vnni")
+#endif
 namespace ufb::ops::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 using FloatTag = hn::ScalableTag<float>;
+
+#if HWY_TARGET == HWY_AVX3_DL
+// vpdpbusd multiplies unsigned by signed bytes: tokens' codes are shifted by 128 into uint8, and
+// the weights' 128 · Σ codes (FffNodeBlocks::input_offsets) comes off the sum.
+using TokenCode = uint8_t;
+#else
+// The codes widened once per call, so that the routing loop widens only the weights.
+using TokenCode = int16_t;
+#endif
 
 // Four tokens' inputs and current rows (4 x 2 x 3 KB at hidden 768) fit a 32 KB L1 cache.
 constexpr int kTokensPerBlock = 4;
@@ -72,7 +91,7 @@ HWY_INLINE void PrefetchRow(const T* row, int64_t count) {
 // The tokens one routing call works on, and where their paths are recorded.
 struct TokenPaths {
   const float* x;          // [batch, hidden]
-  const int16_t* x_codes;  // int8 weights only: [batch, row stride], the tokens' int8 codes
+  const TokenCode* x_codes;  // int8 weights only: [batch, row stride], the tokens' int8 codes
   const float* x_scales;   // int8 weights only: [batch]
   int64_t* node;           // [batch]: current node within the tree
   int64_t* neurons;        // [batch, levels]: visited neuron per level (this tree)
@@ -119,6 +138,48 @@ HWY_INLINE void NodeLogits(const FffNodeBlocks<T>& weights, const TokenPaths& pa
   }
 }
 
+#if HWY_TARGET == HWY_AVX3_DL
+// The same for int8 weights against the tokens' shifted codes: groups of four byte products
+// summed into int32 (vpdpbusd), so the sum is exact and the logit depends on no summation order;
+// the reference computes it with the same fff_int8_logit. The weights are zero past `hidden`.
+template <int K, int Chains>
+HWY_INLINE void NodeLogits(const FffNodeBlocks<int8_t>& weights, const TokenPaths& paths, const int64_t* token_ids,
+                           const int64_t* neurons, float* logits) {
+  const hn::ScalableTag<uint8_t> d_token;
+  const hn::ScalableTag<int8_t> d_weight;
+  const hn::ScalableTag<int32_t> d32;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d_token));
+  const int64_t stride = weights.row_stride;  // a whole number of vectors
+  const uint8_t* tokens[K];
+  const int8_t* rows[K];
+  for (int k = 0; k < K; ++k) {
+    tokens[k] = paths.x_codes + token_ids[k] * stride;
+    rows[k] = weights.input_row(neurons[k]);
+  }
+  const auto dot_bytes = [&](hn::Vec<decltype(d32)> sum, const uint8_t* token, const int8_t* row) {
+    return hn::Vec<decltype(d32)>{_mm512_dpbusd_epi32(sum.raw, hn::Load(d_token, token).raw, hn::Load(d_weight, row).raw)};
+  };
+  hn::Vec<decltype(d32)> sum[K][Chains];
+  for (int k = 0; k < K; ++k) {
+    for (int c = 0; c < Chains; ++c) sum[k][c] = hn::Zero(d32);
+  }
+  int64_t h = 0;
+  for (; h + Chains * lanes <= stride; h += Chains * lanes) {
+    for (int c = 0; c < Chains; ++c) {
+      for (int k = 0; k < K; ++k) sum[k][c] = dot_bytes(sum[k][c], tokens[k] + h + c * lanes, rows[k] + h + c * lanes);
+    }
+  }
+  for (; h < stride; h += lanes) {
+    for (int k = 0; k < K; ++k) sum[k][0] = dot_bytes(sum[k][0], tokens[k] + h, rows[k] + h);
+  }
+  for (int k = 0; k < K; ++k) {
+    for (int c = 1; c < Chains; ++c) sum[k][0] = hn::Add(sum[k][0], sum[k][c]);
+    const int32_t dot = hn::GetLane(hn::SumOfLanes(d32, sum[k][0])) - weights.input_offsets[neurons[k]];
+    logits[k] = fff_int8_logit(dot, paths.x_scales[token_ids[k]], weights.input_scale[neurons[k]],
+                               weights.bias[neurons[k]]);
+  }
+}
+#else
 // The same for int8 weights against the tokens' int8 codes: pairs of int16 products summed into
 // int32 (vpmaddwd on x86), so the sum is exact and the logit depends on no summation order; the
 // reference computes it with the same fff_int8_logit. The codes are zero past `hidden`.
@@ -165,6 +226,8 @@ HWY_INLINE void NodeLogits(const FffNodeBlocks<int8_t>& weights, const TokenPath
                                weights.bias[neurons[k]]);
   }
 }
+
+#endif  // HWY_TARGET == HWY_AVX3_DL
 
 // Walks levels [first_level, end_level) of tree `tree` for K tokens at once.
 template <int K, int Chains, typename T>
@@ -241,7 +304,7 @@ void RouteAndCombine(const FffNativeCall<T>& call, const TokenPaths& paths, cons
       // Tokens of a bucket are scattered over x and y: fetch the next block's rows early.
       for (int64_t next = done + K; next < std::min(count, done + 2 * K); ++next) {
         if constexpr (std::is_same_v<T, int8_t>) {
-          PrefetchRow(call.x_codes + token_ids[next] * call.weights->row_stride, hidden);
+          PrefetchRow(paths.x_codes + token_ids[next] * call.weights->row_stride, hidden);
         } else {
           PrefetchRow(call.x + token_ids[next] * hidden, hidden);
         }
@@ -264,8 +327,9 @@ void RouteAndCombine(const FffNativeCall<T>& call, const TokenPaths& paths, cons
 // Below this many tokens per subtree, bucketing costs more than the shared rows save.
 constexpr int64_t kMinTokensPerSubtree = 16;
 
+// int8 calls pass the tokens' codes ([batch, row stride]) and scales ([batch]).
 template <typename T>
-void Forward(const FffNativeCall<T>& call) {
+void Forward(const FffNativeCall<T>& call, const TokenCode* x_codes = nullptr, const float* x_scales = nullptr) {
   const FffShape& shape = call.weights->shape;
   const int64_t batch = call.batch;
   const int levels = shape.levels();
@@ -278,7 +342,7 @@ void Forward(const FffNativeCall<T>& call) {
   }
   std::vector<int64_t> node(batch), neurons(batch * levels), token_ids(batch);
   std::vector<float> logits(batch * levels), activations(batch * levels);
-  const TokenPaths paths{call.x,          call.x_codes,        call.x_scales,      node.data(),
+  const TokenPaths paths{call.x,          x_codes,       x_scales,           node.data(),
                          neurons.data(), logits.data(), activations.data(), levels};
   for (int64_t b = 0; b < batch; ++b) token_ids[b] = b;
   const bool parallel = batch >= 2 * kTokensPerBlock;
@@ -319,11 +383,41 @@ void Forward(const FffNativeCall<T>& call) {
   }
 }
 
+// The tokens of one int8 call: their codes, in rows as long as the weights' (zero past hidden),
+// and their scales.
+class TokenCodes {
+ public:
+  TokenCodes(const float* x, int64_t batch, int64_t hidden, int64_t row_stride)
+      : codes_(hwy::AllocateAligned<TokenCode>(static_cast<size_t>(batch * row_stride))), scales_(batch) {
+    if (!codes_) throw Error("out of memory quantizing FFF inputs");
+#pragma omp parallel for schedule(static) if (batch * hidden > kParallelValues)
+    for (int64_t b = 0; b < batch; ++b) {
+      TokenCode* row = codes_.get() + b * row_stride;
+      scales_[b] = QuantizeRowTo(x + b * hidden, hidden, row);
+      std::fill(row + hidden, row + row_stride, TokenCode{0});
+    }
+  }
+
+  const TokenCode* codes() const { return codes_.get(); }
+  const float* scales() const { return scales_.data(); }
+
+ private:
+  static constexpr int64_t kParallelValues = 1 << 16;
+  hwy::AlignedFreeUniquePtr<TokenCode[]> codes_;
+  std::vector<float> scales_;
+};
+
 void ForwardF32(const FffNativeCall<float>& call) { Forward(call); }
 void ForwardBf16(const FffNativeCall<hwy::bfloat16_t>& call) { Forward(call); }
-void ForwardInt8(const FffNativeCall<int8_t>& call) { Forward(call); }
+void ForwardInt8(const FffNativeCall<int8_t>& call) {
+  const TokenCodes tokens(call.x, call.batch, call.weights->shape.hidden, call.weights->row_stride);
+  Forward(call, tokens.codes(), tokens.scales());
+}
 
 }  // namespace ufb::ops::HWY_NAMESPACE
+#if HWY_TARGET == HWY_AVX3_DL
+HWY_POP_ATTRIBUTES
+#endif
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
@@ -367,8 +461,10 @@ FffNodeBlocks<T> pack_node_blocks(const FffWeights& weights) {
   if (kInt8) {
     packed.input_scale = hwy::AllocateAligned<float>(static_cast<size_t>(neurons));
     packed.output_scale = hwy::AllocateAligned<float>(static_cast<size_t>(neurons));
+    packed.input_offsets = hwy::AllocateAligned<int32_t>(static_cast<size_t>(neurons));
   }
-  if (!packed.blocks || !packed.bias || (kInt8 && (!packed.input_scale || !packed.output_scale))) {
+  if (!packed.blocks || !packed.bias ||
+      (kInt8 && (!packed.input_scale || !packed.output_scale || !packed.input_offsets))) {
     throw Error("out of memory packing FFF weights");
   }
   T* blocks = packed.blocks.get();
@@ -390,36 +486,14 @@ FffNodeBlocks<T> pack_node_blocks(const FffWeights& weights) {
     std::fill(input_row + shape.hidden, output_row, T{});  // padding to whole lines
     std::fill(output_row + shape.hidden, output_row + packed.row_stride, T{});
     packed.bias[n] = weights.b_in[n];
-    if (kInt8) {
+    if constexpr (kInt8) {
       packed.input_scale[n] = input_scale;
       packed.output_scale[n] = output_scale;
+      packed.input_offsets[n] = 128 * std::accumulate(input_row, input_row + shape.hidden, int32_t{0});
     }
   }
   return packed;
 }
-
-// The tokens of one int8 call: their codes widened to int16, in rows as long as the weights'
-// (zero past hidden), and their scales.
-class QuantizedTokens {
- public:
-  QuantizedTokens(const float* x, int64_t batch, int64_t hidden, int64_t row_stride)
-      : codes_(hwy::AllocateAligned<int16_t>(static_cast<size_t>(batch * row_stride))), scales_(batch) {
-    if (!codes_) throw Error("out of memory quantizing FFF inputs");
-#pragma omp parallel for schedule(static) if (batch * hidden > kParallelPackValues)
-    for (int64_t b = 0; b < batch; ++b) {
-      int16_t* row = codes_.get() + b * row_stride;
-      scales_[b] = quantize_row_int8(x + b * hidden, hidden, row);
-      std::fill(row + hidden, row + row_stride, int16_t{0});
-    }
-  }
-
-  const int16_t* codes() const { return codes_.get(); }
-  const float* scales() const { return scales_.data(); }
-
- private:
-  hwy::AlignedFreeUniquePtr<int16_t[]> codes_;
-  std::vector<float> scales_;
-};
 
 template <typename T>
 class NativeFff final : public FffKernel {
@@ -428,7 +502,8 @@ class NativeFff final : public FffKernel {
       : FffKernel(weights), packed_(pack_node_blocks<T>(weights)) {}
 
   int64_t held_bytes() const override {
-    const int64_t scale_bytes = std::is_same_v<T, int8_t> ? 3 * sizeof(float) : sizeof(float);
+    // int8: bias, two scales and the W_in row's offset per neuron.
+    const int64_t scale_bytes = std::is_same_v<T, int8_t> ? 4 * sizeof(float) : sizeof(float);
     return packed_.shape.neurons() * (packed_.block_stride() * static_cast<int64_t>(sizeof(T)) + scale_bytes);
   }
 
@@ -440,9 +515,6 @@ class NativeFff final : public FffKernel {
     } else if constexpr (std::is_same_v<T, hwy::bfloat16_t>) {
       HWY_DYNAMIC_DISPATCH(ForwardBf16)(call);
     } else {
-      const QuantizedTokens tokens(x, batch, packed_.shape.hidden, packed_.row_stride);
-      call.x_codes = tokens.codes();
-      call.x_scales = tokens.scales();
       HWY_DYNAMIC_DISPATCH(ForwardInt8)(call);
     }
   }

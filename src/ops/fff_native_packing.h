@@ -4,8 +4,7 @@
 // W_out column side by side, each padded to a whole number of 64-byte lines, so the two rows a
 // visited node needs sit in one contiguous, prefetchable stretch of memory.
 // int8 blocks hold the codes of both rows, quantized per neuron (docs/model.md §6), and their two
-// scales beside the bias; tokens then come as int16 codes (int8 values widened once per call, so
-// the routing loop widens only the weights) with one scale per token.
+// scales beside the bias; each call quantizes its tokens with one scale per token.
 
 #include <cstdint>
 
@@ -23,6 +22,9 @@ struct FffNodeBlocks {
   hwy::AlignedFreeUniquePtr<float[]> bias;
   hwy::AlignedFreeUniquePtr<float[]> input_scale;   // int8 only: [neurons], the W_in row's scale
   hwy::AlignedFreeUniquePtr<float[]> output_scale;  // int8 only: [neurons], the W_out row's scale
+  // int8 only: [neurons], 128 · Σ of the W_in row's codes, the part of a dot product with tokens'
+  // codes shifted into uint8 that is not the tokens' (AVX512-VNNI multiplies uint8 by int8).
+  hwy::AlignedFreeUniquePtr<int32_t[]> input_offsets;
 
   int64_t block_stride() const { return 2 * row_stride; }
   const T* input_row(int64_t neuron) const { return blocks.get() + neuron * block_stride(); }
@@ -37,9 +39,6 @@ struct FffNativeCall {
   int64_t batch;
   float* y;
   FffRecord<float> record;
-  // int8 only: the tokens' codes, [batch, weights->row_stride] zero-padded, and their scales.
-  const int16_t* x_codes = nullptr;
-  const float* x_scales = nullptr;
 };
 
 }  // namespace ufb::ops
