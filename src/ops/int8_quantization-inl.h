@@ -41,9 +41,17 @@ HWY_INLINE float QuantizeRowTo(const float* row, int64_t count, Code* out) {
   const hn::Rebind<int32_t, decltype(d)> d32;
   const hn::Rebind<Code, decltype(d)> d_code;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
-  auto largest_vector = hn::Zero(d);
+  // Four running maxima: one would chain every vector's max on the previous one's latency.
+  auto largest0 = hn::Zero(d), largest1 = hn::Zero(d), largest2 = hn::Zero(d), largest3 = hn::Zero(d);
   int64_t i = 0;
-  for (; i + lanes <= count; i += lanes) largest_vector = hn::Max(largest_vector, hn::Abs(hn::LoadU(d, row + i)));
+  for (; i + 4 * lanes <= count; i += 4 * lanes) {
+    largest0 = hn::Max(largest0, hn::Abs(hn::LoadU(d, row + i)));
+    largest1 = hn::Max(largest1, hn::Abs(hn::LoadU(d, row + i + lanes)));
+    largest2 = hn::Max(largest2, hn::Abs(hn::LoadU(d, row + i + 2 * lanes)));
+    largest3 = hn::Max(largest3, hn::Abs(hn::LoadU(d, row + i + 3 * lanes)));
+  }
+  for (; i + lanes <= count; i += lanes) largest0 = hn::Max(largest0, hn::Abs(hn::LoadU(d, row + i)));
+  const auto largest_vector = hn::Max(hn::Max(largest0, largest1), hn::Max(largest2, largest3));
   float largest = hn::GetLane(hn::MaxOfLanes(d, largest_vector));
   for (; i < count; ++i) largest = std::max(largest, std::abs(row[i]));
   const float scale = largest > 0.0f ? largest / 127.0f : 1.0f;
