@@ -9,7 +9,10 @@
 #include "ops/int8_quantization-inl.h"
 #include "ops/quantized_attention.h"
 
+#include <omp.h>
+
 #include <algorithm>
+#include <exception>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -289,8 +292,26 @@ void self_attention_int8(std::span<const float> qkv, const AttentionShape& shape
                          std::span<const AttentionSequence> sequences, std::span<float> context) {
   check_attention_sizes(qkv.size(), shape, sequences, context.size());
   try {
-    for (const AttentionSequence& sequence : sequences) {
-      attend_sequence(qkv.data(), shape, score_scale, sequence, context.data());
+    // With two sequences or more per thread, each thread attends whole sequences on its own
+    // (the parallel regions inside run on one thread): no barrier between a sequence's passes,
+    // no thread waiting for the other's share of one (batch 8: 3 % of the model's time). Fewer,
+    // and the threads share each sequence.
+    if (std::ssize(sequences) >= 2 * omp_get_max_threads()) {
+      std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic)
+      for (const AttentionSequence& sequence : sequences) {
+        try {
+          attend_sequence(qkv.data(), shape, score_scale, sequence, context.data());
+        } catch (...) {
+#pragma omp critical
+          failure = std::current_exception();
+        }
+      }
+      if (failure) std::rethrow_exception(failure);
+    } else {
+      for (const AttentionSequence& sequence : sequences) {
+        attend_sequence(qkv.data(), shape, score_scale, sequence, context.data());
+      }
     }
   } catch (const dnnl::error& error) {
     throw Error(std::string("int8 attention: oneDNN failed: ") + error.what());

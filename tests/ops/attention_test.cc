@@ -9,6 +9,7 @@
 #include "ufb/ops/compare.h"
 #include "ufb/error.h"
 #include "ufb/ops/synthetic.h"
+#include "ufb/threads.h"
 #include "ops/quantized_attention.h"
 
 namespace ufb::ops {
@@ -55,6 +56,18 @@ std::vector<float> reference_attention(const std::vector<float>& qkv, const Atte
 // products carry three quantization errors (queries and keys 1/254 of their row's largest
 // magnitude, probabilities 1/510 of the row's largest, values 1/254 of the column's): 0.16-0.61 %
 // of the context in the test below; a wrong scale, head or transposition costs 30 % or more.
+// Kernels run on `threads` threads while this is in scope.
+class ThreadCount {
+ public:
+  explicit ThreadCount(int threads) : previous_(num_threads()) { set_num_threads(threads); }
+  ~ThreadCount() { set_num_threads(previous_); }
+  ThreadCount(const ThreadCount&) = delete;
+  ThreadCount& operator=(const ThreadCount&) = delete;
+
+ private:
+  int previous_;
+};
+
 struct Variant {
   const char* name;
   void (*attend)(std::span<const float> qkv, const AttentionShape& shape, float score_scale,
@@ -85,13 +98,17 @@ TEST(SelfAttention, MatchesTheReferenceOnAwkwardShapes) {
     const float scale = 1.0f / std::sqrt(static_cast<float>(shape.head_dim));
     const std::vector<float> untouched(total_rows * shape.hidden(), -7.0f);
     const std::vector<float> expected = reference_attention(qkv, shape, scale, sequences, untouched);
-    for (const Variant& variant : kVariants) {
-      SCOPED_TRACE(std::string(variant.name) + ", " + std::to_string(shape.heads) + " heads of " +
-                   std::to_string(shape.head_dim));
-      std::vector<float> actual = untouched;
-      variant.attend(qkv, shape, scale, sequences, actual);
-      EXPECT_LE(ops::relative_error(actual, expected), variant.tolerance);
-      for (int64_t i = 8 * shape.hidden(); i < 10 * shape.hidden(); ++i) ASSERT_EQ(actual[i], -7.0f);
+    // 2 threads take the 5 sequences one each at a time, 8 threads share each sequence.
+    for (const int threads : {2, 8}) {
+      const ThreadCount thread_count(threads);
+      for (const Variant& variant : kVariants) {
+        SCOPED_TRACE(std::string(variant.name) + ", " + std::to_string(shape.heads) + " heads of " +
+                     std::to_string(shape.head_dim) + ", " + std::to_string(threads) + " threads");
+        std::vector<float> actual = untouched;
+        variant.attend(qkv, shape, scale, sequences, actual);
+        EXPECT_LE(ops::relative_error(actual, expected), variant.tolerance);
+        for (int64_t i = 8 * shape.hidden(); i < 10 * shape.hidden(); ++i) ASSERT_EQ(actual[i], -7.0f);
+      }
     }
   }
 }
