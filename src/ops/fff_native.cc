@@ -519,7 +519,7 @@ class NativeFff final : public FffKernel {
 
   int64_t held_bytes() const override {
     // int8: bias, two scales and the W_in row's offset per neuron.
-    const int64_t scale_bytes = std::is_same_v<T, int8_t> ? 4 * sizeof(float) : sizeof(float);
+    const int64_t scale_bytes = std::is_same_v<T, int8_t> ? 3 * sizeof(float) + sizeof(int32_t) : sizeof(float);
     return packed_.shape.neurons() * (packed_.block_stride() * static_cast<int64_t>(sizeof(T)) + scale_bytes);
   }
 

@@ -10,7 +10,6 @@ HWY_BEFORE_NAMESPACE();
 namespace ufb::ops::HWY_NAMESPACE {
 
 float QuantizeRow(const float* row, int64_t count, int8_t* out) { return QuantizeRowTo(row, count, out); }
-float QuantizeRowWide(const float* row, int64_t count, int16_t* out) { return QuantizeRowTo(row, count, out); }
 float QuantizeRowShifted(const float* row, int64_t count, uint8_t* out) { return QuantizeRowTo(row, count, out); }
 
 }  // namespace ufb::ops::HWY_NAMESPACE
@@ -20,16 +19,11 @@ HWY_AFTER_NAMESPACE();
 namespace ufb::ops {
 
 HWY_EXPORT(QuantizeRow);
-HWY_EXPORT(QuantizeRowWide);
 HWY_EXPORT(QuantizeRowShifted);
 HWY_EXPORT(DequantizeRow);
 
 float quantize_row_int8(const float* row, int64_t count, int8_t* out) {
   return HWY_DYNAMIC_DISPATCH(QuantizeRow)(row, count, out);
-}
-
-float quantize_row_int8(const float* row, int64_t count, int16_t* out) {
-  return HWY_DYNAMIC_DISPATCH(QuantizeRowWide)(row, count, out);
 }
 
 float quantize_row_int8_shifted(const float* row, int64_t count, uint8_t* out) {

@@ -11,8 +11,6 @@ namespace ufb::ops {
 
 // Writes the codes of row[0, count) to out and returns the row's scale.
 float quantize_row_int8(const float* row, int64_t count, int8_t* out);
-// The same codes, widened to int16.
-float quantize_row_int8(const float* row, int64_t count, int16_t* out);
 // The same codes plus 128, as uint8 (1 … 255): x86's byte dot product (vpdpbusd) multiplies
 // unsigned by signed bytes, and oneDNN's matmul with a signed source spends a fifth of its time
 // shifting it. The int32 sums then carry 128 · Σ_k w[k, c]: dequantize_rows subtracts it.

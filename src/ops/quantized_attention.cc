@@ -12,8 +12,8 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <exception>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <memory>
 #include <oneapi/dnnl/dnnl.hpp>

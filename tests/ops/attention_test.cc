@@ -52,10 +52,6 @@ std::vector<float> reference_attention(const std::vector<float>& qkv, const Atte
   return context;
 }
 
-// The float32 attention and the int8 one (--dtype int8), which has the same contract. The int8
-// products carry three quantization errors (queries and keys 1/254 of their row's largest
-// magnitude, probabilities 1/510 of the row's largest, values 1/254 of the column's): 0.16-0.61 %
-// of the context in the test below; a wrong scale, head or transposition costs 30 % or more.
 // Kernels run on `threads` threads while this is in scope.
 class ThreadCount {
  public:
@@ -68,6 +64,10 @@ class ThreadCount {
   int previous_;
 };
 
+// The float32 attention and the int8 one (--dtype int8), which has the same contract. The int8
+// products carry three quantization errors (queries and keys 1/254 of their row's largest
+// magnitude, probabilities 1/510 of the row's largest, values 1/254 of the column's): 0.16-0.61 %
+// of the context in the test below; a wrong scale, head or transposition costs 30 % or more.
 struct Variant {
   const char* name;
   void (*attend)(std::span<const float> qkv, const AttentionShape& shape, float score_scale,
