@@ -86,8 +86,8 @@ struct Encoder::Layer {
   Feedforward feedforward;
 };
 
-// What the shared forward pass runs on an inference batch.
-struct Encoder::Kernels {
+// What the shared forward pass runs on an inference batch on the CPU.
+struct Encoder::Kernels : HostActivations<float> {
   using Scalar = float;
   struct FeedforwardState {};  // inference keeps nothing for a backward pass
 
@@ -214,7 +214,7 @@ HiddenStates Encoder::forward(const PaddedBatch& batch, PaddingRows padding,
     sequences.push_back({rows, computed, batch.lengths[b]});
     rows += computed;
   }
-  const std::vector<float> x = encoder_forward(*config_, weights_, Kernels{*this, batch, sequences},
+  const std::vector<float> x = encoder_forward(*config_, weights_, Kernels{{}, *this, batch, sequences},
                                                sequences, rows, nullptr, nullptr, profile, trace);
 
   HiddenStates states{batch.size, batch.length, hidden_,

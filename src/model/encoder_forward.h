@@ -2,8 +2,10 @@
 
 // The encoder's forward pass (docs/model.md §2.1–2.4, and §5 for BERT's post-LayerNorm layers),
 // written once (llm.c's gpt2_forward): inference runs it over a checkpoint's views with prepared
-// kernels; training over its parameters with the plain ops, in float or double, keeping what its
-// backward pass needs and applying dropout.
+// kernels, on the CPU or (src/cuda/cuda_encoder.cc) on a GPU; training over its parameters with
+// the plain ops, in float or double, keeping what its backward pass needs and applying dropout.
+// Every step that touches activations goes through the kernels, which is what lets the GPU's
+// kernels keep them in device memory from the embedding to the final LayerNorm.
 
 #include <chrono>
 #include <cmath>
@@ -30,22 +32,22 @@ inline std::span<const float> values(std::span<const float> tensor) { return ten
 // schemes; pre-LN: normed1 = LN1(input) feeds the projections and normed2 = LN2(mid) the
 // feedforward; post-LN (BERT): normed1 = LN1(mid) feeds the feedforward and sum2 = normed1 +
 // FF(normed1) is LN2's input (normed2 stays empty).
-template <class T, class FeedforwardState>
+template <class T, class FeedforwardState, class Buffer = std::vector<T>>
 struct LayerState {
-  std::vector<T> input, normed1, qkv, context, mid, normed2, sum2;
+  Buffer input, normed1, qkv, context, mid, normed2, sum2;
   ops::LayerNormStats stats1, stats2;
   ops::AttentionState<T> attention;
   std::vector<T> attention_dropout, attention_output_dropout, feedforward_dropout;
   FeedforwardState feedforward;
 };
 
-template <class T, class FeedforwardState>
+template <class T, class FeedforwardState, class Buffer = std::vector<T>>
 struct EncoderState {
-  std::vector<T> embedded;  // before the embedding LayerNorm
+  Buffer embedded;  // before the embedding LayerNorm
   ops::LayerNormStats embedding_stats;
   std::vector<T> embedding_dropout;
-  std::vector<LayerState<T, FeedforwardState>> layers;
-  std::vector<T> before_final_norm;
+  std::vector<LayerState<T, FeedforwardState, Buffer>> layers;
+  Buffer before_final_norm;
   ops::LayerNormStats final_stats;
 };
 
@@ -84,6 +86,29 @@ class StageTimer {
 
 enum class Projection { query_key_value, attention_output };
 
+// Activations in host memory, and the forward pass's element-wise steps on them: what the
+// kernels of inference on the CPU and of training share.
+template <class T>
+struct HostActivations {
+  using Buffer = std::vector<T>;
+
+  // y = LayerNorm(x) over rows of the weight's width (ops::layer_norm's contract).
+  template <class Tensor>
+  void layer_norm(const Tensor& weight, const Tensor& bias, double eps, std::span<const T> x,
+                  int64_t rows, std::span<T> y, ops::LayerNormStats* stats) const {
+    ops::layer_norm(x, rows, values(weight), values(bias), eps, y, stats);
+  }
+
+  // x += update (the residual connections).
+  void add(std::span<T> x, std::span<const T> update) const {
+#pragma omp parallel for schedule(static) if (x.size() > 65536)
+    for (size_t i = 0; i < x.size(); ++i) x[i] += update[i];
+  }
+
+  // A copy in host memory (traces).
+  std::vector<T> to_host(std::span<const T> x) const { return {x.begin(), x.end()}; }
+};
+
 // The attention's score scale of a layer: crammedBERT stores it; BERT divides by √head_dim.
 template <class T, class Tensor>
 T score_scale(const io::ModelConfig& config, const LayerWeights<Tensor>& layer) {
@@ -93,8 +118,10 @@ T score_scale(const io::ModelConfig& config, const LayerWeights<Tensor>& layer) 
 }
 
 // One forward pass over `rows` packed rows (`sequences` says which belong to which sequence).
-// `kernels` runs what callers run differently:
+// `kernels` runs what callers run differently (HostActivations has the host's last four):
 //   using Scalar = T;  using FeedforwardState = ...;
+//   using Buffer = ...;  // activations: sized by Buffer(n) and resize(n), viewed as std::span<T>
+//                        // (of device memory on a GPU), copied by assignment
 //   void embed(std::span<T> x) const;                 // x [rows, hidden]
 //   void project(Projection, int64_t layer, std::span<const T> x, std::span<T> y,
 //                ops::LinearOutput output) const;   // with the layer's bias, if any
@@ -103,19 +130,26 @@ T score_scale(const io::ModelConfig& config, const LayerWeights<Tensor>& layer) 
 //   void attend(std::span<const T> qkv, const ops::AttentionShape&, T score_scale,
 //               std::span<const ops::AttentionSequence>, std::span<T> context,
 //               ops::AttentionState<T>* state) const;  // ops::self_attention's contract
-// Returns the final hidden states [rows, hidden]. With `state` what the backward pass needs is
-// kept there and `dropout`, if any, applied; without, the pass runs as in evaluation. A profile
-// gets each stage's time; a trace (float only) the intermediate states.
+//   void layer_norm(const Tensor& weight, const Tensor& bias, double eps, std::span<const T> x,
+//                   int64_t rows, std::span<T> y, ops::LayerNormStats* stats) const;
+//   void add(std::span<T> x, std::span<const T> update) const;  // x += update
+//   std::vector<T> to_host(std::span<const T> x) const;
+// `leaves`, when not empty, is host memory. Returns the final hidden states [rows, hidden].
+// With `state` what the backward pass needs is kept there and `dropout`, if any, applied (on the
+// host: training's kernels); without, the pass runs as in evaluation. A profile gets each
+// stage's time (of the host's view: queued device work counts where it is waited for); a trace
+// (float only) the intermediate states.
 template <class Tensor, class Kernels>
-std::vector<typename Kernels::Scalar> encoder_forward(
+typename Kernels::Buffer encoder_forward(
     const io::ModelConfig& config, const ModelWeights<Tensor>& weights, const Kernels& kernels,
     std::span<const ops::AttentionSequence> sequences, int64_t rows,
-    EncoderState<typename Kernels::Scalar, typename Kernels::FeedforwardState>* state = nullptr,
+    EncoderState<typename Kernels::Scalar, typename Kernels::FeedforwardState, typename Kernels::Buffer>* state = nullptr,
     const DropoutSource<typename Kernels::Scalar>* dropout = nullptr,
     EncoderProfile* profile = nullptr, EncoderTrace* trace = nullptr) {
   using T = typename Kernels::Scalar;
+  using Buffer = typename Kernels::Buffer;
   using Stage = EncoderProfile::Stage;
-  using Saved = LayerState<T, typename Kernels::FeedforwardState>;
+  using Saved = LayerState<T, typename Kernels::FeedforwardState, Buffer>;
   constexpr bool kTraceable = std::is_same_v<T, float>;
   const int64_t hidden = config.hidden_size;
   const bool fff = config.intermed_type == io::FeedforwardKind::kFastFeedforward;
@@ -126,21 +160,20 @@ std::vector<typename Kernels::Scalar> encoder_forward(
   const auto normalize = [&](const Tensor& weight, const Tensor& bias, std::span<const T> x,
                              std::span<T> y, ops::LayerNormStats* stats) {
     StageTimer timer(profile, Stage::kLayerNorm);
-    ops::layer_norm(x, rows, values(weight), values(bias), config.norm_eps, y, stats);
+    kernels.layer_norm(weight, bias, config.norm_eps, x, rows, y, stats);
   };
-  // x *= scales, where there are any.
+  // x *= scales, where there are any (dropout: training, on the host).
   const auto drop = [](std::span<T> x, const std::vector<T>& scales) {
     for (size_t i = 0; i < scales.size(); ++i) x[i] *= scales[i];
   };
-  const auto add = [&](std::vector<T>& x, const std::vector<T>& update) {
+  const auto add = [&](std::span<T> x, std::span<const T> update) {
     StageTimer timer(profile, Stage::kResidual);
-#pragma omp parallel for schedule(static) if (x.size() > 65536)
-    for (size_t i = 0; i < x.size(); ++i) x[i] += update[i];
+    kernels.add(x, update);
   };
 
-  std::vector<T> x(rows * hidden);
+  Buffer x(rows * hidden);
   {
-    std::vector<T>& embedded = state ? state->embedded : x;
+    Buffer& embedded = state ? state->embedded : x;
     embedded.resize(x.size());
     {
       StageTimer timer(profile, Stage::kEmbedding);
@@ -153,21 +186,21 @@ std::vector<typename Kernels::Scalar> encoder_forward(
       x = embedded;
     }
   }
-  if (dropout) {
+  if (state && dropout) {  // `state &&` tells GCC so: it warns of the null state otherwise
     state->embedding_dropout = dropout->scales(DropoutSite::embedding, -1);
     drop(x, state->embedding_dropout);
   }
   if constexpr (kTraceable) {
-    if (trace) trace->embeddings = x;
+    if (trace) trace->embeddings = kernels.to_host(x);
   }
 
-  std::vector<T> normed(x.size()), qkv(3 * x.size()), update(x.size());
+  Buffer normed(x.size()), qkv(3 * x.size()), update(x.size());
   if (state) state->layers.resize(weights.layers.size());
   const auto record_feedforward_input = [&](std::span<const T> input) {
     std::span<int32_t> leaves;
     if constexpr (kTraceable) {
       if (trace && fff) {
-        trace->fff_inputs.emplace_back(input.begin(), input.end());
+        trace->fff_inputs.push_back(kernels.to_host(input));
         leaves = trace->fff_leaves.emplace_back(rows * config.intermed_size);
       }
     }
@@ -175,19 +208,19 @@ std::vector<typename Kernels::Scalar> encoder_forward(
   };
   const auto record_layer_output = [&] {
     if constexpr (kTraceable) {
-      if (trace) trace->layer_outputs.push_back(x);
+      if (trace) trace->layer_outputs.push_back(kernels.to_host(x));
     }
   };
   // The attention sublayer: x += dropout(O · Attn(QKV · input)).
   const auto attend = [&](size_t i, std::span<const T> input, Saved* saved) {
     const LayerWeights<Tensor>& layer = weights.layers[i];
-    std::vector<T>& projected = saved ? saved->qkv : qkv;
+    Buffer& projected = saved ? saved->qkv : qkv;
     projected.resize(3 * x.size());
     {
       StageTimer timer(profile, Stage::kQkvProjection);
       kernels.project(Projection::query_key_value, i, input, projected, ops::LinearOutput::overwrite);
     }
-    std::vector<T>& context = saved ? saved->context : update;
+    Buffer& context = saved ? saved->context : update;
     context.resize(x.size());
     if (dropout) {
       saved->attention_dropout = dropout->scales(DropoutSite::attention, i);
@@ -229,14 +262,14 @@ std::vector<typename Kernels::Scalar> encoder_forward(
     const LayerWeights<Tensor>& layer = weights.layers[i];
     auto* saved = state ? &state->layers[i] : nullptr;
     if (saved) saved->input = x;
-    std::vector<T>& normed1 = saved ? saved->normed1 : normed;
+    Buffer& normed1 = saved ? saved->normed1 : normed;
     normed1.resize(x.size());
     if (post_norm) {
       // BERT: x = LN1(x + O·Attn(x)); x = LN2(x + FF(x)).
       attend(i, x, saved);
       normalize(layer.norm1_weight, layer.norm1_bias, x, normed1, saved ? &saved->stats1 : nullptr);
       feed(i, normed1, saved);
-      std::vector<T>& sum = saved ? saved->sum2 : normed1;  // without a state: in place
+      Buffer& sum = saved ? saved->sum2 : normed1;  // without a state: in place
       if (saved) sum = normed1;
       add(sum, update);
       normalize(layer.norm2_weight, layer.norm2_bias, sum, x, saved ? &saved->stats2 : nullptr);
@@ -245,7 +278,7 @@ std::vector<typename Kernels::Scalar> encoder_forward(
     }
     normalize(layer.norm1_weight, layer.norm1_bias, x, normed1, saved ? &saved->stats1 : nullptr);
     attend(i, normed1, saved);
-    std::vector<T>& normed2 = saved ? saved->normed2 : normed;
+    Buffer& normed2 = saved ? saved->normed2 : normed;
     normed2.resize(x.size());
     normalize(layer.norm2_weight, layer.norm2_bias, x, normed2, saved ? &saved->stats2 : nullptr);
     feed(i, normed2, saved);
@@ -253,7 +286,7 @@ std::vector<typename Kernels::Scalar> encoder_forward(
     record_layer_output();
   }
   if (config.final_norm) {
-    std::vector<T>& before = state ? state->before_final_norm : x;
+    Buffer& before = state ? state->before_final_norm : x;
     if (state) before = x;
     normalize(weights.final_norm_weight, weights.final_norm_bias, before, x,
               state ? &state->final_stats : nullptr);

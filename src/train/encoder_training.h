@@ -42,7 +42,7 @@ std::vector<ops::AttentionSequence> padded_sequences(const TrainBatch& batch);
 
 // The projections, feedforward and embedding on the parameters, with the plain ops.
 template <class T>
-class TrainingKernels {
+class TrainingKernels : public model::HostActivations<T> {
  public:
   using Scalar = T;
   using FeedforwardState = train::FeedforwardState<T>;
