@@ -5,9 +5,14 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 set_target_properties(ufb_core PROPERTIES EXPORT_NAME ufb)
-install(TARGETS ufb_core ufb_openblas ufb_libzip EXPORT ufbTargets
+set(ufb_installed_targets ufb_core ufb_openblas ufb_libzip)
+if(UFB_CUDA)
+  list(APPEND ufb_installed_targets ufb_cuda)  # the encoder on a GPU (--device cuda)
+endif()
+install(TARGETS ${ufb_installed_targets} EXPORT ufbTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT library)
-# The headers of ufb_core only: training, GLUE data, MPI and CUDA live in libraries not installed.
+# The headers of ufb_core only: training, GLUE data and MPI live in libraries not installed, and
+# the CUDA backend's kernel headers are not the library's interface (ModelOptions::device is).
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ufb DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT library
         PATTERN train EXCLUDE PATTERN data EXCLUDE PATTERN distributed EXCLUDE PATTERN cuda EXCLUDE)
 set(ufb_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/ufb)

@@ -44,6 +44,18 @@ __global__ void broadcast_rows_kernel(const float* row, int64_t count, int64_t c
   }
 }
 
+__global__ void add_to_rows_kernel(const float* row, int64_t count, int64_t cols, float* out) {
+  for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < count; i += int64_t{gridDim.x} * blockDim.x) {
+    out[i] += row[i % cols];
+  }
+}
+
+__global__ void add_kernel(float* x, const float* update, int64_t count) {
+  for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < count; i += int64_t{gridDim.x} * blockDim.x) {
+    x[i] += update[i];
+  }
+}
+
 template <typename T>
 void launch_bias_gelu(T* values, int64_t rows, int64_t cols, const float* bias, cudaStream_t stream) {
   const int64_t count = rows * cols;
@@ -73,6 +85,19 @@ void broadcast_rows(const float* row, int64_t rows, int64_t cols, float* out, cu
   if (count == 0) return;
   broadcast_rows_kernel<<<grid_for(count), kThreads, 0, stream>>>(row, count, cols, out);
   UFB_CUDA_CHECK_LAUNCH("broadcast_rows_kernel");
+}
+
+void add_to_rows(const float* row, int64_t rows, int64_t cols, float* out, cudaStream_t stream) {
+  const int64_t count = rows * cols;
+  if (count == 0) return;
+  add_to_rows_kernel<<<grid_for(count), kThreads, 0, stream>>>(row, count, cols, out);
+  UFB_CUDA_CHECK_LAUNCH("add_to_rows_kernel");
+}
+
+void add_inplace(float* x, const float* update, int64_t count, cudaStream_t stream) {
+  if (count == 0) return;
+  add_kernel<<<grid_for(count), kThreads, 0, stream>>>(x, update, count);
+  UFB_CUDA_CHECK_LAUNCH("add_kernel");
 }
 
 }  // namespace ufb::ops

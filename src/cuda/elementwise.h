@@ -1,6 +1,6 @@
 #pragma once
 
-// Element-wise kernels of the dense baselines, queued on a stream.
+// Element-wise kernels of the dense baselines and the encoder, queued on a stream.
 
 #include <cstdint>
 
@@ -18,5 +18,11 @@ void convert_to_bf16(const float* in, int64_t count, uint16_t* out, cudaStream_t
 
 // out[r, :] = row for every r < rows.
 void broadcast_rows(const float* row, int64_t rows, int64_t cols, float* out, cudaStream_t stream);
+
+// out[r, :] += row for every r < rows.
+void add_to_rows(const float* row, int64_t rows, int64_t cols, float* out, cudaStream_t stream);
+
+// x[i] += update[i] for i < count.
+void add_inplace(float* x, const float* update, int64_t count, cudaStream_t stream);
 
 }  // namespace ufb::ops

@@ -4,6 +4,8 @@
 #include <string>
 
 #include "feedforward.h"
+#include "model/device_encoder.h"
+#include "model/packed_qkv.h"
 #include "ufb/error.h"
 #include "model/encoder_forward.h"
 #include "ops/embedding.h"
@@ -12,29 +14,6 @@
 
 namespace ufb::model {
 namespace {
-
-// BERT's separate query, key and value projections as one [3H, H] matrix (and [3H] bias) in
-// crammedBERT's layout, rows interleaved per head (docs/model.md §2.3), so that one matmul
-// computes them and the attention reads them as it reads crammedBERT's.
-struct PackedQkv {
-  std::vector<float> weight, bias;
-
-  PackedQkv(const io::ModelConfig& config, const LayerWeights<std::span<const float>>& layer) {
-    const int64_t hidden = config.hidden_size;
-    const ops::AttentionShape shape{config.attention.num_attention_heads, config.head_dim()};
-    weight.resize(3 * hidden * hidden);
-    bias.resize(3 * hidden);
-    const std::span<const float> weights[3] = {layer.query_weight, layer.key_weight, layer.value_weight};
-    const std::span<const float> biases[3] = {layer.query_bias, layer.key_bias, layer.value_bias};
-    for (int64_t part = 0; part < 3; ++part) {
-      for (int64_t from = 0; from < hidden; ++from) {
-        const int64_t to = ops::qkv_column(shape, part, from);
-        std::copy_n(weights[part].begin() + from * hidden, hidden, weight.begin() + to * hidden);
-        bias[to] = biases[part][from];
-      }
-    }
-  }
-};
 
 // The matrices the layers' kernels copy into their own layout and precision; every other tensor
 // is read in place from the checkpoint.
@@ -136,6 +115,14 @@ Encoder::Encoder(const io::Checkpoint& checkpoint, const ModelOptions& options)
   } else {
     positions_ = w.learned_positions;
   }
+  using Role = io::TensorRole;
+  if (options.device.is_cuda()) {
+    device_encoder_ = make_cuda_encoder(*config_, weights_, options);
+    for (const io::ExpectedTensor& tensor : weights_.table()) {
+      if (held_by_kernel(tensor.role)) checkpoint.release(tensor.name);
+    }
+    return;
+  }
   layers_.reserve(config_->num_transformer_layers);
   // Each matrix's file pages are released as soon as its kernel holds its own copy, so that
   // loading never holds two copies of more than one matrix (they read back if touched).
@@ -147,17 +134,14 @@ Encoder::Encoder(const io::Checkpoint& checkpoint, const ModelOptions& options)
       }
     }
   };
-  using Role = io::TensorRole;
   for (size_t i = 0; i < w.layers.size(); ++i) {
     const LayerWeights<std::span<const float>>& layer = w.layers[i];
     const auto index = static_cast<int64_t>(i);
     auto packed = config_->architecture == io::Architecture::kBert
                       ? std::make_unique<const PackedQkv>(*config_, layer)
                       : nullptr;
-    const ops::LinearWeights<float> qkv_weights =
-        packed ? ops::LinearWeights<float>{hidden_, 3 * hidden_, packed->weight, packed->bias}
-               : ops::LinearWeights<float>{hidden_, 3 * hidden_, layer.qkv_weight, {}};
-    ops::PreparedLinear qkv(qkv_weights, ops::LinearOutput::overwrite, options.dtype);
+    ops::PreparedLinear qkv(query_key_value_weights(*config_, layer, packed.get()), ops::LinearOutput::overwrite,
+                            options.dtype);
     release(index, {Role::kQkvWeight, Role::kQueryWeight, Role::kKeyWeight, Role::kValueWeight});
     ops::PreparedLinear output({hidden_, hidden_, layer.attention_output_weight, layer.attention_output_bias},
                                ops::LinearOutput::accumulate, options.dtype);
@@ -169,7 +153,7 @@ Encoder::Encoder(const io::Checkpoint& checkpoint, const ModelOptions& options)
 }
 
 int64_t Encoder::weight_bytes(const io::Checkpoint& checkpoint) const {
-  int64_t bytes = 0;
+  int64_t bytes = device_encoder_ ? device_encoder_->weight_bytes() : 0;
   for (const Layer& layer : layers_) {
     bytes += layer.query_key_value.held_bytes() + layer.output_projection.held_bytes() + layer.feedforward.held_bytes();
     if (layer.packed_qkv) {
@@ -214,8 +198,18 @@ HiddenStates Encoder::forward(const PaddedBatch& batch, PaddingRows padding,
     sequences.push_back({rows, computed, batch.lengths[b]});
     rows += computed;
   }
-  const std::vector<float> x = encoder_forward(*config_, weights_, Kernels{{}, *this, batch, sequences},
-                                               sequences, rows, nullptr, nullptr, profile, trace);
+  std::vector<float> x;
+  if (device_encoder_) {
+    std::vector<float> embedded(rows * hidden_);
+    {
+      StageTimer timer(profile, EncoderProfile::kEmbedding);
+      embed(batch, sequences, embedded);
+    }
+    x = device_encoder_->forward(embedded, sequences, trace, profile);
+  } else {
+    x = encoder_forward(*config_, weights_, Kernels{{}, *this, batch, sequences}, sequences, rows, nullptr,
+                        nullptr, profile, trace);
+  }
 
   HiddenStates states{batch.size, batch.length, hidden_,
                       std::vector<float>(batch.size * batch.length * hidden_, 0.0f),

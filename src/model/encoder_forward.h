@@ -92,6 +92,8 @@ template <class T>
 struct HostActivations {
   using Buffer = std::vector<T>;
 
+  Buffer buffer(size_t size) const { return Buffer(size); }
+
   // y = LayerNorm(x) over rows of the weight's width (ops::layer_norm's contract).
   template <class Tensor>
   void layer_norm(const Tensor& weight, const Tensor& bias, double eps, std::span<const T> x,
@@ -118,10 +120,11 @@ T score_scale(const io::ModelConfig& config, const LayerWeights<Tensor>& layer) 
 }
 
 // One forward pass over `rows` packed rows (`sequences` says which belong to which sequence).
-// `kernels` runs what callers run differently (HostActivations has the host's last four):
+// `kernels` runs what callers run differently (HostActivations has the host's last five):
 //   using Scalar = T;  using FeedforwardState = ...;
-//   using Buffer = ...;  // activations: sized by Buffer(n) and resize(n), viewed as std::span<T>
-//                        // (of device memory on a GPU), copied by assignment
+//   using Buffer = ...;  // activations: resize(n), size(), viewed as std::span<T> (of device
+//                        // memory on a GPU), copied by assignment
+//   Buffer buffer(size_t n) const;
 //   void embed(std::span<T> x) const;                 // x [rows, hidden]
 //   void project(Projection, int64_t layer, std::span<const T> x, std::span<T> y,
 //                ops::LinearOutput output) const;   // with the layer's bias, if any
@@ -171,7 +174,7 @@ typename Kernels::Buffer encoder_forward(
     kernels.add(x, update);
   };
 
-  Buffer x(rows * hidden);
+  Buffer x = kernels.buffer(rows * hidden);
   {
     Buffer& embedded = state ? state->embedded : x;
     embedded.resize(x.size());
@@ -194,7 +197,9 @@ typename Kernels::Buffer encoder_forward(
     if (trace) trace->embeddings = kernels.to_host(x);
   }
 
-  Buffer normed(x.size()), qkv(3 * x.size()), update(x.size());
+  Buffer normed = kernels.buffer(x.size());
+  Buffer qkv = kernels.buffer(3 * x.size());
+  Buffer update = kernels.buffer(x.size());
   if (state) state->layers.resize(weights.layers.size());
   const auto record_feedforward_input = [&](std::span<const T> input) {
     std::span<int32_t> leaves;

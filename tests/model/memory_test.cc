@@ -102,12 +102,12 @@ Loading load_in_child(const std::filesystem::path& dir, ops::WeightType dtype) {
     const std::vector<TokenIds> batch = {{1, 5, 7, 2}};
     // Code pages of oneDNN and the OpenMP threads are the process's, not the model's: a tiny
     // model of the same kind touches them first.
-    Model(testing::model_data("dense_mlm"), {.dtype = dtype}).encode(batch);
+    Model(testing::model_data("dense_mlm"), {.dtype = dtype, .device = {}}).encode(batch);
     const int64_t before = status_bytes("VmRSS");
     reset_peak();
     Loading loading;
     try {
-      const Model model(dir, {.dtype = dtype});
+      const Model model(dir, {.dtype = dtype, .device = {}});
       model.encode(batch);
       loading.peak = static_cast<double>(status_bytes("VmHWM") - before);
       loading.weight_bytes = static_cast<double>(model.weight_bytes());

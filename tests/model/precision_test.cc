@@ -23,7 +23,7 @@ struct ModelPair {
   explicit ModelPair(const PrecisionCase& c)
       : dir(c.model[0] == 'b' ? testing::test_data(c.model) : testing::model_data(c.model)),
         float32(dir),
-        reduced(dir, {.dtype = c.dtype}),
+        reduced(dir, {.dtype = c.dtype, .device = {}}),
         goldens(dir / "goldens.safetensors") {}
 
   std::filesystem::path dir;

@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "ufb/device.h"
 #include "ufb/io/checkpoint.h"
 #include "ufb/model/token_batch.h"
 #include "ufb/model/weights.h"
@@ -23,6 +24,9 @@ struct ModelOptions {
   // masked-LM decoder follows (Model). Embeddings, LayerNorm, softmax and the other heads stay
   // float32 in every precision.
   ops::WeightType dtype = ops::WeightType::f32;
+  // Where the encoder runs (docs/cuda.md): on a GPU the layers run there in f32 or bf16, from
+  // the embedding's output to the final hidden states; embeddings and heads stay on the CPU.
+  Device device;
 };
 
 // Whether padding positions are computed. Real positions never attend to padding: its keys get
@@ -66,6 +70,8 @@ struct EncoderProfile {
   double total_seconds() const;
 };
 
+class DeviceEncoder;
+
 // The crammedBERT encoder (docs/model.md §2.1–2.4): embedding, pre-LayerNorm transformer layers,
 // final LayerNorm. Holds views of the checkpoint's weights: the checkpoint must outlive it.
 class Encoder {
@@ -105,7 +111,8 @@ class Encoder {
   std::vector<float> sinusoidal_;       // empty for learned positions
   std::span<const float> positions_;    // [max_seq_length, hidden]
   float position_scale_ = 1.0f;
-  std::vector<Layer> layers_;
+  std::vector<Layer> layers_;                             // on the CPU
+  std::unique_ptr<const DeviceEncoder> device_encoder_;  // on a GPU (the layers are there)
 };
 
 }  // namespace ufb::model
