@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "ufb/device.h"
 #include "ufb/error.h"
 #include "ufb/ops/compare.h"
 #include "ufb/ops/synthetic.h"
@@ -232,14 +233,14 @@ KernelBenchReport run_kernel_bench(const KernelBenchOptions& options, std::ostre
   for (int64_t batch : options.batches) {
     if (batch < 1) throw Error("bench: batch sizes must be >= 1, got " + std::to_string(batch));
   }
-  if (options.device == "cuda") {
+  if (parse_device(options.device).is_cuda()) {
 #ifdef UFB_HAVE_CUDA
     return run_cuda_kernel_bench(options, progress);
 #else
-    throw Error("--device cuda: this ufb was built without the CUDA backend (configure with -DUFB_CUDA=ON)");
+    throw Error("--device " + options.device +
+                ": this ufb was built without the CUDA backend (configure with -DUFB_CUDA=ON)");
 #endif
   }
-  if (options.device != "cpu") throw Error("bench: unknown device '" + options.device + "' (expected cpu or cuda)");
   return KernelBench(options, progress).run();
 }
 

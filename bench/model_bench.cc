@@ -111,6 +111,7 @@ void time_model(const BenchModel& bench_model, const ModelBenchOptions& options,
     log << "preparing " << bench_model.name << " (" << dtype << ") ...\n";
     model::ModelOptions model_options;
     model_options.dtype = ops::parse_weight_type(dtype);
+    model_options.device = options.device;
     const model::Model model(bench_model.open(), model_options);
     std::optional<double> hidden_error;
     std::optional<double> paths_unchanged;
@@ -135,10 +136,13 @@ void time_model(const BenchModel& bench_model, const ModelBenchOptions& options,
         result.threads = num_threads();
         result.sequence_length = options.sequence_length;
         result.dtype = dtype;
+        result.device = options.device;
         model::EncoderProfile profile;
+        model::EncoderProfile* timed_profile = options.device.is_cuda() ? nullptr : &profile;
         result.timing = time_calls(
-            [&](int64_t) { model.encoder().forward(padded, model::PaddingRows::skip, nullptr, &profile); },
+            [&](int64_t) { model.encoder().forward(padded, model::PaddingRows::skip, nullptr, timed_profile); },
             options.min_seconds, options.min_repeats);
+        if (!timed_profile) model.encoder().forward(padded, model::PaddingRows::skip, nullptr, &profile);
         result.profile = profile;
         result.hidden_error_vs_f32 = hidden_error;
         result.fff_paths_unchanged = paths_unchanged;
@@ -177,7 +181,7 @@ const ModelBenchResult* dense_baseline(const ModelBenchReport& report,
                                        const ModelBenchResult& row) {
   for (const ModelBenchResult& other : report.results) {
     if (other.model == "crammedbert-dense-3072" && other.dtype == "f32" &&
-        other.batch == row.batch && other.threads == row.threads) {
+        other.batch == row.batch && other.threads == row.threads && other.device == row.device) {
       return &other;
     }
   }
@@ -199,8 +203,8 @@ void print_model_report(const ModelBenchReport& report, std::ostream& out) {
   std::snprintf(line, sizeof(line), "CPU: %s (%s), %d cores\n", report.machine.cpu_model.c_str(),
                 report.machine.simd_target.c_str(), report.machine.cores);
   out << line;
-  std::snprintf(line, sizeof(line), "%-24s %-5s %-5s %5s %7s %5s %10s %10s %10s %9s %11s\n",
-                "model", "ff", "dtype", "batch", "threads", "seq", "ms/seq", "min", "max",
+  std::snprintf(line, sizeof(line), "%-24s %-5s %-5s %-6s %5s %7s %5s %10s %10s %10s %9s %11s\n",
+                "model", "ff", "dtype", "device", "batch", "threads", "seq", "ms/seq", "min", "max",
                 "seq/s", "vs dense");
   out << line;
   for (const ModelBenchResult& row : report.results) {
@@ -213,8 +217,8 @@ void print_model_report(const ModelBenchReport& report, std::ostream& out) {
                     dense->timing.median_seconds / row.timing.median_seconds);
       speedup = ratio;
     }
-    std::snprintf(line, sizeof(line), "%-24s %-5s %-5s %5lld %7d %5lld %10.2f %10.2f %10.2f %9.2f %11s\n",
-                  row.model.c_str(), row.ff.c_str(), row.dtype.c_str(),
+    std::snprintf(line, sizeof(line), "%-24s %-5s %-5s %-6s %5lld %7d %5lld %10.2f %10.2f %10.2f %9.2f %11s\n",
+                  row.model.c_str(), row.ff.c_str(), row.dtype.c_str(), to_string(row.device).c_str(),
                   static_cast<long long>(row.batch), row.threads,
                   static_cast<long long>(row.sequence_length), median,
                   row.ms_per_sequence(row.timing.min_seconds),
@@ -247,6 +251,7 @@ void write_model_json(const ModelBenchReport& report, const std::filesystem::pat
                        {"threads", row.threads},
                        {"seq", row.sequence_length},
                        {"dtype", row.dtype},
+                       {"device", to_string(row.device)},
                        {"median_ms_per_seq", median},
                        {"min_ms_per_seq", row.ms_per_sequence(row.timing.min_seconds)},
                        {"max_ms_per_seq", row.ms_per_sequence(row.timing.max_seconds)},

@@ -24,6 +24,7 @@ struct ModelBenchOptions {
   std::vector<int> threads = {1, 2};  // 0 = all cores
   int64_t sequence_length = 128;
   std::vector<std::string> dtypes = {"f32", "bf16", "int8"};
+  Device device;  // where the encoder runs (embeddings and heads stay on the CPU threads)
   double min_seconds = 2.0;  // per case, after warm-up
   int min_repeats = 3;
   uint64_t seed = 1;
@@ -36,8 +37,11 @@ struct ModelBenchResult {
   int threads = 0;
   int64_t sequence_length = 0;
   std::string dtype;
+  Device device;
   TimingStats timing;  // per forward pass of `batch` sequences
-  model::EncoderProfile profile;  // summed over every timed pass
+  // CPU: summed over every timed pass. GPU: of one more pass that waits for the GPU after each
+  // stage (the timed passes do not: they would wait hundreds of times per pass).
+  model::EncoderProfile profile;
   // bf16 rows, when f32 was run too: how far one sequence's final hidden states moved
   // (relative to their scale) and the fraction of FFF paths that stayed the same.
   std::optional<double> hidden_error_vs_f32;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <numeric>
 
+#include "ufb/device.h"
 #include "ufb/error.h"
 #include "ufb/model/builtin_model.h"
 #include "ufb/ops/weight_type.h"
@@ -27,6 +28,7 @@ tokenizer::Tokenizer load_tokenizer(const TextModelOptions& options) {
 std::unique_ptr<model::Model> load_model(const TextModelOptions& options) {
   model::ModelOptions model_options;
   model_options.dtype = ops::parse_weight_type(options.dtype);
+  model_options.device = parse_device(options.device);
   if (options.model_dir.empty()) return model::builtin_model(model_options);
   return std::make_unique<model::Model>(options.model_dir, model_options);
 }

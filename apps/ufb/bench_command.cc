@@ -7,6 +7,7 @@
 #include "common_options.h"
 #include "kernel_bench.h"
 #include "kernel_report.h"
+#include "ufb/device.h"
 #include "ufb/error.h"
 
 namespace ufb::cli {
@@ -48,7 +49,7 @@ void run_bench_kernels(BenchKernelsFlags& flags, const CLI::App& command) {
     if (command.count("--threads")) options.threads = explicit_options.threads;
     if (command.count("--dense-widths")) options.dense_widths = explicit_options.dense_widths;
   }
-  if (options.device == "cuda") {
+  if (parse_device(options.device).is_cuda()) {
     apply_cuda_defaults(flags, command);
   } else {
     options.fff_impls.clear();
@@ -97,10 +98,9 @@ void add_bench_command(CLI::App& app) {
   add_seed_option(*kernels, o.seed);
   kernels->add_flag("--quick", flags->quick, "Short run: batches 1,128,4096, 1 thread, width 4095");
   add_json_report_option(*kernels, flags->json_path);
-  kernels->add_option("--device", o.device,
-                      "cpu, or cuda: the CUDA variants (--fff-impls/--dense-impls then name CUDA ones, default all; "
-                      "batches default to 1..65536; see docs/cuda.md)")
-      ->capture_default_str()->check(CLI::IsMember({"cpu", "cuda"}));
+  // On a GPU, --fff-impls and --dense-impls name CUDA variants (default all) and the batches
+  // default to 1..65536 (docs/cuda.md).
+  add_device_option(*kernels, o.device);
   kernels->add_option("--cuda-naive-dense-max-batch", o.cuda_naive_dense_max_batch,
                       "--device cuda: largest batch for the slow naive dense kernel")->capture_default_str()
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 20));

@@ -5,12 +5,14 @@
 
 #include "common_options.h"
 #include "model_bench.h"
+#include "ufb/device.h"
 
 namespace ufb::cli {
 namespace {
 
 struct BenchModelFlags {
   bench::ModelBenchOptions options;
+  std::string device = "cpu";
   std::string model_dir;
   std::string json_path;
   bool quick = false;
@@ -19,6 +21,9 @@ struct BenchModelFlags {
 void run_bench_model(BenchModelFlags& flags, const CLI::App& command) {
   bench::ModelBenchOptions& options = flags.options;
   options.model_dir = flags.model_dir;
+  options.device = parse_device(flags.device);
+  // The GPU runs f32 and bf16.
+  if (options.device.is_cuda() && !command.count("--dtype")) options.dtypes = {"f32", "bf16"};
   if (flags.quick) {
     options.min_seconds = 0.2;
     options.min_repeats = 2;
@@ -48,6 +53,7 @@ void add_bench_model_command(CLI::App& bench) {
   command->add_option("--seq", o.sequence_length, "Tokens per sequence")->capture_default_str()
       ->check(CLI::Range(1, 1 << 16));
   add_dtypes_option(*command, o.dtypes);
+  add_device_option(*command, flags->device);
   add_min_seconds_option(*command, o.min_seconds);
   add_min_repeats_option(*command, o.min_repeats);
   add_seed_option(*command, o.seed);

@@ -1,5 +1,7 @@
 #include "common_options.h"
 
+#include "ufb/device.h"
+#include "ufb/error.h"
 #include "ufb/model/builtin_model.h"
 
 namespace ufb::cli {
@@ -39,6 +41,21 @@ CLI::Option* add_threads_option(CLI::App& command, int& threads) {
 CLI::Option* add_dtype_option(CLI::App& command, std::string& dtype) {
   return command.add_option("--dtype", dtype, "Precision: f32, bf16 or int8 (docs/model.md §6)")->capture_default_str()
       ->check(CLI::IsMember(kDtypes));
+}
+
+CLI::Option* add_device_option(CLI::App& command, std::string& device) {
+  const CLI::Validator known_device(
+      [](const std::string& name) {
+        try {
+          parse_device(name);
+          return std::string();
+        } catch (const Error& error) {
+          return std::string(error.what());
+        }
+      },
+      "cpu|cuda|cuda:N");
+  return command.add_option("--device", device, "Where the encoder runs: cpu, cuda or cuda:N (docs/cuda.md)")
+      ->capture_default_str()->check(known_device);
 }
 
 CLI::Option* add_file_option(CLI::App& command, std::string& file) {

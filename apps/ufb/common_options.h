@@ -27,6 +27,8 @@ CLI::Option* add_tokenizer_option(CLI::App& command, std::string& path, bool req
 CLI::Option* add_threads_option(CLI::App& command, int& threads);
 // --dtype: f32, bf16 or int8.
 CLI::Option* add_dtype_option(CLI::App& command, std::string& dtype);
+// --device: cpu, cuda or cuda:N.
+CLI::Option* add_device_option(CLI::App& command, std::string& device);
 // --file PATH: inputs one per line or JSONL, - = stdin.
 CLI::Option* add_file_option(CLI::App& command, std::string& file);
 // --max-length N: truncation of each input, special tokens included.

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "common_options.h"
+#include "ufb/device.h"
 #include "ufb/error.h"
 #include "ufb/io/npy.h"
 #include "ufb/io/raw_tensor.h"
@@ -22,6 +23,7 @@ struct DumpFlags {
   std::string out_dir;
   int threads = 0;
   std::string dtype = "f32";
+  std::string device = "cpu";
 };
 
 // A 2-D integer array [B, S] from a .npy file.
@@ -43,6 +45,7 @@ void dump(const DumpFlags& flags) {
   set_num_threads(flags.threads);
   model::ModelOptions options;
   options.dtype = ops::parse_weight_type(flags.dtype);
+  options.device = parse_device(flags.device);
   const model::Model model(flags.model_dir, options);
   std::vector<int64_t> shape;
   const std::vector<int64_t> ids = read_matrix(flags.input_ids, shape);
@@ -79,6 +82,7 @@ void add_dump_command(CLI::App& app) {
   command->add_option("--out", flags->out_dir, "Output directory (created if needed)")->required();
   add_threads_option(*command, flags->threads);
   add_dtype_option(*command, flags->dtype);
+  add_device_option(*command, flags->device);
   command->callback([flags] { dump(*flags); });
 }
 

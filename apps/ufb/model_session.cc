@@ -20,6 +20,7 @@ TextModelOptions text_model_options(const ModelFlags& flags) {
   options.model_dir = flags.model_dir;
   options.tokenizer_path = flags.tokenizer_path;
   options.dtype = flags.dtype;
+  options.device = flags.device;
   options.threads = flags.threads;
   options.max_length = flags.max_length;
   options.max_length_name = flags.max_length_option;
@@ -39,6 +40,7 @@ void add_model_flags(CLI::App& command, ModelFlags& flags) {
   add_max_length_option(command, flags.max_length);
   command.add_flag("--strict", flags.strict, "Refuse over-long inputs instead of truncating them");
   add_dtype_option(command, flags.dtype);
+  add_device_option(command, flags.device);
   command.add_option("--batch-size", flags.batch_size, "Inputs per forward pass")->capture_default_str()
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 16));
   command.add_option("--out", flags.out, "Write the output to this file (embed: vectors as .npy for *.npy)");

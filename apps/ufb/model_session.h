@@ -30,6 +30,7 @@ struct ModelFlags {
   const char* max_length_option = "--max-length";  // its name in errors (serve: --max-input-length)
   bool strict = false;
   std::string dtype = "f32";
+  std::string device = "cpu";
   int64_t batch_size = 32;
   std::string out;  // output file; empty: stdout
   // One warning per truncated input, or (false) one count at the end: long datasets.

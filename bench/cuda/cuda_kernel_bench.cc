@@ -15,6 +15,7 @@
 #include "kernel_bench.h"
 #include "ufb/cuda/device.h"
 #include "ufb/cuda/device_buffer.h"
+#include "ufb/device.h"
 #include "ufb/error.h"
 #include "ufb/ops/compare.h"
 #include "ufb/ops/cuda/dense_ff_cuda.h"
@@ -271,9 +272,8 @@ KernelBenchReport run_cuda_kernel_bench(const KernelBenchOptions& options, std::
   // Bad names are reported before the GPU is looked for.
   for (const std::string& name : options.cuda_fff_impls) ops::parse_fff_cuda_impl(name);
   for (const std::string& name : options.cuda_dense_impls) ops::parse_dense_ff_cuda_impl(name);
-  if (cuda::device_count() == 0) {
-    throw Error("--device cuda: no CUDA GPU found (no NVIDIA driver loaded, or it lists no device)");
-  }
+  const Device device = parse_device(options.device);
+  cuda::use_device(device.index, "--device " + options.device);
   return CudaKernelBench(options, progress).run();
 }
 

@@ -24,7 +24,8 @@ namespace ufb {
 struct TextModelOptions {
   std::filesystem::path model_dir;       // empty: the built-in model
   std::filesystem::path tokenizer_path;  // empty: the model directory's tokenizer.json or vocab.txt
-  std::string dtype = "f32";             // weight precision: "f32" or "bf16"
+  std::string dtype = "f32";             // precision: "f32", "bf16" or "int8"
+  std::string device = "cpu";            // "cpu", "cuda" or "cuda:N" (docs/cuda.md)
   // Threads of the process's one pool (ufb/threads.h), so the last TextModel made sets it for all;
   // 0: every core.
   int threads = 0;

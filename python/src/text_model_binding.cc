@@ -45,7 +45,7 @@ size_t checked_batch_size(int64_t batch_size) {
 }
 
 TextModel make_text_model(std::optional<std::string> path, std::string dtype, int threads, int64_t max_length,
-                          std::optional<std::string> tokenizer) {
+                          std::optional<std::string> tokenizer, std::string device) {
   TextModelOptions options;
   if (path) {
     if (path->empty()) throw Error("the model path is empty (None selects the built-in model)");
@@ -53,6 +53,7 @@ TextModel make_text_model(std::optional<std::string> path, std::string dtype, in
   }
   if (tokenizer) options.tokenizer_path = *tokenizer;
   options.dtype = std::move(dtype);
+  options.device = std::move(device);
   options.threads = threads;
   options.max_length = max_length;
   options.max_length_name = "max_length";
@@ -249,7 +250,8 @@ nb::dict dump(const TextModel& model, IdMatrix input_ids, std::optional<IdMatrix
 void bind_text_model(nb::module_& module) {
   nb::class_<TextModel>(module, "TextModel")
       .def(nb::new_(&make_text_model), nb::arg("path").none() = nb::none(), nb::arg("dtype") = "f32",
-           nb::arg("threads") = 0, nb::arg("max_length") = 0, nb::arg("tokenizer").none() = nb::none())
+           nb::arg("threads") = 0, nb::arg("max_length") = 0, nb::arg("tokenizer").none() = nb::none(),
+           nb::arg("device") = "cpu")
       .def("embed", &embed, nb::arg("texts"), nb::arg("pairs"), nb::arg("pooling").none(), nb::arg("per_token"),
            nb::arg("normalize").none(), nb::arg("batch_size"))
       .def("fill_mask", &fill_mask, nb::arg("texts"), nb::arg("top_k"), nb::arg("batch_size"))

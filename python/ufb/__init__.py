@@ -92,20 +92,24 @@ class Model:
         path: a Hugging Face model directory (config.json, model.safetensors or
             pytorch_model.bin, tokenizer.json or vocab.txt; a sentence-transformers directory's
             modules are run by ``encode``); None: the built-in ufb-mini-fff model.
-        dtype: weight precision, "f32" or "bf16".
+        dtype: precision, "f32", "bf16" or "int8".
         threads: threads of ufb's one pool for the whole process (0: every core); the last
             Model made sets it.
         max_length: tokens per input (longer inputs are truncated); 0: the model's own limit
             (sentence-transformers' max_seq_length where the directory has one).
         tokenizer: a tokenizer.json or vocab.txt to use instead of the directory's.
+        device: where the encoder runs: "cpu", "cuda" or "cuda:N" (a ufb built with its CUDA
+            backend; f32 and bf16).
     """
 
-    def __init__(self, path=None, dtype: str = "f32", threads: int = 0, max_length: int = 0, tokenizer=None):
+    def __init__(self, path=None, dtype: str = "f32", threads: int = 0, max_length: int = 0, tokenizer=None,
+                 device: str = "cpu"):
         _int("threads", threads)
         _int("max_length", max_length)
-        if not isinstance(dtype, str):
-            raise Error(f"dtype must be a str, not {type(dtype).__name__}")
-        self._model = _ufb.TextModel(_path(path), dtype, threads, max_length, _path(tokenizer))
+        for name, value in (("dtype", dtype), ("device", device)):
+            if not isinstance(value, str):
+                raise Error(f"{name} must be a str, not {type(value).__name__}")
+        self._model = _ufb.TextModel(_path(path), dtype, threads, max_length, _path(tokenizer), device)
         self._dimension = None
 
     @property

@@ -225,17 +225,7 @@ struct CudaEncoder::Kernels {
 
 // The device must be current on the calling thread before any CUDA call (the runtime keeps it
 // per thread, and the server calls from many).
-void use_device(const Device& device) {
-  const int count = cuda::device_count();
-  if (count == 0) {
-    throw Error("device " + to_string(device) + ": no CUDA GPU found (is the NVIDIA driver loaded?)");
-  }
-  if (device.index >= count) {
-    throw Error("device " + to_string(device) + ": this machine has " + std::to_string(count) + " CUDA GPU" +
-                (count == 1 ? "" : "s"));
-  }
-  UFB_CUDA_CHECK(cudaSetDevice(device.index));
-}
+void use_device(const Device& device) { cuda::use_device(device.index, "device " + to_string(device)); }
 
 const Device& made_current(const Device& device) {
   use_device(device);

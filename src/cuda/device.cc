@@ -31,6 +31,16 @@ DeviceInfo current_device_info() {
   return info;
 }
 
+void use_device(int index, const std::string& what) {
+  const int count = device_count();
+  if (count == 0) throw Error(what + ": no CUDA GPU found (is the NVIDIA driver loaded?)");
+  if (index < 0 || index >= count) {
+    throw Error(what + ": this machine has " + std::to_string(count) + " CUDA GPU" + (count == 1 ? "" : "s") +
+                ", numbered from 0");
+  }
+  UFB_CUDA_CHECK(cudaSetDevice(index));
+}
+
 void synchronize() { UFB_CUDA_CHECK(cudaDeviceSynchronize()); }
 
 }  // namespace ufb::cuda

@@ -48,10 +48,19 @@ def test_max_length_over_the_models_limit():
     (dict(threads="2"), r"threads must be an int, not str"),
     (dict(path=""), r"the model path is empty"),
     (dict(path=3), r"expected a path"),
+    (dict(device="gpu"), r"^unknown device 'gpu' \(expected cpu, cuda or cuda:N\)$"),
+    (dict(device="cuda:-1"), r"unknown device 'cuda:-1'"),
+    (dict(device=0), r"device must be a str, not int"),
 ])
 def test_bad_model_options(arguments, message):
     with pytest.raises(ufb.Error, match=message):
         ufb.Model(**arguments)
+
+
+def test_a_gpu_this_module_cannot_use_is_one_line():
+    # The wheel is built without the CUDA backend unless asked; with it, this machine may have no GPU.
+    with pytest.raises(ufb.Error, match=r"^device cuda:0: (this ufb was built without the CUDA backend|no CUDA GPU found)"):
+        ufb.Model(device="cuda")
 
 
 @pytest.fixture(scope="module")

@@ -220,6 +220,7 @@ void add_serve_command(CLI::App& app) {
   command->add_option("--api-key", flags->api_key, "Require 'Authorization: Bearer KEY' on every route but /health")
       ->envname("UFB_API_KEY");
   add_dtype_option(*command, flags->model.dtype);
+  add_device_option(*command, flags->model.device);
   add_pooling_option(*command, flags->pooling, /*per_token=*/false);
   command->callback([flags] { serve(*flags); });
 }

@@ -22,6 +22,10 @@ struct DeviceInfo {
 
 DeviceInfo current_device_info();  // throws ufb::Error without a usable device
 
+// Makes GPU `index` the calling thread's current device (the CUDA runtime keeps it per thread).
+// Throws ufb::Error, naming `what` (e.g. "--device cuda:1"), when there is no such GPU.
+void use_device(int index, const std::string& what);
+
 // Waits for all queued device work; throws ufb::Error for an error it reports.
 void synchronize();
 
