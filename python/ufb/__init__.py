@@ -110,6 +110,7 @@ class Model:
             if not isinstance(value, str):
                 raise Error(f"{name} must be a str, not {type(value).__name__}")
         self._model = _ufb.TextModel(_path(path), dtype, threads, max_length, _path(tokenizer), device)
+        self._device = device
         self._dimension = None
 
     @property
@@ -156,15 +157,15 @@ class Model:
         gives a list of 1-D arrays. Inputs of similar lengths are batched together and answers
         come back in input order. ufb shows no progress bar (``show_progress_bar`` is accepted
         and ignored). What ufb does not do raises ufb.Error: tensors (``convert_to_tensor``),
-        quantized ``precision``, devices other than the CPU, ``prompt_name`` and
-        ``output_value=None``.
+        quantized ``precision``, a ``device`` other than the model's (chosen by
+        ``ufb.Model(device=...)``), ``prompt_name`` and ``output_value=None``.
         """
         if convert_to_tensor:
             raise Error("convert_to_tensor is not supported: ufb returns NumPy arrays (torch.from_numpy wraps them without a copy)")
         if precision != "float32":
             raise Error(f"precision {precision!r} is not supported: ufb's embeddings are float32")
-        if device not in (None, "cpu"):
-            raise Error(f"device {device!r} is not supported: ufb.Model runs on the CPU")
+        if device not in (None, self._device):
+            raise Error(f"device {device!r} is not the model's ({self._device!r}): choose it with ufb.Model(device=...)")
         if prompt_name is not None:
             raise Error("prompt_name is not supported: pass the prompt text as prompt=")
         if kwargs:

@@ -75,7 +75,7 @@ def model():
     (lambda m: m.encode(["a"], convert_to_tensor=True), r"convert_to_tensor is not supported"),
     (lambda m: m.encode(["a"], output_value=None), r"output_value None is not supported"),
     (lambda m: m.encode(["a"], precision="int8"), r"precision 'int8' is not supported"),
-    (lambda m: m.encode(["a"], device="cuda"), r"device 'cuda' is not supported"),
+    (lambda m: m.encode(["a"], device="cuda"), r"device 'cuda' is not the model's \('cpu'\): choose it with ufb.Model\(device=...\)"),
     (lambda m: m.encode(["a"], batch_size=0), r"batch_size must be at least 1, not 0"),
     (lambda m: m.encode(["a"], batch_size=2.5), r"batch_size must be an int, not float"),
     (lambda m: m.encode(["a"], no_such_option=1), r"unsupported encode argument\(s\): no_such_option"),
