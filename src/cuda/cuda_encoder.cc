@@ -18,6 +18,7 @@
 #include "cuda/linear.h"
 #include "model/device_encoder.h"
 #include "model/encoder_forward.h"
+#include "model/feedforward.h"
 #include "model/packed_qkv.h"
 #include "ufb/cuda/device.h"
 #include "ufb/error.h"
@@ -64,9 +65,7 @@ class CudaFeedforward {
   CudaFeedforward(const io::ModelConfig& config, const LayerWeights<std::span<const float>>& layer,
                   ops::WeightType dtype) {
     if (config.intermed_type == io::FeedforwardKind::kFastFeedforward) {
-      const ops::FffShape shape{config.hidden_size, static_cast<int>(config.intermed_depth), config.intermed_size};
-      fff_ = ops::make_fff_cuda_kernel(ops::FffCudaImpl::native,
-                                       {shape, layer.fff_in_weight, layer.fff_in_bias, layer.fff_out_weight}, dtype);
+      fff_ = ops::make_fff_cuda_kernel(ops::FffCudaImpl::native, fff_weights(config, layer), dtype);
       if (!layer.fff_out_bias.empty()) out_bias_ = cuda::DeviceBuffer<float>(layer.fff_out_bias);
       return;
     }
@@ -75,13 +74,7 @@ class CudaFeedforward {
     }
     dense_ = ops::make_dense_ff_cuda_kernel(
         dtype == ops::WeightType::bf16 ? ops::DenseFfCudaImpl::cublaslt_bf16 : ops::DenseFfCudaImpl::cublas_sgemm,
-        {{config.hidden_size, config.intermed_size},
-         layer.dense_in_weight,
-         layer.dense_in_bias,
-         layer.dense_out_weight,
-         layer.dense_out_bias,
-         config.activation},
-        dtype);
+        dense_ff_weights(config, layer), dtype);
   }
 
   // y = FF(x), device arrays [rows, hidden]; leaves: device [rows, trees] or null.

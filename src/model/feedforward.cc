@@ -4,27 +4,30 @@
 
 namespace ufb::model {
 
+ops::FffWeights fff_weights(const io::ModelConfig& config, const LayerWeights<std::span<const float>>& layer) {
+  const ops::FffShape shape{config.hidden_size, static_cast<int>(config.intermed_depth), config.intermed_size};
+  return {shape, layer.fff_in_weight, layer.fff_in_bias, layer.fff_out_weight};
+}
+
+ops::DenseFfWeights dense_ff_weights(const io::ModelConfig& config,
+                                     const LayerWeights<std::span<const float>>& layer) {
+  return {{config.hidden_size, config.intermed_size},
+          layer.dense_in_weight,
+          layer.dense_in_bias,
+          layer.dense_out_weight,
+          layer.dense_out_bias,
+          config.activation};
+}
+
 Feedforward::Feedforward(const io::ModelConfig& config,
                          const LayerWeights<std::span<const float>>& layer,
                          ops::WeightType dtype) {
   if (config.intermed_type == io::FeedforwardKind::kFastFeedforward) {
-    const ops::FffShape shape{config.hidden_size, static_cast<int>(config.intermed_depth),
-                              config.intermed_size};
-    fff_ = ops::make_fff_kernel(
-        ops::FffImpl::native,
-        {shape, layer.fff_in_weight, layer.fff_in_bias, layer.fff_out_weight}, dtype);
+    fff_ = ops::make_fff_kernel(ops::FffImpl::native, fff_weights(config, layer), dtype);
     fff_out_bias_ = layer.fff_out_bias;
     return;
   }
-  dense_ = ops::make_dense_ff_kernel(
-      ops::DenseFfImpl::onednn,
-      {{config.hidden_size, config.intermed_size},
-       layer.dense_in_weight,
-       layer.dense_in_bias,
-       layer.dense_out_weight,
-       layer.dense_out_bias,
-       config.activation},
-      dtype);
+  dense_ = ops::make_dense_ff_kernel(ops::DenseFfImpl::onednn, dense_ff_weights(config, layer), dtype);
 }
 
 void Feedforward::forward(std::span<const float> x, int64_t rows, std::span<float> y,

@@ -15,6 +15,11 @@
 
 namespace ufb::model {
 
+// The feedforward weights of `layer` as the kernels take them (views of the layer's).
+ops::FffWeights fff_weights(const io::ModelConfig& config, const LayerWeights<std::span<const float>>& layer);
+ops::DenseFfWeights dense_ff_weights(const io::ModelConfig& config,
+                                     const LayerWeights<std::span<const float>>& layer);
+
 class Feedforward {
  public:
   // The feedforward of `layer` (views that outlive this) in the model's precision (int8 FFF
