@@ -21,6 +21,11 @@ Runtimes (--runtimes, default pytorch,onnxruntime; every one of both modes):
   openvino-f32      the same with the precision hint f32
   openvino-int8     the onnxruntime-int8 graph compiled by OpenVINO (it runs the quantized
                     MatMulInteger ops in int8)
+On an NVIDIA GPU (timed once, whatever --threads says; the host waits for the GPU after each call):
+  pytorch-cuda               PyTorch f32 on the GPU (its default: no TF32 in matmuls)
+  pytorch-cuda-bf16          weights and activations in bf16 (model.to(bfloat16)), attention by
+                             scaled_dot_product_attention (its flash/memory-efficient kernels)
+  pytorch-cuda-bf16-compile  that model compiled by torch.compile
 
     pip install --no-deps -r tools/requirements-reference.txt
     python3 tools/bench_peers.py [--batch 1,8] [--threads 1,2] [--runtimes ...] [--json peers.json]
@@ -51,6 +56,7 @@ ms per sentence.
         [--batch 1,32] [--threads 1,2] [--ufb build/apps/ufb/ufb] [--json peers.json]
 """
 import argparse
+import copy
 import json
 import math
 import os
@@ -94,7 +100,7 @@ class Encoder(torch.nn.Module):
         if self.ff == "dense":
             return F.gelu(x @ self.w_in[layer].T + self.b_in[layer]) @ self.w_out[layer]
         tokens = x.reshape(-1, x.shape[-1])
-        node = torch.zeros(tokens.shape[0], dtype=torch.long)
+        node = torch.zeros(tokens.shape[0], dtype=torch.long, device=tokens.device)
         y = torch.zeros_like(tokens)
         for _ in range(self.depth + 1):
             logit = (tokens * self.w_in[layer][node]).sum(-1) + self.b_in[layer][node]
@@ -125,6 +131,15 @@ def time_calls(call, min_seconds, min_repeats):
         call()
         times.append(time.perf_counter() - start)
     return statistics.median(times), min(times), max(times)
+
+
+def cuda_model(model, runtime, cache):
+    """The model on the GPU as a pytorch-cuda* runtime runs it, made once per runtime."""
+    if runtime not in cache:
+        dtype = torch.float32 if runtime == "pytorch-cuda" else torch.bfloat16
+        on_gpu = copy.deepcopy(model).to("cuda", dtype)
+        cache[runtime] = torch.compile(on_gpu) if runtime.endswith("-compile") else on_gpu
+    return cache[runtime]
 
 
 def export_onnx(model, inputs, path, input_names, output_names, dynamic_axes):
@@ -332,17 +347,30 @@ def main():
         args.batch = args.batch or "1,32"
         return bench_sentence_model(args)
     args.batch = args.batch or "1,8"
+    if "pytorch-cuda" in args.runtimes and not torch.cuda.is_available():
+        parser.error("the pytorch-cuda runtimes need a GPU that this PyTorch can use (torch.cuda.is_available())")
     torch.manual_seed(1)
     results = []
     with tempfile.TemporaryDirectory() as directory, torch.inference_mode():
         for name in args.models.split(","):
             model = Encoder(**MODELS[name]).eval()
-            for threads in map(int, args.threads.split(",")):
+            on_gpu = {}
+            thread_counts = list(map(int, args.threads.split(",")))
+            for threads in thread_counts:
                 torch.set_num_threads(threads)
                 for batch in map(int, args.batch.split(",")):
                     ids = torch.randint(0, 32768, (batch, args.seq))
                     for runtime in args.runtimes.split(","):
-                        if runtime.startswith("pytorch"):
+                        if runtime.startswith("pytorch-cuda"):
+                            if threads != thread_counts[0]:
+                                continue
+                            gpu_model, gpu_ids = cuda_model(model, runtime, on_gpu), ids.to("cuda")
+
+                            def call(gpu_model=gpu_model, gpu_ids=gpu_ids):
+                                gpu_model(gpu_ids)
+                                torch.cuda.synchronize()
+                            precision = "f32" if runtime == "pytorch-cuda" else "bf16"
+                        elif runtime.startswith("pytorch"):
                             def call(runtime=runtime):
                                 with autocast_of(runtime):
                                     return model(ids)

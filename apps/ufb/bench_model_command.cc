@@ -22,8 +22,11 @@ void run_bench_model(BenchModelFlags& flags, const CLI::App& command) {
   bench::ModelBenchOptions& options = flags.options;
   options.model_dir = flags.model_dir;
   options.device = parse_device(flags.device);
-  // The GPU runs f32 and bf16.
-  if (options.device.is_cuda() && !command.count("--dtype")) options.dtypes = {"f32", "bf16"};
+  // The GPU runs f32 and bf16; the host's threads only embed and wait, so one count is enough.
+  if (options.device.is_cuda()) {
+    if (!command.count("--dtype")) options.dtypes = {"f32", "bf16"};
+    if (!command.count("--threads")) options.threads = {0};
+  }
   if (flags.quick) {
     options.min_seconds = 0.2;
     options.min_repeats = 2;
