@@ -98,21 +98,21 @@ class KernelBench {
     const TokenPool pool = make_pool(batch, options_.hidden, identical_tokens, rng_);
     if (!identical_tokens) {
       for (size_t w = 0; w < dense_layers_.size(); ++w) {
-        for (ops::DenseFfImpl impl : options_.dense_impls) bench_dense(dense_layers_[w], impl, pool, threads);
+        for (const DenseForm form : options_.dense_impls) bench_dense(dense_layers_[w], form, pool, threads);
       }
     }
     const FffReferenceOutput reference = fff_reference(fff_layer_, pool);
     note_leaf_spread(pool, threads, identical_tokens);
-    for (ops::FffImpl impl : options_.fff_impls) {
-      bench_fff(impl, ops::WeightType::f32, pool, threads, identical_tokens, reference);
+    for (const FffForm form : options_.fff_impls) {
+      bench_fff(form, ops::WeightType::f32, pool, threads, identical_tokens, reference);
     }
     if (options_.native_bf16 && !identical_tokens) {
       const FffReferenceOutput reference_bf16 = fff_reference(fff_layer_bf16_, pool);
-      bench_fff(ops::FffImpl::native, ops::WeightType::bf16, pool, threads, false, reference_bf16);
+      bench_fff(FffForm::native, ops::WeightType::bf16, pool, threads, false, reference_bf16);
     }
     if (options_.native_int8 && !identical_tokens) {
       const FffReferenceOutput reference_int8 = fff_reference(fff_layer_, pool, ops::WeightType::int8);
-      bench_fff(ops::FffImpl::native, ops::WeightType::int8, pool, threads, false, reference_int8);
+      bench_fff(FffForm::native, ops::WeightType::int8, pool, threads, false, reference_int8);
     }
   }
 
@@ -140,14 +140,14 @@ class KernelBench {
                             " distinct leaves of tree 0 (of " + std::to_string(1 << options_.depth) + ")");
   }
 
-  void bench_fff(ops::FffImpl impl, ops::WeightType dtype, const TokenPool& pool, int threads,
+  void bench_fff(FffForm form, ops::WeightType dtype, const TokenPool& pool, int threads,
                  bool identical, const FffReferenceOutput& reference) {
     const ops::FffShape& shape = fff_layer_.shape;
-    KernelResult row{"fff", std::string(ops::to_string(impl)), shape.hidden, shape.neurons(), shape.depth,
+    KernelResult row{"fff", std::string(to_string(form)), shape.hidden, shape.neurons(), shape.depth,
                      shape.trees, pool.batch, threads, std::string(ops::to_string(dtype)), identical,
                      4.0 * static_cast<double>(shape.trees * shape.levels() * shape.hidden), {}};
     if (predicted_too_slow(row)) return;
-    const ops::FffKernel& kernel = fff_kernel(impl, dtype);
+    const ops::FffKernel& kernel = fff_kernel(form, dtype);
     std::vector<float> y(pool.batch * pool.hidden);
     std::vector<int32_t> leaves(pool.batch * shape.trees);
     kernel.forward(pool.first_slice(), pool.batch, y, leaves);
@@ -160,12 +160,12 @@ class KernelBench {
     time_case(row, pool, [&](const float* x, float* out) { kernel.forward({x, y.size()}, pool.batch, {out, y.size()}); });
   }
 
-  void bench_dense(const ops::DenseFfLayer& layer, ops::DenseFfImpl impl, const TokenPool& pool, int threads) {
-    KernelResult row{"ff", std::string(ops::to_string(impl)), layer.shape.hidden, layer.shape.width, std::nullopt,
+  void bench_dense(const ops::DenseFfLayer& layer, DenseForm form, const TokenPool& pool, int threads) {
+    KernelResult row{"ff", std::string(to_string(form)), layer.shape.hidden, layer.shape.width, std::nullopt,
                      1, pool.batch, threads, "f32", false,
                      4.0 * static_cast<double>(layer.shape.width * layer.shape.hidden), {}};
     if (predicted_too_slow(row)) return;
-    const auto kernel = ops::make_dense_ff_kernel(impl, layer.view());
+    const auto kernel = make_dense_form(form, layer.view());
     std::vector<float> y(pool.batch * pool.hidden);
     kernel->forward(pool.first_slice(), pool.batch, y);
     const int64_t checked = std::min(pool.batch, kDenseCheckTokens);
@@ -177,9 +177,9 @@ class KernelBench {
     time_case(row, pool, [&](const float* x, float* out) { kernel->forward({x, y.size()}, pool.batch, {out, y.size()}); });
   }
 
-  const ops::FffKernel& fff_kernel(ops::FffImpl impl, ops::WeightType dtype) {
-    auto& kernel = fff_kernels_[{impl, dtype}];
-    if (!kernel) kernel = ops::make_fff_kernel(impl, fff_layer_.view(), dtype);
+  const ops::FffKernel& fff_kernel(FffForm form, ops::WeightType dtype) {
+    auto& kernel = fff_kernels_[{form, dtype}];
+    if (!kernel) kernel = make_fff_form(form, fff_layer_.view(), dtype);
     return *kernel;
   }
 
@@ -221,7 +221,7 @@ class KernelBench {
   ops::FffLayer fff_layer_;
   ops::FffLayer fff_layer_bf16_;  // the reference for bf16 weights
   std::vector<ops::DenseFfLayer> dense_layers_;
-  std::map<std::pair<ops::FffImpl, ops::WeightType>, std::unique_ptr<ops::FffKernel>> fff_kernels_;
+  std::map<std::pair<FffForm, ops::WeightType>, std::unique_ptr<ops::FffKernel>> fff_kernels_;
   std::map<std::string, double> seconds_per_token_;
   KernelBenchReport report_;
 };

@@ -10,9 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "kernel_forms.h"
 #include "timing.h"
-#include "ufb/ops/dense_ff.h"
-#include "ufb/ops/fff.h"
 #include "ufb/system_info.h"
 
 namespace ufb::bench {
@@ -24,10 +23,9 @@ struct KernelBenchOptions {
   int64_t trees = 1;
   std::vector<int64_t> batches = {1, 16, 128, 1024, 16384};
   std::vector<int> threads = {1, 0};  // 0 = all cores
-  std::vector<ops::FffImpl> fff_impls = {ops::FffImpl::masked_dense, ops::FffImpl::blas_l1,
-                                         ops::FffImpl::blas_l2, ops::FffImpl::native};
-  std::vector<ops::DenseFfImpl> dense_impls = {ops::DenseFfImpl::blas_l1, ops::DenseFfImpl::blas_l2,
-                                               ops::DenseFfImpl::blas_l3, ops::DenseFfImpl::onednn};
+  std::vector<FffForm> fff_impls = {FffForm::masked_dense, FffForm::blas_l1, FffForm::blas_l2, FffForm::native};
+  std::vector<DenseForm> dense_impls = {DenseForm::blas_l1, DenseForm::blas_l2, DenseForm::blas_l3,
+                                        DenseForm::onednn};
   bool native_bf16 = true;        // also time `native` with bf16 weights
   bool native_int8 = true;        // also time `native` with int8 weights and tokens (CPU only)
   double min_seconds = 0.5;       // per case, after warm-up

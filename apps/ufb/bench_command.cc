@@ -53,9 +53,9 @@ void run_bench_kernels(BenchKernelsFlags& flags, const CLI::App& command) {
     apply_cuda_defaults(flags, command);
   } else {
     options.fff_impls.clear();
-    for (const std::string& name : flags.fff_impls) options.fff_impls.push_back(ops::parse_fff_impl(name));
+    for (const std::string& name : flags.fff_impls) options.fff_impls.push_back(bench::parse_fff_form(name));
     options.dense_impls.clear();
-    for (const std::string& name : flags.dense_impls) options.dense_impls.push_back(ops::parse_dense_ff_impl(name));
+    for (const std::string& name : flags.dense_impls) options.dense_impls.push_back(bench::parse_dense_form(name));
   }
 
   const bench::KernelBenchReport report = bench::run_kernel_bench(options, std::cerr);

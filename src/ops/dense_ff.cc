@@ -10,9 +10,7 @@
 namespace ufb::ops {
 namespace {
 
-constexpr std::array kDenseFfImpls = {DenseFfImpl::reference, DenseFfImpl::blas_l1,
-                                      DenseFfImpl::blas_l2, DenseFfImpl::blas_l3,
-                                      DenseFfImpl::onednn};
+constexpr std::array kDenseFfImpls = {DenseFfImpl::reference, DenseFfImpl::onednn};
 
 void check_span(std::string_view what, size_t actual, int64_t expected) {
   if (static_cast<int64_t>(actual) != expected) {
@@ -40,9 +38,6 @@ void validate(const DenseFfWeights& weights) {
 std::string_view to_string(DenseFfImpl impl) {
   switch (impl) {
     case DenseFfImpl::reference: return "reference";
-    case DenseFfImpl::blas_l1: return "blas_l1";
-    case DenseFfImpl::blas_l2: return "blas_l2";
-    case DenseFfImpl::blas_l3: return "blas_l3";
     case DenseFfImpl::onednn: return "onednn";
   }
   return "?";
@@ -53,7 +48,7 @@ DenseFfImpl parse_dense_ff_impl(std::string_view name) {
     if (to_string(impl) == name) return impl;
   }
   throw Error("unknown dense FF implementation '" + std::string(name) +
-              "' (expected reference, blas_l1, blas_l2, blas_l3 or onednn)");
+              "' (expected reference or onednn)");
 }
 
 std::span<const DenseFfImpl> all_dense_ff_impls() { return kDenseFfImpls; }
@@ -76,16 +71,8 @@ std::unique_ptr<DenseFfKernel> make_dense_ff_kernel(DenseFfImpl impl, const Dens
   if (precision != WeightType::f32 && impl != DenseFfImpl::onednn) {
     throw Error("dense FF implementation " + std::string(to_string(impl)) + " computes in f32 only");
   }
-  if (weights.activation != Activation::gelu_erf && impl != DenseFfImpl::reference &&
-      impl != DenseFfImpl::onednn) {
-    throw Error("dense FF implementation " + std::string(to_string(impl)) +
-                " computes the exact GELU only");
-  }
   switch (impl) {
     case DenseFfImpl::reference: return make_reference_dense_ff(weights);
-    case DenseFfImpl::blas_l1:
-    case DenseFfImpl::blas_l2:
-    case DenseFfImpl::blas_l3: return make_blas_dense_ff(impl, weights);
     case DenseFfImpl::onednn: return make_onednn_dense_ff(weights, precision);
   }
   throw Error("unhandled dense FF implementation");

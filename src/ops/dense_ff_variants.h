@@ -9,7 +9,6 @@
 namespace ufb::ops {
 
 std::unique_ptr<DenseFfKernel> make_reference_dense_ff(const DenseFfWeights& weights);
-std::unique_ptr<DenseFfKernel> make_blas_dense_ff(DenseFfImpl level, const DenseFfWeights& weights);
 std::unique_ptr<DenseFfKernel> make_onednn_dense_ff(const DenseFfWeights& weights, WeightType precision);
 
 }  // namespace ufb::ops

@@ -11,8 +11,7 @@
 namespace ufb::ops {
 namespace {
 
-constexpr std::array kFffImpls = {FffImpl::reference, FffImpl::masked_dense, FffImpl::blas_l1,
-                                  FffImpl::blas_l2, FffImpl::native};
+constexpr std::array kFffImpls = {FffImpl::reference, FffImpl::native};
 
 void check_span(std::string_view what, size_t actual, int64_t expected) {
   if (static_cast<int64_t>(actual) != expected) {
@@ -79,9 +78,6 @@ std::vector<FffStep> fff_path_to_leaf(const FffWeights& weights, std::span<const
 std::string_view to_string(FffImpl impl) {
   switch (impl) {
     case FffImpl::reference: return "reference";
-    case FffImpl::masked_dense: return "masked_dense";
-    case FffImpl::blas_l1: return "blas_l1";
-    case FffImpl::blas_l2: return "blas_l2";
     case FffImpl::native: return "native";
   }
   return "?";
@@ -92,7 +88,7 @@ FffImpl parse_fff_impl(std::string_view name) {
     if (to_string(impl) == name) return impl;
   }
   throw Error("unknown FFF implementation '" + std::string(name) +
-              "' (expected reference, masked_dense, blas_l1, blas_l2 or native)");
+              "' (expected reference or native)");
 }
 
 std::span<const FffImpl> all_fff_impls() { return kFffImpls; }
@@ -114,25 +110,17 @@ std::unique_ptr<FffKernel> make_fff_kernel(FffImpl impl, const FffWeights& weigh
   validate(weights);
   if (impl == FffImpl::native) return make_native_fff(weights, weight_type);
   if (weights.w_out_layout != FffOutputLayout::hidden_major) {
-    throw Error("FFF implementation '" + std::string(to_string(impl)) +
-                "' reads W_out only as [hidden, neurons] ([neurons, hidden] is available in 'native')");
+    throw Error("FFF implementation 'reference' reads W_out only as [hidden, neurons] ([neurons, hidden] is "
+                "available in 'native')");
   }
   // The reference's int8 form is the oracle of the native int8 kernel; a bf16 reference is the
   // f32 one run on bf16-rounded weights.
-  if (impl == FffImpl::reference && weight_type == WeightType::int8) return make_int8_reference_fff(weights);
+  if (weight_type == WeightType::int8) return make_int8_reference_fff(weights);
   if (weight_type != WeightType::f32) {
-    throw Error("FFF implementation '" + std::string(to_string(impl)) + "' supports only f32 weights (" +
-                std::string(to_string(weight_type)) + " is available in 'native'" +
-                (weight_type == WeightType::int8 ? " and 'reference'" : "") + ")");
+    throw Error("FFF implementation 'reference' supports f32 and int8 weights (" +
+                std::string(to_string(weight_type)) + " is available in 'native')");
   }
-  switch (impl) {
-    case FffImpl::reference: return make_reference_fff(weights);
-    case FffImpl::masked_dense: return make_masked_dense_fff(weights);
-    case FffImpl::blas_l1: return make_blas_l1_fff(weights);
-    case FffImpl::blas_l2: return make_blas_l2_fff(weights);
-    case FffImpl::native: break;
-  }
-  throw Error("unhandled FFF implementation");
+  return make_reference_fff(weights);
 }
 
 }  // namespace ufb::ops

@@ -10,9 +10,6 @@ namespace ufb::ops {
 
 std::unique_ptr<FffKernel> make_reference_fff(const FffWeights& weights);
 std::unique_ptr<FffKernel> make_int8_reference_fff(const FffWeights& weights);
-std::unique_ptr<FffKernel> make_masked_dense_fff(const FffWeights& weights);
-std::unique_ptr<FffKernel> make_blas_l1_fff(const FffWeights& weights);
-std::unique_ptr<FffKernel> make_blas_l2_fff(const FffWeights& weights);
 std::unique_ptr<FffKernel> make_native_fff(const FffWeights& weights, WeightType weight_type);
 
 }  // namespace ufb::ops

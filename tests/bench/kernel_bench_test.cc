@@ -82,7 +82,7 @@ TEST(KernelBench, JsonHasTheDocumentedFields) {
 TEST(KernelBench, SkipsCasesPredictedToExceedTheCallBudget) {
   KernelBenchOptions options = tiny_options();
   options.batches = {1, 100000};
-  options.dense_impls = {ops::DenseFfImpl::blas_l1};
+  options.dense_impls = {DenseForm::blas_l1};
   options.fff_impls = {};
   options.native_bf16 = false;
   options.native_int8 = false;

@@ -220,17 +220,14 @@ TEST(FffErrors, BadShapesAndArgumentsAreNamed) {
   EXPECT_EQ(error_of([&] { kernel->forward(x, 3, y); }), "FFF input has 16 values, the shape implies 24");
   std::vector<int32_t> leaves(5);
   EXPECT_EQ(error_of([&] { kernel->forward(x, 2, y, leaves); }), "FFF leaves has 5 values, the shape implies 2");
-  EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::blas_l1, layer.view(), WeightType::bf16); }),
-            "FFF implementation 'blas_l1' supports only f32 weights (bf16 is available in 'native')");
-  EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::blas_l2, layer.view(), WeightType::int8); }),
-            "FFF implementation 'blas_l2' supports only f32 weights (int8 is available in 'native' and 'reference')");
+  EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::reference, layer.view(), WeightType::bf16); }),
+            "FFF implementation 'reference' supports f32 and int8 weights (bf16 is available in 'native')");
   FffWeights neuron_major = layer.view();
   neuron_major.w_out_layout = FffOutputLayout::neuron_major;
-  EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::blas_l2, neuron_major); }),
-            "FFF implementation 'blas_l2' reads W_out only as [hidden, neurons] ([neurons, hidden] is "
+  EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::reference, neuron_major); }),
+            "FFF implementation 'reference' reads W_out only as [hidden, neurons] ([neurons, hidden] is "
             "available in 'native')");
-  EXPECT_EQ(error_of([] { parse_fff_impl("fast"); }),
-            "unknown FFF implementation 'fast' (expected reference, masked_dense, blas_l1, blas_l2 or native)");
+  EXPECT_EQ(error_of([] { parse_fff_impl("fast"); }), "unknown FFF implementation 'fast' (expected reference or native)");
 }
 
 TEST(FffKernel, EmptyBatchIsANoOp) {

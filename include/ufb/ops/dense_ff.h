@@ -30,11 +30,9 @@ struct DenseFfWeights {
 
 void validate(const DenseFfWeights& weights);  // throws ufb::Error naming the mismatch
 
+// The benchmark's BLAS baselines are not the library's: bench/baselines/.
 enum class DenseFfImpl {
   reference,  // plain loops: the oracle
-  blas_l1,    // OpenBLAS sdot per neuron and per output
-  blas_l2,    // OpenBLAS sgemv per token
-  blas_l3,    // OpenBLAS sgemm over the batch
   onednn,     // oneDNN matmul with prepacked weights and a fused bias + GELU(erf) post-op
 };
 

@@ -116,12 +116,11 @@ struct FffRecord {
   }
 };
 
+// The benchmark's baselines (the paper's BLAS forms, the original training code's masked dense
+// form) are not the library's: bench/baselines/.
 enum class FffImpl {
-  reference,     // plain loops over the path: the oracle every other variant is tested against
-  masked_dense,  // the original training code: all logits, a hard path mask, two dense matmuls
-  blas_l1,       // per visited node one sdot and one saxpy (the paper's "BLAS level 1" CMM)
-  blas_l2,       // per level, tokens grouped by node: sgemv + sger over the group (level 2)
-  native,        // ours: interleaved tokens, subtree buckets, packed node blocks, SIMD
+  reference,  // plain loops over the path: the oracle every other form is tested against
+  native,     // ours: interleaved tokens, subtree buckets, packed node blocks, SIMD
 };
 
 std::string_view to_string(FffImpl impl);
@@ -161,7 +160,7 @@ class FffKernel {
 
 // Throws ufb::Error for invalid weights or an implementation that lacks `weight_type` or
 // `w_out_layout` (only `native` stores bf16 weights or reads the neuron-major layout; int8 is in
-// `native` and in `reference`, the plain int8 pass the native one is tested against).
+// both: `reference` is the plain int8 pass the native one is tested against).
 std::unique_ptr<FffKernel> make_fff_kernel(FffImpl impl, const FffWeights& weights,
                                            WeightType weight_type = WeightType::f32);
 

@@ -6,10 +6,16 @@
 #include <algorithm>
 #include <vector>
 
-#include "dense_ff_variants.h"
+#include "baselines/baselines.h"
 #include "ufb/ops/gelu.h"
 
-namespace ufb::ops {
+namespace ufb::bench {
+
+using ops::DenseFfKernel;
+using ops::DenseFfWeights;
+using ops::bias_gelu_inplace;
+using ops::gelu;
+
 namespace {
 
 class BlasDenseFf : public DenseFfKernel {
@@ -103,10 +109,14 @@ class BlasL3DenseFf final : public BlasDenseFf {
 
 }  // namespace
 
-std::unique_ptr<DenseFfKernel> make_blas_dense_ff(DenseFfImpl level, const DenseFfWeights& weights) {
-  if (level == DenseFfImpl::blas_l1) return std::make_unique<BlasL1DenseFf>(weights);
-  if (level == DenseFfImpl::blas_l2) return std::make_unique<BlasL2DenseFf>(weights);
+std::unique_ptr<DenseFfKernel> make_blas_l1_dense_ff(const DenseFfWeights& weights) {
+  return std::make_unique<BlasL1DenseFf>(weights);
+}
+std::unique_ptr<DenseFfKernel> make_blas_l2_dense_ff(const DenseFfWeights& weights) {
+  return std::make_unique<BlasL2DenseFf>(weights);
+}
+std::unique_ptr<DenseFfKernel> make_blas_l3_dense_ff(const DenseFfWeights& weights) {
   return std::make_unique<BlasL3DenseFf>(weights);
 }
 
-}  // namespace ufb::ops
+}  // namespace ufb::bench

@@ -6,10 +6,17 @@
 #include <algorithm>
 #include <vector>
 
-#include "fff_variants.h"
+#include "baselines/baselines.h"
 #include "ufb/ops/gelu.h"
 
-namespace ufb::ops {
+namespace ufb::bench {
+
+using ops::FffKernel;
+using ops::FffRecord;
+using ops::FffShape;
+using ops::FffWeights;
+using ops::gelu;
+
 namespace {
 
 class MaskedDenseFff final : public FffKernel {
@@ -55,4 +62,4 @@ std::unique_ptr<FffKernel> make_masked_dense_fff(const FffWeights& weights) {
   return std::make_unique<MaskedDenseFff>(weights);
 }
 
-}  // namespace ufb::ops
+}  // namespace ufb::bench

@@ -7,11 +7,19 @@
 #include <numeric>
 #include <vector>
 
-#include "fff_variants.h"
-#include "transpose.h"
+#include "baselines/baselines.h"
+#include "ops/transpose.h"
 #include "ufb/ops/gelu.h"
 
-namespace ufb::ops {
+namespace ufb::bench {
+
+using ops::FffKernel;
+using ops::FffRecord;
+using ops::FffShape;
+using ops::FffWeights;
+using ops::gelu;
+using ops::transposed;
+
 namespace {
 
 // Large groups are split so that the threads share the top levels of the tree too.
@@ -107,4 +115,4 @@ std::unique_ptr<FffKernel> make_blas_l2_fff(const FffWeights& weights) {
   return std::make_unique<BlasL2Fff>(weights);
 }
 
-}  // namespace ufb::ops
+}  // namespace ufb::bench

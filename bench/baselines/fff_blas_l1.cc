@@ -5,11 +5,19 @@
 #include <algorithm>
 #include <vector>
 
-#include "fff_variants.h"
-#include "transpose.h"
+#include "baselines/baselines.h"
+#include "ops/transpose.h"
 #include "ufb/ops/gelu.h"
 
-namespace ufb::ops {
+namespace ufb::bench {
+
+using ops::FffKernel;
+using ops::FffRecord;
+using ops::FffShape;
+using ops::FffWeights;
+using ops::gelu;
+using ops::transposed;
+
 namespace {
 
 class BlasL1Fff final : public FffKernel {
@@ -52,4 +60,4 @@ std::unique_ptr<FffKernel> make_blas_l1_fff(const FffWeights& weights) {
   return std::make_unique<BlasL1Fff>(weights);
 }
 
-}  // namespace ufb::ops
+}  // namespace ufb::bench
