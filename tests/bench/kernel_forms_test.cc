@@ -9,6 +9,7 @@
 #include <random>
 #include <string>
 
+#include "tokenizer/error_message.h"
 #include "ufb/error.h"
 #include "ufb/ops/compare.h"
 #include "ufb/ops/synthetic.h"
@@ -72,14 +73,7 @@ TEST(DenseForms, EveryFormMatchesTheReferenceOnAwkwardSizes) {
   }
 }
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error.what();
-  }
-  return "no error";
-}
+using tokenizer::error_of;
 
 TEST(KernelForms, WhatABaselineCannotDoIsNamed) {
   std::mt19937 rng(1);

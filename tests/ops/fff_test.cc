@@ -6,6 +6,7 @@
 #include <map>
 #include <tuple>
 
+#include "tokenizer/error_message.h"
 #include "ufb/ops/compare.h"
 #include "ufb/ops/synthetic.h"
 #include "ufb/error.h"
@@ -192,14 +193,7 @@ TEST(FffReference, SumsGeluOfEveryVisitedNodeTimesItsOutputColumn) {
   EXPECT_EQ(out.leaves[0], 2);
 }
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error.what();
-  }
-  return "no error";
-}
+using tokenizer::error_of;
 
 TEST(FffErrors, BadShapesAndArgumentsAreNamed) {
   std::mt19937 rng(1);
