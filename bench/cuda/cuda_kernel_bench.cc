@@ -11,6 +11,7 @@
 
 #include "cuda/cuda_check.h"
 #include "cuda/cuda_timing.h"
+#include "cuda/cuda_kernel_forms.h"
 #include "cuda/device_probes.h"
 #include "kernel_bench.h"
 #include "ufb/cuda/device.h"
@@ -38,10 +39,10 @@ const char* const kTimingMethod =
     "calls) after 3 warm-up calls; each call takes the next slice of distinct random tokens; median, min "
     "and max over the replays, per call; weights resident in L2 after warm-up";
 
-double dense_tolerance(ops::DenseFfCudaImpl impl) {
-  switch (impl) {
-    case ops::DenseFfCudaImpl::cublaslt_tf32: return 5e-3;
-    case ops::DenseFfCudaImpl::cublaslt_bf16: return 3e-2;
+double dense_tolerance(CudaDenseForm form) {
+  switch (form) {
+    case CudaDenseForm::cublaslt_tf32: return 5e-3;
+    case CudaDenseForm::cublaslt_bf16: return 3e-2;
     default: return 3e-5;
   }
 }
@@ -147,12 +148,11 @@ class CudaKernelBench {
     const int64_t tokens = checked_tokens(max_batch_);
     Expected expected{std::vector<float>(x.size()), std::vector<int32_t>(tokens * options_.trees), kFffTolerance};
     ops::make_fff_kernel(ops::FffImpl::reference, expected_layer.view())->forward(x, tokens, expected.y, expected.leaves);
-    const auto impls = selected<ops::FffCudaImpl>(ops::all_fff_cuda_impls(), options_.cuda_fff_impls,
-                                                  ops::parse_fff_cuda_impl);
-    for (ops::FffCudaImpl impl : impls) {
-      const auto kernel = ops::make_fff_cuda_kernel(impl, layer.view(), dtype);
-      for (int64_t batch : options_.batches) bench_fff(*kernel, std::string(to_string(impl)), batch, expected);
-      if (impl == ops::FffCudaImpl::native) bench_native_path_ablation(layer, dtype, expected);
+    const auto forms = selected<CudaFffForm>(all_cuda_fff_forms(), options_.cuda_fff_impls, parse_cuda_fff_form);
+    for (const CudaFffForm form : forms) {
+      const auto kernel = make_cuda_fff_form(form, layer.view(), dtype);
+      for (int64_t batch : options_.batches) bench_fff(*kernel, std::string(to_string(form)), batch, expected);
+      if (form == CudaFffForm::native) bench_native_path_ablation(layer, dtype, expected);
     }
   }
 
@@ -186,20 +186,20 @@ class CudaKernelBench {
     const int64_t tokens = checked_tokens(max_batch_);
     std::vector<float> expected_y(x.size());
     ops::make_dense_ff_kernel(ops::DenseFfImpl::reference, expected_layer.view())->forward(x, tokens, expected_y);
-    const auto impls = selected<ops::DenseFfCudaImpl>(ops::all_dense_ff_cuda_impls(), options_.cuda_dense_impls,
-                                                      ops::parse_dense_ff_cuda_impl);
-    for (ops::DenseFfCudaImpl impl : impls) {
-      if (!ops::supports(impl, dtype)) continue;
-      const auto kernel = ops::make_dense_ff_cuda_kernel(impl, layer.view(), dtype);
-      const Expected expected{expected_y, {}, dense_tolerance(impl)};
+    const auto forms = selected<CudaDenseForm>(all_cuda_dense_forms(), options_.cuda_dense_impls,
+                                               parse_cuda_dense_form);
+    for (const CudaDenseForm form : forms) {
+      if (!supports(form, dtype)) continue;
+      const auto kernel = make_cuda_dense_form(form, layer.view(), dtype);
+      const Expected expected{expected_y, {}, dense_tolerance(form)};
       for (int64_t batch : options_.batches) {
-        if (impl == ops::DenseFfCudaImpl::naive && batch > options_.cuda_naive_dense_max_batch) {
+        if (form == CudaDenseForm::naive && batch > options_.cuda_naive_dense_max_batch) {
           report_.notes.push_back("not timed: dense cuda_naive " + std::string(to_string(dtype)) + " width " +
                                   std::to_string(layer.shape.width) + " batch " + std::to_string(batch) +
                                   " (above --cuda-naive-dense-max-batch)");
           continue;
         }
-        KernelResult row{"ff", std::string(to_string(impl)), layer.shape.hidden, layer.shape.width, std::nullopt,
+        KernelResult row{"ff", std::string(to_string(form)), layer.shape.hidden, layer.shape.width, std::nullopt,
                          1, batch, 0, std::string(ops::to_string(dtype)), false,
                          4.0 * static_cast<double>(layer.shape.width * layer.shape.hidden), {}, "cuda"};
         check_and_time(row, expected, [&](int64_t call, cudaStream_t stream) {
@@ -270,8 +270,8 @@ class CudaKernelBench {
 
 KernelBenchReport run_cuda_kernel_bench(const KernelBenchOptions& options, std::ostream& progress) {
   // Bad names are reported before the GPU is looked for.
-  for (const std::string& name : options.cuda_fff_impls) ops::parse_fff_cuda_impl(name);
-  for (const std::string& name : options.cuda_dense_impls) ops::parse_dense_ff_cuda_impl(name);
+  for (const std::string& name : options.cuda_fff_impls) parse_cuda_fff_form(name);
+  for (const std::string& name : options.cuda_dense_impls) parse_cuda_dense_form(name);
   const Device device = parse_device(options.device);
   cuda::use_device(device.index, "--device " + options.device);
   return CudaKernelBench(options, progress).run();

@@ -13,15 +13,14 @@
 namespace ufb::ops {
 namespace {
 
-constexpr std::array kDenseFfCudaImpls = {DenseFfCudaImpl::naive, DenseFfCudaImpl::cublas_sgemm,
-                                          DenseFfCudaImpl::cublaslt_tf32, DenseFfCudaImpl::cublaslt_bf16};
+constexpr std::array kDenseFfCudaImpls = {DenseFfCudaImpl::cublas_sgemm, DenseFfCudaImpl::cublaslt_tf32,
+                                          DenseFfCudaImpl::cublaslt_bf16};
 constexpr std::string_view kOp = "CUDA dense FF";
 
 }  // namespace
 
 std::string_view to_string(DenseFfCudaImpl impl) {
   switch (impl) {
-    case DenseFfCudaImpl::naive: return "cuda_naive";
     case DenseFfCudaImpl::cublas_sgemm: return "cublas_sgemm";
     case DenseFfCudaImpl::cublaslt_tf32: return "cublaslt_tf32";
     case DenseFfCudaImpl::cublaslt_bf16: return "cublaslt_bf16";
@@ -34,14 +33,13 @@ DenseFfCudaImpl parse_dense_ff_cuda_impl(std::string_view name) {
     if (to_string(impl) == name) return impl;
   }
   throw Error("unknown CUDA dense FF implementation '" + std::string(name) +
-              "' (expected cuda_naive, cublas_sgemm, cublaslt_tf32 or cublaslt_bf16)");
+              "' (expected cublas_sgemm, cublaslt_tf32 or cublaslt_bf16)");
 }
 
 std::span<const DenseFfCudaImpl> all_dense_ff_cuda_impls() { return kDenseFfCudaImpls; }
 
 bool supports(DenseFfCudaImpl impl, WeightType weight_type) {
   switch (impl) {
-    case DenseFfCudaImpl::naive: return weight_type != WeightType::int8;
     case DenseFfCudaImpl::cublas_sgemm:
     case DenseFfCudaImpl::cublaslt_tf32: return weight_type == WeightType::f32;
     case DenseFfCudaImpl::cublaslt_bf16: return weight_type == WeightType::bf16;
@@ -84,7 +82,6 @@ std::unique_ptr<DenseFfCudaKernel> make_dense_ff_cuda_kernel(DenseFfCudaImpl imp
                 "' needs a CUDA GPU, and none was found");
   }
   switch (impl) {
-    case DenseFfCudaImpl::naive: return make_naive_dense_ff_cuda(weights, weight_type);
     case DenseFfCudaImpl::cublas_sgemm: return make_cublas_dense_ff_cuda(weights);
     case DenseFfCudaImpl::cublaslt_tf32:
     case DenseFfCudaImpl::cublaslt_bf16: return make_cublaslt_dense_ff_cuda(impl, weights);

@@ -9,7 +9,6 @@
 
 namespace ufb::ops {
 
-std::unique_ptr<DenseFfCudaKernel> make_naive_dense_ff_cuda(const DenseFfWeights& weights, WeightType weight_type);
 std::unique_ptr<DenseFfCudaKernel> make_cublas_dense_ff_cuda(const DenseFfWeights& weights);
 std::unique_ptr<DenseFfCudaKernel> make_cublaslt_dense_ff_cuda(DenseFfCudaImpl impl, const DenseFfWeights& weights);
 

@@ -1,7 +1,6 @@
 // The CUDA FFF interface: argument checks shared by all variants, names, and the factory.
 #include "ufb/ops/cuda/fff_cuda.h"
 
-#include <array>
 #include <string>
 
 #include "cuda/fff_cuda_variants.h"
@@ -13,29 +12,16 @@
 namespace ufb::ops {
 namespace {
 
-constexpr std::array kFffCudaImpls = {FffCudaImpl::naive, FffCudaImpl::bmm, FffCudaImpl::native};
 constexpr std::string_view kOp = "CUDA FFF";
 
 }  // namespace
 
 std::string_view to_string(FffCudaImpl impl) {
   switch (impl) {
-    case FffCudaImpl::naive: return "cuda_naive";
-    case FffCudaImpl::bmm: return "cuda_bmm";
     case FffCudaImpl::native: return "cuda_native";
   }
   return "?";
 }
-
-FffCudaImpl parse_fff_cuda_impl(std::string_view name) {
-  for (FffCudaImpl impl : kFffCudaImpls) {
-    if (to_string(impl) == name) return impl;
-  }
-  throw Error("unknown CUDA FFF implementation '" + std::string(name) +
-              "' (expected cuda_naive, cuda_bmm or cuda_native)");
-}
-
-std::span<const FffCudaImpl> all_fff_cuda_impls() { return kFffCudaImpls; }
 
 FffCudaKernel::FffCudaKernel(const FffShape& shape, WeightType weight_type)
     : shape_(shape), weight_type_(weight_type) {}
@@ -74,8 +60,6 @@ std::unique_ptr<FffCudaKernel> make_fff_cuda_kernel(FffCudaImpl impl, const FffW
                 "' needs a CUDA GPU, and none was found");
   }
   switch (impl) {
-    case FffCudaImpl::naive: return make_naive_fff_cuda(weights, weight_type);
-    case FffCudaImpl::bmm: return make_bmm_fff_cuda(weights, weight_type);
     case FffCudaImpl::native: return make_native_fff_cuda(weights, weight_type, options);
   }
   throw Error("unhandled CUDA FFF implementation");

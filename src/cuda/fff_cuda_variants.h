@@ -1,7 +1,7 @@
 #pragma once
 
-// Factories of the CUDA FFF variants, one file each; only src/cuda/fff_cuda.cc calls them.
-// Each is called with validated weights.
+// The factory of the library's CUDA FFF kernel; only src/cuda/fff_cuda.cc calls it, with
+// validated weights.
 
 #include <memory>
 
@@ -9,8 +9,6 @@
 
 namespace ufb::ops {
 
-std::unique_ptr<FffCudaKernel> make_naive_fff_cuda(const FffWeights& weights, WeightType weight_type);
-std::unique_ptr<FffCudaKernel> make_bmm_fff_cuda(const FffWeights& weights, WeightType weight_type);
 std::unique_ptr<FffCudaKernel> make_native_fff_cuda(const FffWeights& weights, WeightType weight_type,
                                                     const FffCudaOptions& options);
 

@@ -9,6 +9,7 @@
 #include "ufb/ops/synthetic.h"
 #include "ufb/error.h"
 #include "ufb/ops/cuda/dense_ff_cuda.h"
+#include "cuda/cuda_kernel_forms.h"
 
 namespace ufb::ops {
 namespace {
@@ -26,12 +27,14 @@ std::string case_name(const testing::TestParamInfo<DenseCase>& info) {
   return name;
 }
 
-double tolerance(DenseFfCudaImpl impl) {
-  switch (impl) {
-    case DenseFfCudaImpl::naive:
-    case DenseFfCudaImpl::cublas_sgemm: return 3e-5;
-    case DenseFfCudaImpl::cublaslt_tf32: return 5e-3;  // 10-bit mantissas
-    case DenseFfCudaImpl::cublaslt_bf16: return 3e-2;  // input and activations rounded to bf16 too
+using bench::CudaDenseForm;
+
+double tolerance(CudaDenseForm form) {
+  switch (form) {
+    case CudaDenseForm::naive:
+    case CudaDenseForm::cublas_sgemm: return 3e-5;
+    case CudaDenseForm::cublaslt_tf32: return 5e-3;  // 10-bit mantissas
+    case CudaDenseForm::cublaslt_bf16: return 3e-2;  // input and activations rounded to bf16 too
   }
   return 0.0;
 }
@@ -49,14 +52,14 @@ TEST_P(DenseFfCudaTest, MatchesReference) {
       const std::vector<float> x = ops::random_tokens(batch, c.hidden, rng);
       std::vector<float> expected(x.size());
       reference->forward(x, batch, expected);
-      for (const DenseFfCudaImpl impl : all_dense_ff_cuda_impls()) {
-        if (!supports(impl, weight_type)) continue;
-        SCOPED_TRACE(std::string(to_string(impl)) + " " + std::string(to_string(weight_type)) + " batch " +
+      for (const CudaDenseForm form : bench::all_cuda_dense_forms()) {
+        if (!supports(form, weight_type)) continue;
+        SCOPED_TRACE(std::string(to_string(form)) + " " + std::string(to_string(weight_type)) + " batch " +
                      std::to_string(batch));
-        const auto kernel = make_dense_ff_cuda_kernel(impl, layer.view(), weight_type);
+        const auto kernel = bench::make_cuda_dense_form(form, layer.view(), weight_type);
         std::vector<float> y(x.size(), NAN);
         kernel->forward(x, batch, y);
-        EXPECT_LE(ops::relative_error(y, expected), tolerance(impl));
+        EXPECT_LE(ops::relative_error(y, expected), tolerance(form));
       }
     }
   }
@@ -77,7 +80,7 @@ TEST(DenseFfCudaErrors, NamesTheProblem) {
     EXPECT_STREQ(error.what(), "CUDA dense FF implementation 'cublas_sgemm' does not take bf16 weights");
   }
   try {
-    parse_dense_ff_cuda_impl("cudnn");
+    bench::parse_cuda_dense_form("cudnn");
     ADD_FAILURE() << "no error";
   } catch (const Error& error) {
     EXPECT_STREQ(error.what(),

@@ -1,6 +1,7 @@
-// Every CUDA FFF variant against the CPU reference: same leaf per token and tree, outputs
-// within a tolerance relative to the output's scale. bf16 variants against the reference run
-// on the bf16-rounded weights.
+// Every CUDA FFF form `ufb bench kernels --device cuda` times (the library's cuda_native and the
+// benchmark's baselines) against the CPU reference: same leaf per token and tree, outputs
+// within a tolerance relative to the output's scale. bf16 forms against the reference run on
+// the bf16-rounded weights.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include "ufb/ops/synthetic.h"
 #include "ufb/error.h"
 #include "ufb/ops/cuda/fff_cuda.h"
+#include "cuda/cuda_kernel_forms.h"
 
 namespace ufb::ops {
 namespace {
@@ -42,9 +44,9 @@ TEST_P(FffCudaTest, MatchesReference) {
     const auto reference = make_fff_kernel(FffImpl::reference, expected_layer.view());
     std::vector<std::unique_ptr<FffCudaKernel>> kernels;
     std::vector<std::string> names;
-    for (const FffCudaImpl impl : all_fff_cuda_impls()) {
-      kernels.push_back(make_fff_cuda_kernel(impl, layer.view(), weight_type));  // rounds by itself
-      names.emplace_back(to_string(impl));
+    for (const bench::CudaFffForm form : bench::all_cuda_fff_forms()) {
+      kernels.push_back(bench::make_cuda_fff_form(form, layer.view(), weight_type));  // rounds by itself
+      names.emplace_back(to_string(form));
     }
     // cuda_native's two paths at every batch (by default batch 1 and 5 take the block-per-token
     // path, 1000 the warp-per-token one).
@@ -104,9 +106,9 @@ TEST(FffCudaErrors, NamesTheProblem) {
             "CUDA FFF input is a null device pointer");
   EXPECT_EQ(error_of([&] { kernel->forward_device(nullptr, -1, nullptr); }),
             "CUDA FFF batch must be in 0..2147483647, got -1");
-  EXPECT_EQ(error_of([] { parse_fff_cuda_impl("cuda_fast"); }),
+  EXPECT_EQ(error_of([] { bench::parse_cuda_fff_form("cuda_fast"); }),
             "unknown CUDA FFF implementation 'cuda_fast' (expected cuda_naive, cuda_bmm or cuda_native)");
-  EXPECT_EQ(parse_fff_cuda_impl("cuda_bmm"), FffCudaImpl::bmm);
+  EXPECT_EQ(bench::parse_cuda_fff_form("cuda_bmm"), bench::CudaFffForm::bmm);
 }
 
 }  // namespace

@@ -17,17 +17,18 @@ struct CUstream_st;
 
 namespace ufb::ops {
 
+// The benchmark's naive kernel (the FFF naive kernel's twin) is not the library's:
+// bench/cuda/baselines/.
 enum class DenseFfCudaImpl {
-  naive,          // one thread block per token over every neuron: the FFF naive kernel's twin
   cublas_sgemm,   // cuBLAS SGEMM, full float32 (no TF32)
   cublaslt_tf32,  // cuBLASLt with float32 data and TF32 tensor cores
   cublaslt_bf16,  // cuBLASLt with bf16 weights and activations, float32 accumulation
 };
 
-std::string_view to_string(DenseFfCudaImpl impl);  // "cuda_naive", "cublas_sgemm", ...
+std::string_view to_string(DenseFfCudaImpl impl);  // "cublas_sgemm", ...
 DenseFfCudaImpl parse_dense_ff_cuda_impl(std::string_view name);  // throws ufb::Error
 std::span<const DenseFfCudaImpl> all_dense_ff_cuda_impls();
-// The one weight type cuBLAS variants take; naive takes either.
+// The one weight type each variant takes.
 bool supports(DenseFfCudaImpl impl, WeightType weight_type);
 
 class DenseFfCudaKernel {

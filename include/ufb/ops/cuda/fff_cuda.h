@@ -19,17 +19,14 @@ struct CUstream_st;  // cudaStream_t is CUstream_st*; this header needs no CUDA 
 
 namespace ufb::ops {
 
+// The benchmark's baselines (the paper's naive kernel, PyTorch's gather + bmm form) are not the
+// library's: bench/cuda/baselines/.
 enum class FffCudaImpl {
-  naive,   // one thread block per token walking the tree, checkpoint layout
-  bmm,     // per level: gather the visited W_in rows, cuBLAS strided-batched gemv; then the same
-           // for the visited W_out columns (the gather + bmm form of PyTorch code)
   native,  // ours: one warp per token, input and output kept in registers across all levels,
            // W_in row and W_out column of a node adjacent in memory, one launch per layer
 };
 
-std::string_view to_string(FffCudaImpl impl);  // "cuda_naive", "cuda_bmm", "cuda_native"
-FffCudaImpl parse_fff_cuda_impl(std::string_view name);  // throws ufb::Error listing the names
-std::span<const FffCudaImpl> all_fff_cuda_impls();
+std::string_view to_string(FffCudaImpl impl);  // "cuda_native"
 
 class FffCudaKernel {
  public:

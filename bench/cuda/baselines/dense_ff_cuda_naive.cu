@@ -1,11 +1,19 @@
 // The dense twin of cuda_naive: one thread block per token visits every neuron with the same
 // per-neuron step, so naive FFF against naive dense isolates what conditional execution saves.
 #include "cuda/cuda_check.h"
-#include "cuda/dense_ff_cuda_variants.h"
-#include "cuda/naive_neuron.cuh"
+#include "cuda/baselines/cuda_baselines.h"
+#include "cuda/baselines/naive_neuron.cuh"
 #include "cuda/weight_upload.h"
 
-namespace ufb::ops {
+namespace ufb::bench {
+
+using ops::DenseFfCudaKernel;
+using ops::DenseFfWeights;
+using ops::WeightType;
+using ops::make_for_weight_type;
+using ops::upload_weights;
+namespace device = ops::device;
+
 namespace {
 
 template <typename W>
@@ -53,4 +61,4 @@ std::unique_ptr<DenseFfCudaKernel> make_naive_dense_ff_cuda(const DenseFfWeights
   return make_for_weight_type<DenseFfCudaKernel, NaiveDenseFfCuda>(weight_type, weights, weight_type);
 }
 
-}  // namespace ufb::ops
+}  // namespace ufb::bench

@@ -1,10 +1,19 @@
 // cuda_naive: one thread block per token walks each tree, one visited node at a time.
 #include "cuda/cuda_check.h"
-#include "cuda/fff_cuda_variants.h"
-#include "cuda/naive_neuron.cuh"
+#include "cuda/baselines/cuda_baselines.h"
+#include "cuda/baselines/naive_neuron.cuh"
 #include "cuda/weight_upload.h"
 
-namespace ufb::ops {
+namespace ufb::bench {
+
+using ops::FffCudaKernel;
+using ops::FffShape;
+using ops::FffWeights;
+using ops::WeightType;
+using ops::make_for_weight_type;
+using ops::upload_weights;
+namespace device = ops::device;
+
 namespace {
 
 struct NaiveFffArgs {
@@ -70,4 +79,4 @@ std::unique_ptr<FffCudaKernel> make_naive_fff_cuda(const FffWeights& weights, We
   return make_for_weight_type<FffCudaKernel, NaiveFffCuda>(weight_type, weights, weight_type);
 }
 
-}  // namespace ufb::ops
+}  // namespace ufb::bench

@@ -7,10 +7,20 @@
 #include "cuda/cublas_handles.h"
 #include "cuda/cuda_check.h"
 #include "cuda/device_math.cuh"
-#include "cuda/fff_cuda_variants.h"
+#include "cuda/baselines/cuda_baselines.h"
 #include "cuda/weight_upload.h"
 
-namespace ufb::ops {
+namespace ufb::bench {
+
+using ops::FffCudaKernel;
+using ops::FffShape;
+using ops::FffWeights;
+using ops::WeightType;
+using ops::make_for_weight_type;
+using ops::upload_transposed;
+using ops::upload_weights;
+namespace device = ops::device;
+
 namespace {
 
 constexpr int kThreads = 256;
@@ -117,4 +127,4 @@ std::unique_ptr<FffCudaKernel> make_bmm_fff_cuda(const FffWeights& weights, Weig
   return make_for_weight_type<FffCudaKernel, BmmFffCuda>(weight_type, weights, weight_type);
 }
 
-}  // namespace ufb::ops
+}  // namespace ufb::bench
