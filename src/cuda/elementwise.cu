@@ -56,6 +56,21 @@ __global__ void add_kernel(float* x, const float* update, int64_t count) {
   }
 }
 
+__global__ void activate_kernel(float* values, int64_t count, Activation activation) {
+  for (int64_t i = int64_t{blockIdx.x} * blockDim.x + threadIdx.x; i < count; i += int64_t{gridDim.x} * blockDim.x) {
+    const float x = values[i];
+    switch (activation) {
+      case Activation::gelu_erf: values[i] = device::gelu(x); break;
+      case Activation::gelu_tanh: {
+        const float inner = 0.7978845608028654f * (x + 0.044715f * x * x * x);
+        values[i] = 0.5f * x * (1.0f + tanhf(inner));
+        break;
+      }
+      case Activation::relu: values[i] = x > 0.0f ? x : 0.0f; break;
+    }
+  }
+}
+
 template <typename T>
 void launch_bias_gelu(T* values, int64_t rows, int64_t cols, const float* bias, cudaStream_t stream) {
   const int64_t count = rows * cols;
@@ -98,6 +113,12 @@ void add_inplace(float* x, const float* update, int64_t count, cudaStream_t stre
   if (count == 0) return;
   add_kernel<<<grid_for(count), kThreads, 0, stream>>>(x, update, count);
   UFB_CUDA_CHECK_LAUNCH("add_kernel");
+}
+
+void activate_inplace(float* values, int64_t count, Activation activation, cudaStream_t stream) {
+  if (count == 0) return;
+  activate_kernel<<<grid_for(count), kThreads, 0, stream>>>(values, count, activation);
+  UFB_CUDA_CHECK_LAUNCH("activate_kernel");
 }
 
 }  // namespace ufb::ops

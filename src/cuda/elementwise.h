@@ -6,6 +6,8 @@
 
 #include <cuda_runtime.h>
 
+#include "ufb/ops/activation.h"
+
 namespace ufb::ops {
 
 // values[r, c] = GELU(values[r, c] + bias[c]) (exact erf GELU) over [rows, cols]; bias may be
@@ -24,5 +26,8 @@ void add_to_rows(const float* row, int64_t rows, int64_t cols, float* out, cudaS
 
 // x[i] += update[i] for i < count.
 void add_inplace(float* x, const float* update, int64_t count, cudaStream_t stream);
+
+// values[i] = activate(activation, values[i]) for i < count (ops::activate's functions).
+void activate_inplace(float* values, int64_t count, Activation activation, cudaStream_t stream);
 
 }  // namespace ufb::ops
