@@ -19,8 +19,8 @@
 #include "ufb/device.h"
 #include "ufb/error.h"
 #include "ufb/ops/compare.h"
-#include "ufb/ops/cuda/dense_ff_cuda.h"
-#include "ufb/ops/cuda/fff_cuda.h"
+#include "ufb/ops/dense_ff.h"
+#include "ufb/ops/fff.h"
 #include "ufb/ops/synthetic.h"
 
 namespace ufb::bench {
@@ -97,8 +97,8 @@ struct Expected {
 
 class CudaKernelBench {
  public:
-  CudaKernelBench(const KernelBenchOptions& options, std::ostream& progress)
-      : options_(options), progress_(progress), rng_(options.seed),
+  CudaKernelBench(const KernelBenchOptions& options, const Device& device, std::ostream& progress)
+      : options_(options), device_(device), progress_(progress), rng_(options.seed),
         max_batch_(*std::max_element(options.batches.begin(), options.batches.end())) {
     UFB_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
     report_.machine = system_info();
@@ -150,33 +150,35 @@ class CudaKernelBench {
     ops::make_fff_kernel(ops::FffImpl::reference, expected_layer.view())->forward(x, tokens, expected.y, expected.leaves);
     const auto forms = selected<CudaFffForm>(all_cuda_fff_forms(), options_.cuda_fff_impls, parse_cuda_fff_form);
     for (const CudaFffForm form : forms) {
-      const auto kernel = make_cuda_fff_form(form, layer.view(), dtype);
-      for (int64_t batch : options_.batches) bench_fff(*kernel, std::string(to_string(form)), batch, expected);
+      const auto kernel = make_cuda_fff_form(form, layer.view(), dtype, device_);
+      for (int64_t batch : options_.batches) bench_fff(*kernel, std::string(to_string(form)), dtype, batch, expected);
       if (form == CudaFffForm::native) bench_native_path_ablation(layer, dtype, expected);
     }
   }
 
   void bench_native_path_ablation(const ops::FffLayer& layer, WeightType dtype, const Expected& expected) {
-    const int64_t threshold = ops::FffCudaOptions{}.native_block_per_token_max_batch;
-    const auto warp_path = ops::make_fff_cuda_kernel(ops::FffCudaImpl::native, layer.view(), dtype, {0});
-    const auto block_path = ops::make_fff_cuda_kernel(ops::FffCudaImpl::native, layer.view(), dtype, {INT64_MAX});
+    const int64_t threshold = ops::CudaFffOptions{}.block_per_token_max_batch;
+    const auto warp_path = make_cuda_fff_form(CudaFffForm::native, layer.view(), dtype, device_, {0});
+    const auto block_path = make_cuda_fff_form(CudaFffForm::native, layer.view(), dtype, device_, {INT64_MAX});
     for (int64_t batch : options_.batches) {
       if (batch > kPathAblationMaxBatch) continue;
       if (batch <= threshold) {
-        bench_fff(*warp_path, "cuda_native:warp_per_token", batch, expected);
+        bench_fff(*warp_path, "cuda_native:warp_per_token", dtype, batch, expected);
       } else {
-        bench_fff(*block_path, "cuda_native:block_per_token", batch, expected);
+        bench_fff(*block_path, "cuda_native:block_per_token", dtype, batch, expected);
       }
     }
   }
 
-  void bench_fff(const ops::FffCudaKernel& kernel, const std::string& name, int64_t batch, const Expected& expected) {
+  void bench_fff(const ops::FffKernel& kernel, const std::string& name, WeightType dtype, int64_t batch,
+                 const Expected& expected) {
     const ops::FffShape& shape = kernel.shape();
     KernelResult row{"fff", name, shape.hidden, shape.neurons(), shape.depth, shape.trees, batch, 0,
-                     std::string(ops::to_string(kernel.weight_type())), false,
+                     std::string(ops::to_string(dtype)), false,
                      4.0 * static_cast<double>(shape.trees * shape.levels() * shape.hidden), {}, "cuda"};
     check_and_time(row, expected, [&](int64_t call, cudaStream_t stream) {
-      kernel.forward_device(x_.data() + slice_offset(call, batch), batch, y_.data(), leaves_.data(), stream);
+      const cuda::StreamScope on(stream);
+      kernel.forward(inputs(call, batch), batch, outputs(batch), {leaves_.data(), static_cast<size_t>(batch * shape.trees)});
     });
   }
 
@@ -190,7 +192,7 @@ class CudaKernelBench {
                                                parse_cuda_dense_form);
     for (const CudaDenseForm form : forms) {
       if (!supports(form, dtype)) continue;
-      const auto kernel = make_cuda_dense_form(form, layer.view(), dtype);
+      const auto kernel = make_cuda_dense_form(form, layer.view(), dtype, device_);
       const Expected expected{expected_y, {}, dense_tolerance(form)};
       for (int64_t batch : options_.batches) {
         if (form == CudaDenseForm::naive && batch > options_.cuda_naive_dense_max_batch) {
@@ -203,10 +205,19 @@ class CudaKernelBench {
                          1, batch, 0, std::string(ops::to_string(dtype)), false,
                          4.0 * static_cast<double>(layer.shape.width * layer.shape.hidden), {}, "cuda"};
         check_and_time(row, expected, [&](int64_t call, cudaStream_t stream) {
-          kernel->forward_device(x_.data() + slice_offset(call, batch), batch, y_.data(), stream);
+          const cuda::StreamScope on(stream);
+          kernel->forward(inputs(call, batch), batch, outputs(batch));
         });
       }
     }
+  }
+
+  // The device arrays of one call: its slice of the inputs and the start of the outputs.
+  std::span<const float> inputs(int64_t call, int64_t batch) const {
+    return {x_.data() + slice_offset(call, batch), static_cast<size_t>(batch * options_.hidden)};
+  }
+  std::span<float> outputs(int64_t batch) const {
+    return {y_.data(), static_cast<size_t>(batch * options_.hidden)};
   }
 
   // Call i reads the i-th slice of `batch` tokens (cycling), so that small batches do not time
@@ -256,6 +267,7 @@ class CudaKernelBench {
   }
 
   KernelBenchOptions options_;
+  Device device_;
   std::ostream& progress_;
   std::mt19937 rng_;
   int64_t max_batch_;
@@ -274,7 +286,7 @@ KernelBenchReport run_cuda_kernel_bench(const KernelBenchOptions& options, std::
   for (const std::string& name : options.cuda_dense_impls) parse_cuda_dense_form(name);
   const Device device = parse_device(options.device);
   cuda::use_device(device.index, "--device " + options.device);
-  return CudaKernelBench(options, progress).run();
+  return CudaKernelBench(options, device, progress).run();
 }
 
 }  // namespace ufb::bench

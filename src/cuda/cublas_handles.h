@@ -1,8 +1,7 @@
 #pragma once
 
-// RAII owners of cuBLAS and cuBLASLt handles.
+// RAII owner of a cuBLAS handle.
 
-#include <cublasLt.h>
 #include <cublas_v2.h>
 
 #include "cuda/cuda_check.h"
@@ -25,18 +24,4 @@ class CublasHandle {
  private:
   cublasHandle_t handle_ = nullptr;
 };
-
-class CublasLtHandle {
- public:
-  CublasLtHandle() { UFB_CUDA_CHECK(cublasLtCreate(&handle_)); }
-  ~CublasLtHandle() { cublasLtDestroy(handle_); }
-  CublasLtHandle(const CublasLtHandle&) = delete;
-  CublasLtHandle& operator=(const CublasLtHandle&) = delete;
-
-  cublasLtHandle_t get() const { return handle_; }
-
- private:
-  cublasLtHandle_t handle_ = nullptr;
-};
-
 }  // namespace ufb::cuda

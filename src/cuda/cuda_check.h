@@ -2,7 +2,6 @@
 
 // Turns CUDA runtime and cuBLAS status codes into ufb::Error.
 
-#include <cublasLt.h>
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 

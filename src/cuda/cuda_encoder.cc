@@ -1,11 +1,11 @@
 // The encoder on a CUDA GPU: the shared forward pass (model/encoder_forward.h) with kernels that
 // keep every activation in device memory. Per layer: the [3H, H] projection and the output
 // projection as cuBLAS matmuls (cuda/linear.h), the attention kernel (cuda/attention.h), the
-// LayerNorms (cuda/layer_norm.h), the FFF (`cuda_native`) or a dense feedforward (two of those
-// matmuls around an activation kernel) and the residual adds, all queued on the default
-// stream; the host waits only for the final states (or a trace's copies).
+// LayerNorms (cuda/layer_norm.h), the layer's Feedforward on the GPU (the native FFF kernel or
+// the cublas dense one, as on the CPU through ops::FffKernel and ops::DenseFfKernel) and the
+// residual adds, all queued on the legacy default stream; the host waits only for the final
+// states (or a trace's copies).
 #include <mutex>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,7 +23,6 @@
 #include "model/packed_qkv.h"
 #include "ufb/cuda/device.h"
 #include "ufb/error.h"
-#include "ufb/ops/cuda/fff_cuda.h"
 
 namespace ufb::cuda {
 
@@ -59,61 +58,10 @@ bool on_device(io::TensorRole role) {
   }
 }
 
-// The feedforward block of a layer on the GPU: the FFF kernel (plus BERT's output bias), or a
-// dense layer as two linear layers with the activation between them, which computes whatever
-// activation the CPU does, in f32 without TF32 or in bf16, as the projections.
-class CudaFeedforward {
- public:
-  CudaFeedforward(const io::ModelConfig& config, const LayerWeights<std::span<const float>>& layer,
-                  ops::WeightType dtype)
-      : activation_(config.activation) {
-    if (config.intermed_type == io::FeedforwardKind::kFastFeedforward) {
-      fff_ = ops::make_fff_cuda_kernel(ops::FffCudaImpl::native, fff_weights(config, layer), dtype);
-      if (!layer.fff_out_bias.empty()) out_bias_ = cuda::DeviceBuffer<float>(layer.fff_out_bias);
-      return;
-    }
-    const ops::DenseFfWeights dense = dense_ff_weights(config, layer);
-    ops::validate(dense);
-    width_ = dense.shape.width;
-    dense_in_.emplace(ops::LinearWeights<float>{dense.shape.hidden, width_, dense.w_in, dense.b_in}, dtype);
-    dense_out_.emplace(ops::LinearWeights<float>{width_, dense.shape.hidden, dense.w_out, dense.b_out}, dtype);
-  }
-
-  // y = FF(x), device arrays [rows, hidden]; leaves: device [rows, trees] or null. The dense
-  // layer's activations come from `pool`; `bf16_input` is the linear layers' scratch.
-  void forward(cublasHandle_t cublas, const float* x, int64_t rows, float* y, int32_t* leaves,
-               cuda::ActivationPool& pool, cuda::DeviceBuffer<uint16_t>& bf16_input) const {
-    if (fff_) {
-      fff_->forward_device(x, rows, y, leaves);
-      if (out_bias_.size()) ops::add_to_rows(out_bias_.data(), rows, fff_->shape().hidden, y, nullptr);
-      return;
-    }
-    const ActivationBuffer activations(pool, rows * width_);
-    dense_in_->forward(cublas, x, rows, activations.data(), ops::LinearOutput::overwrite, bf16_input);
-    ops::activate_inplace(activations.data(), rows * width_, activation_, nullptr);
-    dense_out_->forward(cublas, activations.data(), rows, y, ops::LinearOutput::overwrite, bf16_input);
-  }
-
-  // Of the FFF kernel: the checkpoint's tensors at the weight type (it does not count its copy).
-  int64_t held_bytes(const LayerWeights<std::span<const float>>& layer, ops::WeightType dtype) const {
-    if (!fff_) return dense_in_->held_bytes() + dense_out_->held_bytes();
-    const int64_t weight_size = dtype == ops::WeightType::bf16 ? 2 : 4;
-    return static_cast<int64_t>(layer.fff_in_weight.size() + layer.fff_out_weight.size()) * weight_size +
-           static_cast<int64_t>(layer.fff_in_bias.size_bytes() + layer.fff_out_bias.size_bytes());
-  }
-
- private:
-  ops::Activation activation_;
-  std::unique_ptr<ops::FffCudaKernel> fff_;
-  cuda::DeviceBuffer<float> out_bias_;  // BERT's FFF member; empty: none
-  int64_t width_ = 0;                   // dense layers
-  std::optional<cuda::Linear> dense_in_, dense_out_;
-};
-
 struct CudaLayer {
   cuda::Linear query_key_value;
   cuda::Linear output_projection;
-  CudaFeedforward feedforward;
+  Feedforward feedforward;
 };
 
 class CudaEncoder final : public DeviceEncoder {
@@ -179,16 +127,13 @@ struct CudaEncoder::Kernels {
 
   void feedforward(int64_t layer, std::span<const float> x, std::span<float> y, std::span<int32_t> leaves,
                    FeedforwardState*) const {
-    const CudaFeedforward& feedforward = encoder.layers_[layer].feedforward;
-    const int64_t rows = rows_of(x);
-    int32_t* device_leaves = nullptr;
+    std::span<int32_t> device_leaves;
     if (!leaves.empty()) {
       encoder.leaves_.reserve(leaves.size());
-      device_leaves = encoder.leaves_.data();
+      device_leaves = {encoder.leaves_.data(), leaves.size()};
     }
-    feedforward.forward(encoder.cublas_.get(), x.data(), rows, y.data(), device_leaves, encoder.pool_,
-                        encoder.bf16_input_);
-    if (device_leaves) encoder.leaves_.download_prefix(leaves);
+    encoder.layers_[layer].feedforward.forward(x, rows_of(x), y, device_leaves);
+    if (!leaves.empty()) encoder.leaves_.download_prefix(leaves);
     finish_step();
   }
 
@@ -261,10 +206,10 @@ CudaEncoder::CudaEncoder(const io::ModelConfig& config, WeightViews views, const
     layers_.push_back(CudaLayer{
         cuda::Linear(query_key_value_weights(config, layer, packed.get()), options.dtype),
         cuda::Linear({hidden, hidden, layer.attention_output_weight, layer.attention_output_bias}, options.dtype),
-        CudaFeedforward(config, layer, options.dtype)});
+        Feedforward(config, layer, options.dtype, device_)});
     const CudaLayer& made = layers_.back();
     weight_bytes_ += made.query_key_value.held_bytes() + made.output_projection.held_bytes() +
-                     made.feedforward.held_bytes(layer, options.dtype);
+                     made.feedforward.held_bytes();
   }
 }
 

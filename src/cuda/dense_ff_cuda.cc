@@ -1,11 +1,15 @@
-// The CUDA dense FF interface: argument checks shared by all variants, names, the factory.
-#include "ufb/ops/cuda/dense_ff_cuda.h"
-
-#include <array>
+// DenseFfImpl::cublas: the dense feedforward as the encoder's two linear layers (cuda/linear.h:
+// cuBLAS matmuls, f32 without TF32 or bf16 with f32 sums) around an activation kernel, so it
+// computes every activation the CPU does (erf and tanh GELU, ReLU), at the precision of the
+// encoder's projections.
+#include <memory>
 #include <string>
 
-#include "cuda/dense_ff_cuda_variants.h"
-#include "cuda/size_checks.h"
+#include "cuda/cublas_handles.h"
+#include "cuda/cuda_check.h"
+#include "cuda/elementwise.h"
+#include "cuda/linear.h"
+#include "ops/cuda_backend.h"
 #include "ufb/cuda/device.h"
 #include "ufb/cuda/device_buffer.h"
 #include "ufb/error.h"
@@ -13,80 +17,46 @@
 namespace ufb::ops {
 namespace {
 
-constexpr std::array kDenseFfCudaImpls = {DenseFfCudaImpl::cublas_sgemm, DenseFfCudaImpl::cublaslt_tf32,
-                                          DenseFfCudaImpl::cublaslt_bf16};
-constexpr std::string_view kOp = "CUDA dense FF";
+class CublasDenseFf final : public DenseFfKernel {
+ public:
+  CublasDenseFf(const DenseFfWeights& weights, WeightType precision, const Device& device)
+      : DenseFfKernel(weights.shape, device),
+        activation_(weights.activation),
+        in_({weights.shape.hidden, weights.shape.width, weights.w_in, weights.b_in}, precision),
+        out_({weights.shape.width, weights.shape.hidden, weights.w_out, weights.b_out}, precision) {}
+
+  int64_t held_bytes() const override { return in_.held_bytes() + out_.held_bytes(); }
+
+ private:
+  void run(const float* x, int64_t batch, float* y) const override {
+    cuda::make_current(device().index);
+    const cudaStream_t stream = cuda::current_stream();
+    UFB_CUDA_CHECK(cublasSetStream(cublas_.get(), stream));
+    const int64_t width = shape().width;
+    activations_.reserve(batch * width);
+    in_.forward(cublas_.get(), x, batch, activations_.data(), LinearOutput::overwrite, bf16_input_);
+    activate_inplace(activations_.data(), batch * width, activation_, stream);
+    out_.forward(cublas_.get(), activations_.data(), batch, y, LinearOutput::overwrite, bf16_input_);
+  }
+
+  Activation activation_;
+  cuda::Linear in_;
+  cuda::Linear out_;
+  cuda::CublasHandle cublas_;
+  // Scratch, grown to the largest batch seen: one call at a time.
+  mutable cuda::DeviceBuffer<float> activations_;   // [batch, width]
+  mutable cuda::DeviceBuffer<uint16_t> bf16_input_;  // bf16 layers' rounded inputs
+};
 
 }  // namespace
 
-std::string_view to_string(DenseFfCudaImpl impl) {
-  switch (impl) {
-    case DenseFfCudaImpl::cublas_sgemm: return "cublas_sgemm";
-    case DenseFfCudaImpl::cublaslt_tf32: return "cublaslt_tf32";
-    case DenseFfCudaImpl::cublaslt_bf16: return "cublaslt_bf16";
+std::unique_ptr<DenseFfKernel> make_cuda_dense_ff(const DenseFfWeights& weights, WeightType precision,
+                                                  const Device& device) {
+  if (precision != WeightType::f32 && precision != WeightType::bf16) {
+    throw Error("dense FF implementation cublas computes in f32 or bf16, not " + std::string(to_string(precision)));
   }
-  return "?";
-}
-
-DenseFfCudaImpl parse_dense_ff_cuda_impl(std::string_view name) {
-  for (DenseFfCudaImpl impl : kDenseFfCudaImpls) {
-    if (to_string(impl) == name) return impl;
-  }
-  throw Error("unknown CUDA dense FF implementation '" + std::string(name) +
-              "' (expected cublas_sgemm, cublaslt_tf32 or cublaslt_bf16)");
-}
-
-std::span<const DenseFfCudaImpl> all_dense_ff_cuda_impls() { return kDenseFfCudaImpls; }
-
-bool supports(DenseFfCudaImpl impl, WeightType weight_type) {
-  switch (impl) {
-    case DenseFfCudaImpl::cublas_sgemm:
-    case DenseFfCudaImpl::cublaslt_tf32: return weight_type == WeightType::f32;
-    case DenseFfCudaImpl::cublaslt_bf16: return weight_type == WeightType::bf16;
-  }
-  return false;
-}
-
-DenseFfCudaKernel::DenseFfCudaKernel(const DenseFfShape& shape, WeightType weight_type)
-    : shape_(shape), weight_type_(weight_type) {}
-
-void DenseFfCudaKernel::forward(std::span<const float> x, int64_t batch, std::span<float> y) const {
-  check_cuda_batch(kOp, batch);
-  check_cuda_span(kOp, "input", x.size(), batch * shape_.hidden);
-  check_cuda_span(kOp, "output", y.size(), batch * shape_.hidden);
-  if (batch == 0) return;
-  const cuda::DeviceBuffer<float> x_device(x);
-  cuda::DeviceBuffer<float> y_device(y.size());
-  run(x_device.data(), batch, y_device.data(), nullptr);
-  cuda::synchronize();
-  y_device.download(y);
-}
-
-void DenseFfCudaKernel::forward_device(const float* x, int64_t batch, float* y, CUstream_st* stream) const {
-  check_cuda_batch(kOp, batch);
-  if (batch == 0) return;
-  check_cuda_pointer(kOp, "input", x);
-  check_cuda_pointer(kOp, "output", y);
-  run(x, batch, y, stream);
-}
-
-std::unique_ptr<DenseFfCudaKernel> make_dense_ff_cuda_kernel(DenseFfCudaImpl impl, const DenseFfWeights& weights,
-                                                             WeightType weight_type) {
-  validate(weights);
-  if (!supports(impl, weight_type)) {
-    throw Error("CUDA dense FF implementation '" + std::string(to_string(impl)) + "' does not take " +
-                std::string(to_string(weight_type)) + " weights");
-  }
-  if (cuda::device_count() == 0) {
-    throw Error("CUDA dense FF implementation '" + std::string(to_string(impl)) +
-                "' needs a CUDA GPU, and none was found");
-  }
-  switch (impl) {
-    case DenseFfCudaImpl::cublas_sgemm: return make_cublas_dense_ff_cuda(weights);
-    case DenseFfCudaImpl::cublaslt_tf32:
-    case DenseFfCudaImpl::cublaslt_bf16: return make_cublaslt_dense_ff_cuda(impl, weights);
-  }
-  throw Error("unhandled CUDA dense FF implementation");
+  cuda::use_device(device.index, "device " + to_string(device));
+  return std::make_unique<CublasDenseFf>(weights, precision, device);
 }
 
 }  // namespace ufb::ops

@@ -41,6 +41,21 @@ void use_device(int index, const std::string& what) {
   UFB_CUDA_CHECK(cudaSetDevice(index));
 }
 
+void make_current(int index) {
+  int current = 0;
+  UFB_CUDA_CHECK(cudaGetDevice(&current));
+  if (current != index) UFB_CUDA_CHECK(cudaSetDevice(index));
+}
+
+namespace {
+thread_local CUstream_st* thread_stream = nullptr;
+}  // namespace
+
+CUstream_st* current_stream() { return thread_stream; }
+
+StreamScope::StreamScope(CUstream_st* stream) : previous_(thread_stream) { thread_stream = stream; }
+StreamScope::~StreamScope() { thread_stream = previous_; }
+
 void synchronize() { UFB_CUDA_CHECK(cudaDeviceSynchronize()); }
 
 }  // namespace ufb::cuda

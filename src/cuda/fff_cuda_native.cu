@@ -9,7 +9,7 @@
 // which at UltraFastBERT's size (25 MB f32, 12.6 MB bf16) stay resident in the GPU's L2.
 // At small batches, where each token's chain of dependent levels sets the time, a token also
 // prefetches its children's node blocks into L1 (see kPrefetchChildren), and up to
-// FffCudaOptions::native_block_per_token_max_batch tokens a whole thread block serves one token,
+// CudaFffOptions::block_per_token_max_batch tokens a whole thread block serves one token,
 // resolving several levels per round (see native_fff_block_per_token).
 #include <algorithm>
 #include <type_traits>
@@ -17,8 +17,10 @@
 
 #include "cuda/cuda_check.h"
 #include "cuda/device_math.cuh"
-#include "cuda/fff_cuda_variants.h"
 #include "cuda/weight_upload.h"
+#include "ops/cuda_backend.h"
+#include "ufb/cuda/device.h"
+#include "ufb/error.h"
 
 namespace ufb::ops {
 namespace {
@@ -274,12 +276,13 @@ std::vector<W> pack_node_blocks(const FffWeights& weights, int64_t row_stride) {
   const FffShape& shape = weights.shape;
   const int64_t neurons = shape.neurons();
   std::vector<W> blocks(static_cast<size_t>(neurons * 2 * row_stride), to_device_weight<W>(0.0f));
+  const bool neuron_major = weights.w_out_layout == FffOutputLayout::neuron_major;
   for (int64_t n = 0; n < neurons; ++n) {
     W* in_row = blocks.data() + n * 2 * row_stride;
     W* out_row = in_row + row_stride;
     for (int64_t h = 0; h < shape.hidden; ++h) {
       in_row[h] = to_device_weight<W>(weights.w_in[n * shape.hidden + h]);
-      out_row[h] = to_device_weight<W>(weights.w_out[h * neurons + n]);
+      out_row[h] = to_device_weight<W>(weights.w_out[neuron_major ? n * shape.hidden + h : h * neurons + n]);
     }
   }
   return blocks;
@@ -301,20 +304,26 @@ void with_register_chunks(int chunks, const Launch& launch) {
 }
 
 template <typename W>
-class NativeFffCuda final : public FffCudaKernel {
+class NativeFffCuda final : public FffKernel {
  public:
-  NativeFffCuda(const FffWeights& weights, WeightType weight_type, const FffCudaOptions& options)
-      : FffCudaKernel(weights.shape, weight_type),
+  NativeFffCuda(const FffWeights& weights, const Device& device, const CudaFffOptions& options)
+      : FffKernel(weights.shape, device),
         row_stride_((weights.shape.hidden + kChunkElements - 1) / kChunkElements * kChunkElements),
         blocks_(std::span<const W>(pack_node_blocks<W>(weights, row_stride_))),
         b_in_(weights.b_in),
-        block_per_token_max_batch_(options.native_block_per_token_max_batch) {}
+        block_per_token_max_batch_(options.block_per_token_max_batch) {}
+
+  int64_t held_bytes() const override {
+    return static_cast<int64_t>(blocks_.size() * sizeof(W) + b_in_.size() * sizeof(float));
+  }
 
  private:
-  void run(const float* x, int64_t batch, float* y, int32_t* leaves, CUstream_st* stream) const override {
+  void run(const float* x, int64_t batch, float* y, const FffRecord<float>& record) const override {
+    cuda::make_current(device().index);
+    const cudaStream_t stream = cuda::current_stream();
     const FffShape& s = shape();
     const bool aligned = reinterpret_cast<uintptr_t>(x) % 16 == 0 && reinterpret_cast<uintptr_t>(y) % 16 == 0;
-    const NativeFffArgs<W> args{blocks_.data(), b_in_.data(), x, y, leaves, batch, s.hidden, row_stride_,
+    const NativeFffArgs<W> args{blocks_.data(), b_in_.data(), x, y, record.leaves, batch, s.hidden, row_stride_,
                                 s.trees, s.nodes_per_tree(), s.depth, aligned && s.hidden % 4 == 0};
     const auto grid = static_cast<unsigned>((batch + kWarpsPerBlock - 1) / kWarpsPerBlock);
     constexpr unsigned kThreads = kWarpsPerBlock * kWarpSize;
@@ -346,9 +355,13 @@ class NativeFffCuda final : public FffCudaKernel {
 
 }  // namespace
 
-std::unique_ptr<FffCudaKernel> make_native_fff_cuda(const FffWeights& weights, WeightType weight_type,
-                                                    const FffCudaOptions& options) {
-  return make_for_weight_type<FffCudaKernel, NativeFffCuda>(weight_type, weights, weight_type, options);
+std::unique_ptr<FffKernel> make_cuda_fff(const FffWeights& weights, WeightType weight_type, const Device& device,
+                                         const CudaFffOptions& options) {
+  if (weight_type == WeightType::int8) {
+    throw Error("FFF implementation 'native' takes f32 or bf16 weights on " + to_string(device) + ", not int8");
+  }
+  cuda::use_device(device.index, "device " + to_string(device));
+  return make_for_weight_type<FffKernel, NativeFffCuda>(weight_type, weights, device, options);
 }
 
 }  // namespace ufb::ops

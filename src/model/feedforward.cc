@@ -1,7 +1,5 @@
 #include "feedforward.h"
 
-#include "ufb/error.h"
-
 namespace ufb::model {
 
 ops::FffWeights fff_weights(const io::ModelConfig& config, const LayerWeights<std::span<const float>>& layer) {
@@ -19,26 +17,25 @@ ops::DenseFfWeights dense_ff_weights(const io::ModelConfig& config,
           config.activation};
 }
 
-Feedforward::Feedforward(const io::ModelConfig& config,
-                         const LayerWeights<std::span<const float>>& layer,
-                         ops::WeightType dtype) {
+Feedforward::Feedforward(const io::ModelConfig& config, const LayerWeights<std::span<const float>>& layer,
+                         ops::WeightType dtype, const Device& device) {
   if (config.intermed_type == io::FeedforwardKind::kFastFeedforward) {
-    fff_ = ops::make_fff_kernel(ops::FffImpl::native, fff_weights(config, layer), dtype);
-    fff_out_bias_ = layer.fff_out_bias;
+    fff_ = ops::make_fff_kernel(ops::FffImpl::native, fff_weights(config, layer), dtype, device);
+    if (!layer.fff_out_bias.empty()) {
+      fff_out_bias_ = ops::make_row_bias(layer.fff_out_bias, device);
+      out_bias_bytes_ = static_cast<int64_t>(layer.fff_out_bias.size_bytes());
+    }
     return;
   }
-  dense_ = ops::make_dense_ff_kernel(ops::DenseFfImpl::onednn, dense_ff_weights(config, layer), dtype);
+  const ops::DenseFfImpl impl = device.is_cuda() ? ops::DenseFfImpl::cublas : ops::DenseFfImpl::onednn;
+  dense_ = ops::make_dense_ff_kernel(impl, dense_ff_weights(config, layer), dtype, device);
 }
 
 void Feedforward::forward(std::span<const float> x, int64_t rows, std::span<float> y,
                           std::span<int32_t> leaves) const {
   if (fff_) {
     fff_->forward(x, rows, y, leaves);
-    if (fff_out_bias_.empty()) return;
-    const auto hidden = static_cast<int64_t>(fff_out_bias_.size());
-    for (int64_t r = 0; r < rows; ++r) {
-      for (int64_t h = 0; h < hidden; ++h) y[r * hidden + h] += fff_out_bias_[h];
-    }
+    if (fff_out_bias_) fff_out_bias_->add_to(y, rows);
   } else {
     dense_->forward(x, rows, y);
   }

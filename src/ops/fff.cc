@@ -2,10 +2,12 @@
 #include "ufb/ops/fff.h"
 
 #include <array>
+#include <cstdint>
 #include <string>
 
 #include "fff_tree.h"
 #include "fff_variants.h"
+#include "ops/cuda_backend.h"
 #include "ufb/error.h"
 
 namespace ufb::ops {
@@ -95,19 +97,37 @@ std::span<const FffImpl> all_fff_impls() { return kFffImpls; }
 
 FffKernel::FffKernel(const FffWeights& weights) : weights_(weights) { validate(weights_); }
 
+FffKernel::FffKernel(const FffShape& shape, const Device& device) : device_(device) {
+  weights_.shape = shape;
+}
+
 void FffKernel::forward(std::span<const float> x, int64_t batch, std::span<float> y,
                         std::span<int32_t> leaves, FffPaths<float>* paths) const {
   check_fff_batch(shape(), x.size(), batch, y.size());
   if (!leaves.empty()) check_span("leaves", leaves.size(), batch * shape().trees);
+  if (paths && device_.is_cuda()) {
+    throw Error("FFF paths are recorded by CPU kernels only, not on " + to_string(device_));
+  }
   FffRecord<float> record = record_paths(paths, batch * shape().trees * shape().levels());
   if (!leaves.empty()) record.leaves = leaves.data();
   if (batch == 0) return;
+  // A GPU kernel's grid counts tokens in its x dimension.
+  if (device_.is_cuda() && batch > INT32_MAX) {
+    throw Error("FFF batch on a GPU must be at most 2147483647, got " + std::to_string(batch));
+  }
   run(x.data(), batch, y.data(), record);
 }
 
 std::unique_ptr<FffKernel> make_fff_kernel(FffImpl impl, const FffWeights& weights,
-                                           WeightType weight_type) {
+                                           WeightType weight_type, const Device& device) {
   validate(weights);
+  if (device.is_cuda()) {
+    if (impl != FffImpl::native) {
+      throw Error("FFF implementation '" + std::string(to_string(impl)) + "' runs on the CPU only ('native' runs on " +
+                  to_string(device) + ")");
+    }
+    return make_cuda_fff(weights, weight_type, device);
+  }
   if (impl == FffImpl::native) return make_native_fff(weights, weight_type);
   if (weights.w_out_layout != FffOutputLayout::hidden_major) {
     throw Error("FFF implementation 'reference' reads W_out only as [hidden, neurons] ([neurons, hidden] is "

@@ -7,12 +7,15 @@
 
 #include "ufb/ops/compare.h"
 #include "ufb/ops/synthetic.h"
+#include "tokenizer/error_message.h"
 #include "ufb/error.h"
-#include "ufb/ops/cuda/dense_ff_cuda.h"
 #include "cuda/cuda_kernel_forms.h"
+#include "cuda/host_arrays.h"
 
 namespace ufb::ops {
 namespace {
+
+using tokenizer::error_of;
 
 struct DenseCase {
   int64_t hidden;
@@ -29,10 +32,12 @@ std::string case_name(const testing::TestParamInfo<DenseCase>& info) {
 
 using bench::CudaDenseForm;
 
+const Device kGpu{Device::Kind::cuda, 0};
+
 double tolerance(CudaDenseForm form) {
   switch (form) {
-    case CudaDenseForm::naive:
-    case CudaDenseForm::cublas_sgemm: return 3e-5;
+    case CudaDenseForm::naive: return 3e-5;
+    case CudaDenseForm::cublas: return 3e-5;  // f32; bf16 below
     case CudaDenseForm::cublaslt_tf32: return 5e-3;  // 10-bit mantissas
     case CudaDenseForm::cublaslt_bf16: return 3e-2;  // input and activations rounded to bf16 too
   }
@@ -56,10 +61,11 @@ TEST_P(DenseFfCudaTest, MatchesReference) {
         if (!supports(form, weight_type)) continue;
         SCOPED_TRACE(std::string(to_string(form)) + " " + std::string(to_string(weight_type)) + " batch " +
                      std::to_string(batch));
-        const auto kernel = bench::make_cuda_dense_form(form, layer.view(), weight_type);
+        const auto kernel = bench::make_cuda_dense_form(form, layer.view(), weight_type, kGpu);
         std::vector<float> y(x.size(), NAN);
-        kernel->forward(x, batch, y);
-        EXPECT_LE(ops::relative_error(y, expected), tolerance(form));
+        testing_cuda::forward_from_host(*kernel, x, batch, y);
+        const bool bf16 = weight_type == WeightType::bf16;
+        EXPECT_LE(ops::relative_error(y, expected), bf16 ? tolerance(CudaDenseForm::cublaslt_bf16) : tolerance(form));
       }
     }
   }
@@ -70,23 +76,36 @@ INSTANTIATE_TEST_SUITE_P(Sizes, DenseFfCudaTest,
                                          DenseCase{768, 3072, false}),
                          case_name);
 
+// The library's GPU dense FF computes every activation the CPU does.
+TEST(DenseFfCuda, EveryActivation) {
+  std::mt19937 rng(5);
+  const ops::DenseFfLayer layer = ops::random_dense_ff_layer({40, 130}, true, rng);
+  const int64_t batch = 17;
+  const std::vector<float> x = ops::random_tokens(batch, 40, rng);
+  for (const Activation activation : {Activation::gelu_erf, Activation::gelu_tanh, Activation::relu}) {
+    SCOPED_TRACE("activation " + std::to_string(static_cast<int>(activation)));
+    DenseFfWeights weights = layer.view();
+    weights.activation = activation;
+    std::vector<float> expected(x.size()), y(x.size(), NAN);
+    make_dense_ff_kernel(DenseFfImpl::reference, weights)->forward(x, batch, expected);
+    testing_cuda::forward_from_host(*make_dense_ff_kernel(DenseFfImpl::cublas, weights, WeightType::f32, kGpu), x,
+                                    batch, y);
+    EXPECT_LE(ops::relative_error(y, expected), tolerance(CudaDenseForm::cublas));
+  }
+}
+
 TEST(DenseFfCudaErrors, NamesTheProblem) {
   std::mt19937 rng(3);
   const ops::DenseFfLayer layer = ops::random_dense_ff_layer({8, 16}, false, rng);
-  try {
-    make_dense_ff_cuda_kernel(DenseFfCudaImpl::cublas_sgemm, layer.view(), WeightType::bf16);
-    ADD_FAILURE() << "no error";
-  } catch (const Error& error) {
-    EXPECT_STREQ(error.what(), "CUDA dense FF implementation 'cublas_sgemm' does not take bf16 weights");
-  }
-  try {
-    bench::parse_cuda_dense_form("cudnn");
-    ADD_FAILURE() << "no error";
-  } catch (const Error& error) {
-    EXPECT_STREQ(error.what(),
-                 "unknown CUDA dense FF implementation 'cudnn' (expected cuda_naive, cublas_sgemm, "
-                 "cublaslt_tf32 or cublaslt_bf16)");
-  }
+  EXPECT_EQ(error_of([&] { bench::make_cuda_dense_form(CudaDenseForm::cublaslt_tf32, layer.view(), WeightType::bf16, kGpu); }),
+            "CUDA dense FF implementation 'cublaslt_tf32' does not take bf16 weights");
+  EXPECT_EQ(error_of([&] { make_dense_ff_kernel(DenseFfImpl::cublas, layer.view(), WeightType::int8, kGpu); }),
+            "dense FF implementation cublas computes in f32 or bf16, not int8");
+  EXPECT_EQ(error_of([&] { make_dense_ff_kernel(DenseFfImpl::onednn, layer.view(), WeightType::f32, kGpu); }),
+            "dense FF implementation onednn does not run on cuda:0 (cublas does)");
+  EXPECT_EQ(error_of([] { bench::parse_cuda_dense_form("cudnn"); }),
+            "unknown CUDA dense FF implementation 'cudnn' (expected cuda_naive, cublas, cublaslt_tf32 or "
+            "cublaslt_bf16)");
 }
 
 }  // namespace

@@ -10,12 +10,18 @@
 
 #include "ufb/ops/compare.h"
 #include "ufb/ops/synthetic.h"
+#include "ufb/cuda/device.h"
 #include "ufb/error.h"
-#include "ufb/ops/cuda/fff_cuda.h"
 #include "cuda/cuda_kernel_forms.h"
+#include "cuda/host_arrays.h"
+#include "ops/cuda_backend.h"
 
 namespace ufb::ops {
 namespace {
+
+using testing_cuda::forward_from_host;
+
+const Device kGpu{Device::Kind::cuda, 0};
 
 constexpr float kLogitMargin = 1e-3f;
 constexpr double kTolerance = 2e-5;  // of max |reference output|
@@ -42,17 +48,17 @@ TEST_P(FffCudaTest, MatchesReference) {
   for (const WeightType weight_type : {WeightType::f32, WeightType::bf16}) {
     const ops::FffLayer expected_layer = weight_type == WeightType::bf16 ? ops::rounded_to_bf16(layer) : layer;
     const auto reference = make_fff_kernel(FffImpl::reference, expected_layer.view());
-    std::vector<std::unique_ptr<FffCudaKernel>> kernels;
+    std::vector<std::unique_ptr<FffKernel>> kernels;
     std::vector<std::string> names;
     for (const bench::CudaFffForm form : bench::all_cuda_fff_forms()) {
-      kernels.push_back(bench::make_cuda_fff_form(form, layer.view(), weight_type));  // rounds by itself
+      kernels.push_back(bench::make_cuda_fff_form(form, layer.view(), weight_type, kGpu));  // rounds by itself
       names.emplace_back(to_string(form));
     }
     // cuda_native's two paths at every batch (by default batch 1 and 5 take the block-per-token
     // path, 1000 the warp-per-token one).
-    kernels.push_back(make_fff_cuda_kernel(FffCudaImpl::native, layer.view(), weight_type, {0}));
+    kernels.push_back(make_cuda_fff(layer.view(), weight_type, kGpu, {0}));
     names.emplace_back("cuda_native warp per token");
-    kernels.push_back(make_fff_cuda_kernel(FffCudaImpl::native, layer.view(), weight_type, {INT64_MAX}));
+    kernels.push_back(make_cuda_fff(layer.view(), weight_type, kGpu, {INT64_MAX}));
     names.emplace_back("cuda_native block per token");
     for (const int64_t batch : {1, 5, 1000}) {
       const std::vector<float> x = ops::tokens_with_routing_margin(expected_layer.view(), batch, kLogitMargin, rng, batch);
@@ -60,11 +66,11 @@ TEST_P(FffCudaTest, MatchesReference) {
       std::vector<int32_t> expected_leaves(batch * c.trees);
       reference->forward(x, batch, expected, expected_leaves);
       for (size_t k = 0; k < kernels.size(); ++k) {
-        const FffCudaKernel* kernel = kernels[k].get();
+        const FffKernel& kernel = *kernels[k];
         SCOPED_TRACE(names[k] + " " + std::string(to_string(weight_type)) + " batch " + std::to_string(batch));
         std::vector<float> y(x.size(), NAN);
         std::vector<int32_t> leaves(expected_leaves.size(), -1);
-        kernel->forward(x, batch, y, leaves);
+        forward_from_host(kernel, x, batch, y, leaves);
         ASSERT_EQ(leaves, expected_leaves);
         EXPECT_LE(ops::relative_error(y, expected), kTolerance);
       }
@@ -97,18 +103,49 @@ TEST(FffCudaErrors, NamesTheProblem) {
   const ops::FffLayer layer = ops::random_fff_layer({7, 1, 1}, rng);
   FffWeights bad = layer.view();
   bad.w_in = bad.w_in.first(20);
-  EXPECT_EQ(error_of([&] { make_fff_cuda_kernel(FffCudaImpl::native, bad); }),
+  EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::native, bad, WeightType::f32, kGpu); }),
             "FFF w_in has 20 values, the shape implies 21");
-  const auto kernel = make_fff_cuda_kernel(FffCudaImpl::native, layer.view());
+  EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::reference, layer.view(), WeightType::f32, kGpu); }),
+            "FFF implementation 'reference' runs on the CPU only ('native' runs on cuda:0)");
+  EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::native, layer.view(), WeightType::int8, kGpu); }),
+            "FFF implementation 'native' takes f32 or bf16 weights on cuda:0, not int8");
+  EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::native, layer.view(), WeightType::f32, {Device::Kind::cuda, 99}); }),
+            "device cuda:99: this machine has " + std::to_string(cuda::device_count()) + " CUDA GPU" +
+                (cuda::device_count() == 1 ? "" : "s") + ", numbered from 0");
+  const auto kernel = make_fff_kernel(FffImpl::native, layer.view(), WeightType::f32, kGpu);
+  EXPECT_EQ(kernel->device(), kGpu);
   std::vector<float> x(13), y(14);
-  EXPECT_EQ(error_of([&] { kernel->forward(x, 2, y); }), "CUDA FFF input has 13 values, the shape implies 14");
-  EXPECT_EQ(error_of([&] { kernel->forward_device(nullptr, 2, nullptr); }),
-            "CUDA FFF input is a null device pointer");
-  EXPECT_EQ(error_of([&] { kernel->forward_device(nullptr, -1, nullptr); }),
-            "CUDA FFF batch must be in 0..2147483647, got -1");
+  EXPECT_EQ(error_of([&] { forward_from_host(*kernel, x, 2, y); }), "FFF input has 13 values, the shape implies 14");
+  EXPECT_EQ(error_of([&] { kernel->forward({}, -1, {}); }), "FFF batch must be >= 0, got -1");
+  FffPaths<float> paths;
+  std::vector<float> x2(14), y2(14);
+  EXPECT_EQ(error_of([&] { kernel->forward(x2, 2, y2, {}, &paths); }),
+            "FFF paths are recorded by CPU kernels only, not on cuda:0");
   EXPECT_EQ(error_of([] { bench::parse_cuda_fff_form("cuda_fast"); }),
             "unknown CUDA FFF implementation 'cuda_fast' (expected cuda_naive, cuda_bmm or cuda_native)");
   EXPECT_EQ(bench::parse_cuda_fff_form("cuda_bmm"), bench::CudaFffForm::bmm);
+}
+
+// The neuron-major W_out that training keeps gives the same layer on the GPU.
+TEST(FffCuda, ReadsNeuronMajorOutputWeights) {
+  std::mt19937 rng(11);
+  const ops::FffLayer layer = ops::random_fff_layer({33, 5, 2}, rng);
+  const FffShape& shape = layer.view().shape;
+  std::vector<float> rows(layer.view().w_out.size());
+  for (int64_t h = 0; h < shape.hidden; ++h) {
+    for (int64_t n = 0; n < shape.neurons(); ++n) rows[n * shape.hidden + h] = layer.view().w_out[h * shape.neurons() + n];
+  }
+  FffWeights neuron_major = layer.view();
+  neuron_major.w_out = rows;
+  neuron_major.w_out_layout = FffOutputLayout::neuron_major;
+  const int64_t batch = 9;
+  const std::vector<float> x = ops::tokens_with_routing_margin(layer.view(), batch, kLogitMargin, rng, batch);
+  std::vector<float> expected(x.size()), y(x.size(), NAN);
+  std::vector<int32_t> expected_leaves(batch * shape.trees), leaves(expected_leaves.size(), -1);
+  make_fff_kernel(FffImpl::reference, layer.view())->forward(x, batch, expected, expected_leaves);
+  forward_from_host(*make_fff_kernel(FffImpl::native, neuron_major, WeightType::f32, kGpu), x, batch, y, leaves);
+  EXPECT_EQ(leaves, expected_leaves);
+  EXPECT_LE(ops::relative_error(y, expected), kTolerance);
 }
 
 }  // namespace

@@ -1,14 +1,18 @@
 #include "ufb/ops/dense_ff.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "ufb/ops/compare.h"
 #include "ufb/ops/synthetic.h"
+#include "tokenizer/error_message.h"
 #include "ufb/error.h"
 #include "ufb/ops/gelu.h"
 
 namespace ufb::ops {
 namespace {
+
+using tokenizer::error_of;
 
 constexpr double kTolerance = 3e-5;
 
@@ -94,6 +98,29 @@ TEST(DenseFfErrors, BadShapesAreNamed) {
     FAIL() << "expected an error";
   } catch (const Error& error) {
     EXPECT_STREQ(error.what(), "dense FF output has 11 values, the shape implies 12");
+  }
+}
+
+// Each implementation runs on one kind of device; the GPU's is refused in one line naming the
+// device where the build or the machine has none.
+TEST(DenseFfKernel, RunsOnItsOwnDevice) {
+  std::mt19937 rng(8);
+  const DenseFfLayer layer = random_dense_ff_layer({6, 10}, true, rng);
+  const Device gpu = parse_device("cuda");
+  EXPECT_EQ(error_of([&] { make_dense_ff_kernel(DenseFfImpl::onednn, layer.view(), WeightType::f32, gpu); }),
+            "dense FF implementation onednn does not run on cuda:0 (cublas does)");
+  EXPECT_EQ(error_of([&] { make_dense_ff_kernel(DenseFfImpl::cublas, layer.view()); }),
+            "dense FF implementation cublas does not run on cpu (reference and onednn do)");
+  EXPECT_EQ(error_of([] { parse_dense_ff_impl("mkl"); }),
+            "unknown dense FF implementation 'mkl' (expected reference, onednn or cublas)");
+  EXPECT_EQ(parse_dense_ff_impl("cublas"), DenseFfImpl::cublas);
+  EXPECT_EQ(std::vector<DenseFfImpl>(all_dense_ff_impls(gpu).begin(), all_dense_ff_impls(gpu).end()),
+            std::vector<DenseFfImpl>{DenseFfImpl::cublas});
+  try {
+    EXPECT_EQ(make_dense_ff_kernel(DenseFfImpl::cublas, layer.view(), WeightType::f32, gpu)->device(), gpu);
+  } catch (const Error& error) {
+    EXPECT_THAT(error.what(), testing::MatchesRegex("device cuda:0: (this ufb was built without the CUDA backend "
+                                                    "\\(configure with -DUFB_CUDA=ON\\)|no CUDA GPU found .*)"));
   }
 }
 

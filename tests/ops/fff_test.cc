@@ -1,5 +1,6 @@
 #include "ufb/ops/fff.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -222,6 +223,23 @@ TEST(FffErrors, BadShapesAndArgumentsAreNamed) {
             "FFF implementation 'reference' reads W_out only as [hidden, neurons] ([neurons, hidden] is "
             "available in 'native')");
   EXPECT_EQ(error_of([] { parse_fff_impl("fast"); }), "unknown FFF implementation 'fast' (expected reference or native)");
+}
+
+// Where the build or the machine has no GPU, a GPU kernel is refused in one line naming the
+// device; where both have one, the kernel is made on it. `reference` is the CPU's alone.
+TEST(FffKernel, OnAGpuIsMadeThereOrRefusedWithTheReason) {
+  std::mt19937 rng(4);
+  const FffLayer layer = random_fff_layer({6, 2, 1}, rng);
+  const Device gpu = parse_device("cuda");
+  try {
+    EXPECT_EQ(make_fff_kernel(FffImpl::native, layer.view(), WeightType::f32, gpu)->device(), gpu);
+  } catch (const Error& error) {
+    EXPECT_THAT(error.what(), testing::MatchesRegex("device cuda:0: (this ufb was built without the CUDA backend "
+                                                    "\\(configure with -DUFB_CUDA=ON\\)|no CUDA GPU found .*)"));
+  }
+  EXPECT_EQ(error_of([&] { make_fff_kernel(FffImpl::reference, layer.view(), WeightType::f32, gpu); }),
+            "FFF implementation 'reference' runs on the CPU only ('native' runs on cuda:0)");
+  EXPECT_EQ(make_fff_kernel(FffImpl::native, layer.view())->device(), Device{});
 }
 
 TEST(FffKernel, EmptyBatchIsANoOp) {

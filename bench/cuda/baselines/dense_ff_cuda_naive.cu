@@ -1,13 +1,14 @@
 // The dense twin of cuda_naive: one thread block per token visits every neuron with the same
 // per-neuron step, so naive FFF against naive dense isolates what conditional execution saves.
 #include "cuda/cuda_check.h"
+#include "ufb/cuda/device.h"
 #include "cuda/baselines/cuda_baselines.h"
 #include "cuda/baselines/naive_neuron.cuh"
 #include "cuda/weight_upload.h"
 
 namespace ufb::bench {
 
-using ops::DenseFfCudaKernel;
+using ops::DenseFfKernel;
 using ops::DenseFfWeights;
 using ops::WeightType;
 using ops::make_for_weight_type;
@@ -32,17 +33,19 @@ __global__ void __launch_bounds__(device::kNaiveThreads)
 }
 
 template <typename W>
-class NaiveDenseFfCuda final : public DenseFfCudaKernel {
+class NaiveDenseFfCuda final : public DenseFfKernel {
  public:
-  NaiveDenseFfCuda(const DenseFfWeights& weights, WeightType weight_type)
-      : DenseFfCudaKernel(weights.shape, weight_type),
+  NaiveDenseFfCuda(const DenseFfWeights& weights, const Device& device)
+      : DenseFfKernel(weights.shape, device),
         w_in_(upload_weights<W>(weights.w_in)),
         b_in_(weights.b_in),
         w_out_(upload_weights<W>(weights.w_out)),
         b_out_(weights.b_out) {}
 
  private:
-  void run(const float* x, int64_t batch, float* y, CUstream_st* stream) const override {
+  void run(const float* x, int64_t batch, float* y) const override {
+    cuda::make_current(device().index);
+    const cudaStream_t stream = cuda::current_stream();
     naive_dense_ff_kernel<W><<<static_cast<unsigned>(batch), device::kNaiveThreads, 0, stream>>>(
         x, w_in_.data(), b_in_.size() ? b_in_.data() : nullptr, w_out_.data(),
         b_out_.size() ? b_out_.data() : nullptr, shape().hidden, shape().width, y);
@@ -57,8 +60,9 @@ class NaiveDenseFfCuda final : public DenseFfCudaKernel {
 
 }  // namespace
 
-std::unique_ptr<DenseFfCudaKernel> make_naive_dense_ff_cuda(const DenseFfWeights& weights, WeightType weight_type) {
-  return make_for_weight_type<DenseFfCudaKernel, NaiveDenseFfCuda>(weight_type, weights, weight_type);
+std::unique_ptr<DenseFfKernel> make_naive_dense_ff_cuda(const DenseFfWeights& weights, WeightType weight_type,
+                                                       const Device& device) {
+  return make_for_weight_type<DenseFfKernel, NaiveDenseFfCuda>(weight_type, weights, device);
 }
 
 }  // namespace ufb::bench

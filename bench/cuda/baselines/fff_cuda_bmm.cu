@@ -6,13 +6,15 @@
 // float32 by the gathers, so the gemvs run in float32 either way.
 #include "cuda/cublas_handles.h"
 #include "cuda/cuda_check.h"
+#include "ufb/cuda/device.h"
 #include "cuda/device_math.cuh"
 #include "cuda/baselines/cuda_baselines.h"
 #include "cuda/weight_upload.h"
 
 namespace ufb::bench {
 
-using ops::FffCudaKernel;
+using ops::FffKernel;
+using ops::FffRecord;
 using ops::FffShape;
 using ops::FffWeights;
 using ops::WeightType;
@@ -62,16 +64,19 @@ __global__ void route_level(const float* dots, const float* b_in, int32_t* curre
 }
 
 template <typename W>
-class BmmFffCuda final : public FffCudaKernel {
+class BmmFffCuda final : public FffKernel {
  public:
-  BmmFffCuda(const FffWeights& weights, WeightType weight_type)
-      : FffCudaKernel(weights.shape, weight_type),
+  BmmFffCuda(const FffWeights& weights, const Device& device)
+      : FffKernel(weights.shape, device),
         w_in_(upload_weights<W>(weights.w_in)),
         b_in_(weights.b_in),
         w_out_t_(upload_transposed<W>(weights.w_out, weights.shape.hidden, weights.shape.neurons())) {}
 
  private:
-  void run(const float* x, int64_t batch, float* y, int32_t* leaves, CUstream_st* stream) const override {
+  void run(const float* x, int64_t batch, float* y, const FffRecord<float>& record) const override {
+    cuda::make_current(device().index);
+    int32_t* leaves = record.leaves;
+    const cudaStream_t stream = cuda::current_stream();
     const FffShape& s = shape();
     const int64_t pairs = batch * s.trees;
     const int64_t path = s.trees * s.levels();  // visited neurons per token
@@ -123,8 +128,8 @@ class BmmFffCuda final : public FffCudaKernel {
 
 }  // namespace
 
-std::unique_ptr<FffCudaKernel> make_bmm_fff_cuda(const FffWeights& weights, WeightType weight_type) {
-  return make_for_weight_type<FffCudaKernel, BmmFffCuda>(weight_type, weights, weight_type);
+std::unique_ptr<FffKernel> make_bmm_fff_cuda(const FffWeights& weights, WeightType weight_type, const Device& device) {
+  return make_for_weight_type<FffKernel, BmmFffCuda>(weight_type, weights, device);
 }
 
 }  // namespace ufb::bench

@@ -1,12 +1,14 @@
 // cuda_naive: one thread block per token walks each tree, one visited node at a time.
 #include "cuda/cuda_check.h"
+#include "ufb/cuda/device.h"
 #include "cuda/baselines/cuda_baselines.h"
 #include "cuda/baselines/naive_neuron.cuh"
 #include "cuda/weight_upload.h"
 
 namespace ufb::bench {
 
-using ops::FffCudaKernel;
+using ops::FffKernel;
+using ops::FffRecord;
 using ops::FffShape;
 using ops::FffWeights;
 using ops::WeightType;
@@ -51,16 +53,19 @@ __global__ void __launch_bounds__(device::kNaiveThreads)
 }
 
 template <typename W>
-class NaiveFffCuda final : public FffCudaKernel {
+class NaiveFffCuda final : public FffKernel {
  public:
-  NaiveFffCuda(const FffWeights& weights, WeightType weight_type)
-      : FffCudaKernel(weights.shape, weight_type),
+  NaiveFffCuda(const FffWeights& weights, const Device& device)
+      : FffKernel(weights.shape, device),
         w_in_(upload_weights<W>(weights.w_in)),
         b_in_(weights.b_in),
         w_out_(upload_weights<W>(weights.w_out)) {}
 
  private:
-  void run(const float* x, int64_t batch, float* y, int32_t* leaves, CUstream_st* stream) const override {
+  void run(const float* x, int64_t batch, float* y, const FffRecord<float>& record) const override {
+    cuda::make_current(device().index);
+    int32_t* leaves = record.leaves;
+    const cudaStream_t stream = cuda::current_stream();
     const FffShape& s = shape();
     const NaiveFffArgs args{x, b_in_.data(), y, leaves, s.hidden, s.trees, s.nodes_per_tree(), s.depth};
     naive_fff_kernel<W><<<static_cast<unsigned>(batch), device::kNaiveThreads, 0, stream>>>(
@@ -75,8 +80,8 @@ class NaiveFffCuda final : public FffCudaKernel {
 
 }  // namespace
 
-std::unique_ptr<FffCudaKernel> make_naive_fff_cuda(const FffWeights& weights, WeightType weight_type) {
-  return make_for_weight_type<FffCudaKernel, NaiveFffCuda>(weight_type, weights, weight_type);
+std::unique_ptr<FffKernel> make_naive_fff_cuda(const FffWeights& weights, WeightType weight_type, const Device& device) {
+  return make_for_weight_type<FffKernel, NaiveFffCuda>(weight_type, weights, device);
 }
 
 }  // namespace ufb::bench

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+struct CUstream_st;  // cudaStream_t is CUstream_st*; this header needs no CUDA headers
+
 namespace ufb::cuda {
 
 // Number of CUDA devices; 0 when there is no driver or no GPU. Never throws.
@@ -25,6 +27,26 @@ DeviceInfo current_device_info();  // throws ufb::Error without a usable device
 // Makes GPU `index` the calling thread's current device (the CUDA runtime keeps it per thread).
 // Throws ufb::Error, naming `what` (e.g. "--device cuda:1"), when there is no such GPU.
 void use_device(int index, const std::string& what);
+
+// Makes GPU `index`, which a kernel was made on (so it exists), the calling thread's current
+// device: the cheap check a kernel's every call makes.
+void make_current(int index);
+
+// The stream the calling thread's GPU kernels (ops::FffKernel, ops::DenseFfKernel and the rest
+// made for a GPU) queue their work on: the legacy default stream (nullptr) unless a StreamScope
+// names another, as the benchmark does to capture calls into a CUDA graph.
+CUstream_st* current_stream();
+
+class StreamScope {
+ public:
+  explicit StreamScope(CUstream_st* stream);
+  ~StreamScope();
+  StreamScope(const StreamScope&) = delete;
+  StreamScope& operator=(const StreamScope&) = delete;
+
+ private:
+  CUstream_st* previous_;
+};
 
 // Waits for all queued device work; throws ufb::Error for an error it reports.
 void synchronize();

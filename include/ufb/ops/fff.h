@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ufb/device.h"
 #include "ufb/ops/weight_type.h"
 
 namespace ufb::ops {
@@ -117,51 +118,68 @@ struct FffRecord {
 };
 
 // The benchmark's baselines (the paper's BLAS forms, the original training code's masked dense
-// form) are not the library's: bench/baselines/.
+// form, the naive GPU kernel) are not the library's: bench/baselines/, bench/cuda/baselines/.
 enum class FffImpl {
-  reference,  // plain loops over the path: the oracle every other form is tested against
-  native,     // ours: interleaved tokens, subtree buckets, packed node blocks, SIMD
+  reference,  // plain loops over the path: the oracle every other form is tested against (CPU)
+  native,     // ours. CPU: interleaved tokens, subtree buckets, packed node blocks, SIMD. CUDA
+              // (docs/cuda.md): a warp per token with its input and output in registers across
+              // all levels, a node's W_in row and W_out column adjacent, one launch per layer
 };
 
 std::string_view to_string(FffImpl impl);
 FffImpl parse_fff_impl(std::string_view name);  // throws ufb::Error listing the valid names
 std::span<const FffImpl> all_fff_impls();
 
-// An FFF layer ready to run: y = FFF(x) for a batch of tokens. Kernels keep views of the
-// weights they were made from (the caller keeps those alive) plus whatever they prepared.
+// An FFF layer ready to run on one device: y = FFF(x) for a batch of tokens. CPU kernels keep
+// views of the weights they were made from (the caller keeps those alive) plus whatever they
+// prepared; a GPU kernel copies the weights to its device when it is made (in its own layout
+// and weight type), so the host arrays need not outlive it.
 class FffKernel {
  public:
+  // A CPU kernel over views of `weights` (for implementations: the class is abstract).
   explicit FffKernel(const FffWeights& weights);
   virtual ~FffKernel() = default;
   FffKernel(const FffKernel&) = delete;
   FffKernel& operator=(const FffKernel&) = delete;
 
-  // x [batch, hidden] in, y [batch, hidden] out (overwritten). `leaves`, when not empty, gets
-  // [batch, trees]: the last node each token reached in each tree, which fixes its whole path.
-  // `paths`, when given, gets each visited node and the logit that routed the token, as the
-  // kernel computed it (training's backward pass uses those). Throws ufb::Error on a size
-  // mismatch.
+  // x [batch, hidden] in, y [batch, hidden] out (overwritten), all in the memory of device():
+  // host memory for the CPU, device memory of that GPU for CUDA (where the call is queued on
+  // the default stream and returns without waiting). `leaves`, when not empty, gets [batch,
+  // trees] in that same memory: the last node each token reached in each tree, which fixes its
+  // whole path. `paths` (host memory, CPU kernels only), when given, gets each visited node and
+  // the logit that routed the token, as the kernel computed it (training's backward pass uses
+  // those). Throws ufb::Error on a size mismatch. A kernel may keep scratch memory between
+  // calls: one kernel object runs one call at a time.
   void forward(std::span<const float> x, int64_t batch, std::span<float> y,
                std::span<int32_t> leaves = {}, FffPaths<float>* paths = nullptr) const;
 
   const FffShape& shape() const { return weights_.shape; }
+  const Device& device() const { return device_; }
   // Bytes of weights the kernel holds in a layout of its own (0 where it reads the views).
   virtual int64_t held_bytes() const { return 0; }
 
  protected:
+  // A kernel on `device` that holds its own copy of the weights.
+  FffKernel(const FffShape& shape, const Device& device);
+
+  // The views a CPU kernel was made from.
   const FffWeights& weights() const { return weights_; }
-  // Called with checked sizes.
+  // Called with checked sizes and batch >= 1.
   virtual void run(const float* x, int64_t batch, float* y,
                    const FffRecord<float>& record) const = 0;
 
  private:
-  FffWeights weights_;
+  FffWeights weights_;  // only the shape, for a kernel that holds its own copy
+  Device device_;
 };
 
-// Throws ufb::Error for invalid weights or an implementation that lacks `weight_type` or
-// `w_out_layout` (only `native` stores bf16 weights or reads the neuron-major layout; int8 is in
-// both: `reference` is the plain int8 pass the native one is tested against).
+// A kernel of `impl` on `device`. Throws ufb::Error for invalid weights, an implementation that
+// lacks `weight_type`, `w_out_layout` or `device` (only `native` stores bf16 weights, reads the
+// neuron-major layout or runs on a GPU, where it takes f32 and bf16; int8 is in both CPU
+// implementations: `reference` is the plain int8 pass the native one is tested against), or a
+// GPU this build or machine does not have.
 std::unique_ptr<FffKernel> make_fff_kernel(FffImpl impl, const FffWeights& weights,
-                                           WeightType weight_type = WeightType::f32);
+                                           WeightType weight_type = WeightType::f32,
+                                           const Device& device = {});
 
 }  // namespace ufb::ops

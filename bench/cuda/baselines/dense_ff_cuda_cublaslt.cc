@@ -8,33 +8,40 @@
 #include <string>
 #include <type_traits>
 
-#include "cuda/cublas_handles.h"
-#include "cuda/cublaslt_gemm.h"
-#include "cuda/dense_padding.h"
-#include "cuda/dense_ff_cuda_variants.h"
+#include "cuda/baselines/cublaslt_gemm.h"
+#include "cuda/baselines/cuda_baselines.h"
+#include "cuda/baselines/dense_padding.h"
 #include "cuda/elementwise.h"
 #include "cuda/weight_upload.h"
+#include "ufb/cuda/device.h"
 #include "ufb/error.h"
 
-namespace ufb::ops {
+namespace ufb::bench {
+
+using ops::DenseFfKernel;
+using ops::DenseFfWeights;
+using ops::WeightType;
+using ops::make_for_weight_type;
+using ops::upload_weights;
+
 namespace {
 
 constexpr size_t kWorkspaceBytes = size_t{32} << 20;
 
 // W: weight and activation storage (float or bf16 bits).
 template <typename W>
-class CublasLtDenseFfCuda final : public DenseFfCudaKernel {
+class CublasLtDenseFfCuda final : public DenseFfKernel {
  public:
   static constexpr bool kBf16 = std::is_same_v<W, uint16_t>;
 
-  explicit CublasLtDenseFfCuda(const DenseFfWeights& weights)
-      : CublasLtDenseFfCuda(weights, pad_width(weights, kWidthMultiple)) {}
+  CublasLtDenseFfCuda(const DenseFfWeights& weights, const Device& device)
+      : CublasLtDenseFfCuda(weights, device, pad_width(weights, kWidthMultiple)) {}
 
  private:
   static constexpr int64_t kWidthMultiple = 8;  // 16 bytes of bf16
 
-  CublasLtDenseFfCuda(const DenseFfWeights& weights, const PaddedDenseWeights& padded)
-      : DenseFfCudaKernel(weights.shape, kBf16 ? WeightType::bf16 : WeightType::f32),
+  CublasLtDenseFfCuda(const DenseFfWeights& weights, const Device& device, const PaddedDenseWeights& padded)
+      : DenseFfKernel(weights.shape, device),
         width_(padded.width),
         w_in_(upload_weights<W>(padded.w_in)),
         b_in_(std::span<const float>(padded.b_in)),
@@ -43,8 +50,8 @@ class CublasLtDenseFfCuda final : public DenseFfCudaKernel {
         workspace_(kWorkspaceBytes) {}
 
   struct Plans {
-    cuda::LtGemm in;
-    cuda::LtGemm out;
+    LtGemm in;
+    LtGemm out;
   };
 
   const Plans& plans_for(int64_t batch) const {
@@ -55,30 +62,31 @@ class CublasLtDenseFfCuda final : public DenseFfCudaKernel {
     const int64_t hidden = shape().hidden;
     const int64_t width = width_;
     auto plans = std::make_unique<Plans>(Plans{
-        cuda::LtGemm(lt_.get(), {width, batch, hidden, storage, storage, compute}, kWorkspaceBytes),
-        cuda::LtGemm(lt_.get(), {hidden, batch, width, storage, CUDA_R_32F, compute}, kWorkspaceBytes)});
+        LtGemm(lt_.get(), {width, batch, hidden, storage, storage, compute}, kWorkspaceBytes),
+        LtGemm(lt_.get(), {hidden, batch, width, storage, CUDA_R_32F, compute}, kWorkspaceBytes)});
     return *plans_.emplace(batch, std::move(plans)).first->second;
   }
 
-  void run(const float* x, int64_t batch, float* y, CUstream_st* stream) const override {
+  void run(const float* x, int64_t batch, float* y) const override {
+    cuda::make_current(device().index);
+    const cudaStream_t stream = cuda::current_stream();
     if (reinterpret_cast<uintptr_t>(x) % 16 != 0 || reinterpret_cast<uintptr_t>(y) % 16 != 0) {
-      throw Error("CUDA dense FF '" + std::string(to_string(kBf16 ? DenseFfCudaImpl::cublaslt_bf16
-                                                                  : DenseFfCudaImpl::cublaslt_tf32)) +
-                  "' needs 16-byte aligned input and output device arrays");
+      throw Error(std::string("CUDA dense FF ") + (kBf16 ? "cublaslt_bf16" : "cublaslt_tf32") +
+                  " needs 16-byte aligned input and output device arrays");
     }
     const Plans& plans = plans_for(batch);
     activations_.reserve(batch * width_);
     const void* input = x;
     if constexpr (kBf16) {
       input_bf16_.reserve(batch * shape().hidden);
-      convert_to_bf16(x, batch * shape().hidden, input_bf16_.data(), stream);
+      ops::convert_to_bf16(x, batch * shape().hidden, input_bf16_.data(), stream);
       input = input_bf16_.data();
     }
     plans.in.run(lt_.get(), w_in_.data(), input, 0.0f, activations_.data(), workspace_.get(), kWorkspaceBytes, stream);
-    bias_gelu_inplace(activations_.data(), batch, width_, b_in_.size() ? b_in_.data() : nullptr, stream);
+    ops::bias_gelu_inplace(activations_.data(), batch, width_, b_in_.size() ? b_in_.data() : nullptr, stream);
     float beta = 0.0f;
     if (b_out_.size()) {
-      broadcast_rows(b_out_.data(), batch, shape().hidden, y, stream);
+      ops::broadcast_rows(b_out_.data(), batch, shape().hidden, y, stream);
       beta = 1.0f;
     }
     plans.out.run(lt_.get(), w_out_.data(), activations_.data(), beta, y, workspace_.get(), kWorkspaceBytes, stream);
@@ -90,7 +98,7 @@ class CublasLtDenseFfCuda final : public DenseFfCudaKernel {
   cuda::DeviceBuffer<W> w_out_;
   cuda::DeviceBuffer<float> b_out_;
   cuda::DeviceMemory workspace_;
-  cuda::CublasLtHandle lt_;
+  CublasLtHandle lt_;
   // Per batch size: the matmul algorithms, chosen once (the heuristic query costs more than a
   // small matmul). Scratch grown to the largest batch seen.
   mutable std::map<int64_t, std::unique_ptr<Plans>> plans_;
@@ -100,9 +108,9 @@ class CublasLtDenseFfCuda final : public DenseFfCudaKernel {
 
 }  // namespace
 
-std::unique_ptr<DenseFfCudaKernel> make_cublaslt_dense_ff_cuda(DenseFfCudaImpl impl, const DenseFfWeights& weights) {
-  const WeightType weight_type = impl == DenseFfCudaImpl::cublaslt_bf16 ? WeightType::bf16 : WeightType::f32;
-  return make_for_weight_type<DenseFfCudaKernel, CublasLtDenseFfCuda>(weight_type, weights);
+std::unique_ptr<DenseFfKernel> make_cublaslt_dense_ff_cuda(const DenseFfWeights& weights, WeightType weight_type,
+                                                          const Device& device) {
+  return make_for_weight_type<DenseFfKernel, CublasLtDenseFfCuda>(weight_type, weights, device);
 }
 
-}  // namespace ufb::ops
+}  // namespace ufb::bench

@@ -1,11 +1,11 @@
-#include "cuda/cublaslt_gemm.h"
+#include "cuda/baselines/cublaslt_gemm.h"
 
 #include <string>
 
 #include "cuda/cuda_check.h"
 #include "ufb/error.h"
 
-namespace ufb::cuda {
+namespace ufb::bench {
 namespace {
 
 cublasLtMatrixLayout_t make_layout(cudaDataType_t type, int64_t rows, int64_t cols, int64_t leading) {
@@ -69,4 +69,4 @@ void LtGemm::run(cublasLtHandle_t handle, const void* a, const void* b, float be
                                 d_layout_.get(), d, d_layout_.get(), &algo_, workspace, workspace_bytes, stream));
 }
 
-}  // namespace ufb::cuda
+}  // namespace ufb::bench

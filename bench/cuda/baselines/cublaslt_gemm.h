@@ -11,7 +11,22 @@
 
 #include <cublasLt.h>
 
-namespace ufb::cuda {
+#include "cuda/cuda_check.h"
+
+namespace ufb::bench {
+
+class CublasLtHandle {
+ public:
+  CublasLtHandle() { UFB_CUDA_CHECK(cublasLtCreate(&handle_)); }
+  ~CublasLtHandle() { cublasLtDestroy(handle_); }
+  CublasLtHandle(const CublasLtHandle&) = delete;
+  CublasLtHandle& operator=(const CublasLtHandle&) = delete;
+
+  cublasLtHandle_t get() const { return handle_; }
+
+ private:
+  cublasLtHandle_t handle_ = nullptr;
+};
 
 struct LtGemmShape {
   int64_t m = 0;
@@ -38,4 +53,4 @@ class LtGemm {
   cublasLtMatmulAlgo_t algo_{};
 };
 
-}  // namespace ufb::cuda
+}  // namespace ufb::bench

@@ -9,7 +9,7 @@
 
 #include "ufb/ops/dense_ff.h"
 
-namespace ufb::ops {
+namespace ufb::bench {
 
 struct PaddedDenseWeights {
   int64_t width = 0;
@@ -18,7 +18,7 @@ struct PaddedDenseWeights {
   std::vector<float> w_out;  // [hidden, width]
 };
 
-inline PaddedDenseWeights pad_width(const DenseFfWeights& weights, int64_t multiple) {
+inline PaddedDenseWeights pad_width(const ops::DenseFfWeights& weights, int64_t multiple) {
   const int64_t hidden = weights.shape.hidden;
   const int64_t width = weights.shape.width;
   PaddedDenseWeights padded;
@@ -36,4 +36,4 @@ inline PaddedDenseWeights pad_width(const DenseFfWeights& weights, int64_t multi
   return padded;
 }
 
-}  // namespace ufb::ops
+}  // namespace ufb::bench
