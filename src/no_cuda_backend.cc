@@ -1,10 +1,9 @@
 // What the library calls of the CUDA backend, in a build without it (-DUFB_CUDA=OFF): every
 // call says so. The backend's own definitions are in src/cuda/.
-#include "model/device_encoder.h"
 #include "ops/cuda_backend.h"
 #include "ufb/error.h"
 
-namespace ufb {
+namespace ufb::ops {
 namespace {
 
 [[noreturn]] void no_backend(const Device& device) {
@@ -13,8 +12,6 @@ namespace {
 }
 
 }  // namespace
-
-namespace ops {
 
 std::unique_ptr<FffKernel> make_cuda_fff(const FffWeights&, WeightType, const Device& device,
                                          const CudaFffOptions&) {
@@ -25,16 +22,15 @@ std::unique_ptr<DenseFfKernel> make_cuda_dense_ff(const DenseFfWeights&, WeightT
   no_backend(device);
 }
 
-std::unique_ptr<RowBias> make_cuda_row_bias(std::span<const float>, const Device& device) { no_backend(device); }
-
-}  // namespace ops
-
-namespace model {
-
-std::unique_ptr<DeviceEncoder> make_cuda_encoder(const io::ModelConfig&, const WeightViews&,
-                                                 const ModelOptions& options) {
-  no_backend(options.device);
+std::unique_ptr<PreparedLinear> make_cuda_linear(const LinearWeights<float>&, LinearOutput, WeightType,
+                                                 const Device& device) {
+  no_backend(device);
 }
 
-}  // namespace model
-}  // namespace ufb
+std::unique_ptr<DeviceOps> make_cuda_device_ops(const Device& device, WeightType, const AttentionShape&) {
+  no_backend(device);
+}
+
+std::unique_ptr<RowBias> make_cuda_row_bias(std::span<const float>, const Device& device) { no_backend(device); }
+
+}  // namespace ufb::ops

@@ -5,8 +5,6 @@
 #include <memory>
 #include <string>
 
-#include "cuda/cublas_handles.h"
-#include "cuda/cuda_check.h"
 #include "cuda/elementwise.h"
 #include "cuda/linear.h"
 #include "ops/cuda_backend.h"
@@ -22,30 +20,30 @@ class CublasDenseFf final : public DenseFfKernel {
   CublasDenseFf(const DenseFfWeights& weights, WeightType precision, const Device& device)
       : DenseFfKernel(weights.shape, device),
         activation_(weights.activation),
-        in_({weights.shape.hidden, weights.shape.width, weights.w_in, weights.b_in}, precision),
-        out_({weights.shape.width, weights.shape.hidden, weights.w_out, weights.b_out}, precision) {}
+        in_({weights.shape.hidden, weights.shape.width, weights.w_in, weights.b_in}, LinearOutput::overwrite, precision,
+            device),
+        out_({weights.shape.width, weights.shape.hidden, weights.w_out, weights.b_out}, LinearOutput::overwrite,
+             precision, device) {}
 
   int64_t held_bytes() const override { return in_.held_bytes() + out_.held_bytes(); }
 
  private:
   void run(const float* x, int64_t batch, float* y) const override {
     cuda::make_current(device().index);
-    const cudaStream_t stream = cuda::current_stream();
-    UFB_CUDA_CHECK(cublasSetStream(cublas_.get(), stream));
     const int64_t width = shape().width;
+    const int64_t hidden = shape().hidden;
     activations_.reserve(batch * width);
-    in_.forward(cublas_.get(), x, batch, activations_.data(), LinearOutput::overwrite, bf16_input_);
-    activate_inplace(activations_.data(), batch * width, activation_, stream);
-    out_.forward(cublas_.get(), activations_.data(), batch, y, LinearOutput::overwrite, bf16_input_);
+    const std::span<float> activations(activations_.data(), static_cast<size_t>(batch * width));
+    in_.forward({x, static_cast<size_t>(batch * hidden)}, batch, activations);
+    activate_inplace(activations.data(), batch * width, activation_, cuda::current_stream());
+    out_.forward(activations, batch, {y, static_cast<size_t>(batch * hidden)});
   }
 
   Activation activation_;
   cuda::Linear in_;
   cuda::Linear out_;
-  cuda::CublasHandle cublas_;
   // Scratch, grown to the largest batch seen: one call at a time.
-  mutable cuda::DeviceBuffer<float> activations_;   // [batch, width]
-  mutable cuda::DeviceBuffer<uint16_t> bf16_input_;  // bf16 layers' rounded inputs
+  mutable cuda::DeviceBuffer<float> activations_;  // [batch, width]
 };
 
 }  // namespace

@@ -1,21 +1,28 @@
 #include "cuda/linear.h"
 
+#include <memory>
 #include <string>
 
 #include "cuda/cuda_check.h"
 #include "cuda/elementwise.h"
+#include "cuda/thread_resources.h"
 #include "cuda/weight_upload.h"
+#include "ops/cuda_backend.h"
+#include "ufb/cuda/device.h"
 #include "ufb/error.h"
 
 namespace ufb::cuda {
 
-Linear::Linear(const ops::LinearWeights<float>& weights, ops::WeightType precision)
-    : in_features_(weights.in_features),
+Linear::Linear(const ops::LinearWeights<float>& weights, ops::LinearOutput output, ops::WeightType precision,
+               const Device& device)
+    : PreparedLinear(weights, device),
+      in_features_(weights.in_features),
       out_features_(weights.out_features),
+      accumulate_(output == ops::LinearOutput::accumulate),
       bf16_(precision == ops::WeightType::bf16) {
-  ops::validate(weights);
   if (precision != ops::WeightType::f32 && !bf16_) {
-    throw Error("CUDA linear layers take f32 or bf16 weights, not " + std::string(ops::to_string(precision)));
+    throw Error("linear layers on " + to_string(device) + " take f32 or bf16 weights, not " +
+                std::string(ops::to_string(precision)));
   }
   if (bf16_) {
     weight_bf16_ = ops::upload_weights<uint16_t>(weights.weight);
@@ -25,12 +32,13 @@ Linear::Linear(const ops::LinearWeights<float>& weights, ops::WeightType precisi
   if (!weights.bias.empty()) bias_ = DeviceBuffer<float>(weights.bias);
 }
 
-void Linear::forward(cublasHandle_t handle, const float* x, int64_t rows, float* y, ops::LinearOutput output,
-                     DeviceBuffer<uint16_t>& bf16_input) const {
-  if (rows == 0) return;
-  cudaStream_t stream = nullptr;
-  UFB_CUDA_CHECK(cublasGetStream(handle, &stream));
-  float beta = output == ops::LinearOutput::accumulate ? 1.0f : 0.0f;
+void Linear::run(const float* x, int64_t rows, float* y) const {
+  make_current(device().index);
+  ThreadResources& resources = thread_resources(device().index);
+  const cudaStream_t stream = current_stream();
+  const cublasHandle_t handle = resources.cublas.get();
+  UFB_CUDA_CHECK(cublasSetStream(handle, stream));
+  float beta = accumulate_ ? 1.0f : 0.0f;
   if (bias_.size()) {
     // The bias goes into y first, so that the matmul adds onto it (beta 1).
     if (beta == 0.0f) {
@@ -44,10 +52,10 @@ void Linear::forward(cublasHandle_t handle, const float* x, int64_t rows, float*
   const void* input = x;
   cudaDataType_t type = CUDA_R_32F;
   if (bf16_) {
-    bf16_input.reserve(rows * in_features_);
-    ops::convert_to_bf16(x, rows * in_features_, bf16_input.data(), stream);
+    resources.bf16_input.reserve(rows * in_features_);
+    ops::convert_to_bf16(x, rows * in_features_, resources.bf16_input.data(), stream);
     weight = weight_bf16_.data();
-    input = bf16_input.data();
+    input = resources.bf16_input.data();
     type = CUDA_R_16BF;
   }
   // Column-major: y^T [out, rows] = W^T^T [out, in] · x^T [in, rows], where the row-major W
@@ -65,3 +73,13 @@ int64_t Linear::held_bytes() const {
 }
 
 }  // namespace ufb::cuda
+
+namespace ufb::ops {
+
+std::unique_ptr<PreparedLinear> make_cuda_linear(const LinearWeights<float>& weights, LinearOutput output,
+                                                 WeightType precision, const Device& device) {
+  cuda::use_device(device.index, "device " + to_string(device));
+  return std::make_unique<cuda::Linear>(weights, output, precision, device);
+}
+
+}  // namespace ufb::ops

@@ -1,9 +1,10 @@
 #pragma once
 
 // The encoder's forward pass (docs/model.md §2.1–2.4, and §5 for BERT's post-LayerNorm layers),
-// written once (llm.c's gpt2_forward): inference runs it over a checkpoint's views with prepared
-// kernels, on the CPU or (src/cuda/cuda_encoder.cc) on a GPU; training over its parameters with
-// the plain ops, in float or double, keeping what its backward pass needs and applying dropout.
+// written once (llm.c's gpt2_forward): inference runs it over a checkpoint's views with ops
+// prepared on the model's device, the CPU or a GPU (src/model/encoder.cc); training over its
+// parameters with the plain ops, in float or double, keeping what its backward pass needs and
+// applying dropout.
 // Every step that touches activations goes through the kernels, which is what lets the GPU's
 // kernels keep them in device memory from the embedding to the final LayerNorm.
 
@@ -86,8 +87,8 @@ class StageTimer {
 
 enum class Projection { query_key_value, attention_output };
 
-// Activations in host memory, and the forward pass's element-wise steps on them: what the
-// kernels of inference on the CPU and of training share.
+// Activations in host memory, and the forward pass's element-wise steps on them: what
+// training's kernels run (inference runs the device's ops, src/model/encoder.cc).
 template <class T>
 struct HostActivations {
   using Buffer = std::vector<T>;
@@ -120,7 +121,7 @@ T score_scale(const io::ModelConfig& config, const LayerWeights<Tensor>& layer) 
 }
 
 // One forward pass over `rows` packed rows (`sequences` says which belong to which sequence).
-// `kernels` runs what callers run differently (HostActivations has the host's last five):
+// `kernels` runs what callers run differently (HostActivations has the host's last four):
 //   using Scalar = T;  using FeedforwardState = ...;
 //   using Buffer = ...;  // activations: resize(n), size(), viewed as std::span<T> (of device
 //                        // memory on a GPU), copied by assignment

@@ -70,7 +70,7 @@ Model::Model(const std::filesystem::path& model_dir, const ModelOptions& options
 
 struct Model::PreparedDecoder {
   std::mutex mutex;
-  std::unique_ptr<const ops::PreparedLinear> linear;  // made once, then only read
+  std::unique_ptr<const ops::PreparedLinear> linear;  // made once on the CPU, then only read
 };
 
 Model::Model(std::unique_ptr<const io::Checkpoint> checkpoint, const ModelOptions& options)
@@ -127,8 +127,7 @@ std::vector<float> Model::decode(std::span<const float> hidden, int64_t rows) co
     {
       const std::lock_guard lock(decoder_->mutex);
       if (!decoder_->linear) {
-        decoder_->linear = std::make_unique<const ops::PreparedLinear>(decoder, ops::LinearOutput::overwrite,
-                                                                       encoder_.dtype());
+        decoder_->linear = ops::make_prepared_linear(decoder, ops::LinearOutput::overwrite, encoder_.dtype());
       }
       prepared = decoder_->linear.get();
     }

@@ -12,6 +12,8 @@
 #include "ufb/ops/dense_ff.h"
 #include "ufb/ops/fff.h"
 #include "ufb/ops/weight_type.h"
+#include "ops/device_ops.h"
+#include "ops/linear.h"
 #include "ops/row_bias.h"
 
 namespace ufb::ops {
@@ -32,6 +34,14 @@ std::unique_ptr<FffKernel> make_cuda_fff(const FffWeights& weights, WeightType w
 // DenseFfImpl::cublas on `device`; validated weights.
 std::unique_ptr<DenseFfKernel> make_cuda_dense_ff(const DenseFfWeights& weights, WeightType precision,
                                                   const Device& device);
+
+// PreparedLinear on `device`; validated weights.
+std::unique_ptr<PreparedLinear> make_cuda_linear(const LinearWeights<float>& weights, LinearOutput output,
+                                                 WeightType precision, const Device& device);
+
+// DeviceOps of `device` (make_device_ops's checks for a GPU).
+std::unique_ptr<DeviceOps> make_cuda_device_ops(const Device& device, WeightType precision,
+                                                const AttentionShape& attention);
 
 // RowBias on `device`.
 std::unique_ptr<RowBias> make_cuda_row_bias(std::span<const float> row, const Device& device);

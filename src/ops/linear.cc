@@ -4,6 +4,7 @@
 
 #include "ops/blas.h"
 #include "onednn_matmul.h"
+#include "ops/cuda_backend.h"
 #include "ufb/error.h"
 
 namespace ufb::ops {
@@ -111,25 +112,41 @@ void linear_backward(const LinearWeights<double>& weights, std::span<const doubl
   backward(weights, x, rows, dy, dx, grads);
 }
 
-PreparedLinear::PreparedLinear(const LinearWeights<float>& weights, LinearOutput output,
-                               WeightType precision)
-    : weights_(weights) {
+PreparedLinear::PreparedLinear(const LinearWeights<float>& weights, const Device& device)
+    : in_features_(weights.in_features), out_features_(weights.out_features), device_(device) {
   validate(weights);
-  matmul_ = std::make_unique<OnednnMatmul>(
-      weights.weight.data(), weights.in_features, weights.out_features,
-      weights.bias.empty() ? nullptr : weights.bias.data(),
-      MatmulOptions{.accumulate = output == LinearOutput::accumulate, .precision = precision});
 }
 
-PreparedLinear::~PreparedLinear() = default;
-PreparedLinear::PreparedLinear(PreparedLinear&&) noexcept = default;
-PreparedLinear& PreparedLinear::operator=(PreparedLinear&&) noexcept = default;
-
-int64_t PreparedLinear::held_bytes() const { return matmul_->held_bytes(); }
-
 void PreparedLinear::forward(std::span<const float> x, int64_t rows, std::span<float> y) const {
-  check_sizes(weights_, x.size(), rows, y.size());
-  if (rows > 0) matmul_->run(x.data(), rows, y.data());
+  check_sizes(LinearWeights<float>{in_features_, out_features_, {}, {}}, x.size(), rows, y.size());
+  if (rows > 0) run(x.data(), rows, y.data());
+}
+
+namespace {
+
+class OnednnLinear final : public PreparedLinear {
+ public:
+  OnednnLinear(const LinearWeights<float>& weights, LinearOutput output, WeightType precision)
+      : PreparedLinear(weights, Device{}),
+        matmul_(weights.weight.data(), weights.in_features, weights.out_features,
+                weights.bias.empty() ? nullptr : weights.bias.data(),
+                MatmulOptions{.accumulate = output == LinearOutput::accumulate, .precision = precision}) {}
+
+  int64_t held_bytes() const override { return matmul_.held_bytes(); }
+
+ private:
+  void run(const float* x, int64_t rows, float* y) const override { matmul_.run(x, rows, y); }
+
+  OnednnMatmul matmul_;
+};
+
+}  // namespace
+
+std::unique_ptr<PreparedLinear> make_prepared_linear(const LinearWeights<float>& weights, LinearOutput output,
+                                                     WeightType precision, const Device& device) {
+  validate(weights);
+  if (device.is_cuda()) return make_cuda_linear(weights, output, precision, device);
+  return std::make_unique<OnednnLinear>(weights, output, precision);
 }
 
 }  // namespace ufb::ops

@@ -4,6 +4,7 @@
 #include <memory>
 #include <span>
 
+#include "ufb/device.h"
 #include "ufb/ops/weight_type.h"
 
 namespace ufb::ops {
@@ -52,29 +53,41 @@ void linear_backward(const LinearWeights<double>& weights, std::span<const doubl
                      int64_t rows, std::span<const double> dy, std::span<double> dx,
                      const LinearGrads<double>& grads);
 
-class OnednnMatmul;
-
-// A linear layer prepared for many calls on the same weights (the encoder's projections):
-// oneDNN matmul on weights reordered once into its preferred layout, which runs near the CPU's
-// peak whatever the CPU (OpenBLAS's run-time dispatch falls back to old SSE kernels on CPUs it
-// does not know). Equal to linear() up to float rounding in f32; bf16 and int8 as OnednnMatmul
-// describes (src/ops/onednn_matmul.h). `weights` are views that must outlive the layer.
+// A linear layer prepared on one device for many calls on the same weights (the encoder's
+// projections), writing as `output` says. On the CPU: oneDNN matmul on weights reordered once
+// into its preferred layout, which runs near the CPU's peak whatever the CPU (OpenBLAS's
+// run-time dispatch falls back to old SSE kernels on CPUs it does not know); equal to linear()
+// up to float rounding in f32, bf16 and int8 as OnednnMatmul describes
+// (src/ops/onednn_matmul.h); `weights` are views that must outlive the layer. On a GPU
+// (src/cuda/linear.h): cuBLAS on an uploaded copy, f32 (no TF32) or bf16.
 class PreparedLinear {
  public:
-  PreparedLinear(const LinearWeights<float>& weights, LinearOutput output,
-                 WeightType precision = WeightType::f32);
-  ~PreparedLinear();
-  PreparedLinear(PreparedLinear&&) noexcept;
-  PreparedLinear& operator=(PreparedLinear&&) noexcept;
+  virtual ~PreparedLinear() = default;
+  PreparedLinear(const PreparedLinear&) = delete;
+  PreparedLinear& operator=(const PreparedLinear&) = delete;
 
-  // x [rows, in_features] → y [rows, out_features]. Throws ufb::Error on a size mismatch.
+  // x [rows, in_features] → y [rows, out_features], in the device's memory (on a GPU queued on
+  // cuda::current_stream(), no wait). Throws ufb::Error on a size mismatch.
   void forward(std::span<const float> x, int64_t rows, std::span<float> y) const;
   // Bytes of the weights in the layout and precision the layer holds them.
-  int64_t held_bytes() const;
+  virtual int64_t held_bytes() const = 0;
+  const Device& device() const { return device_; }
+
+ protected:
+  PreparedLinear(const LinearWeights<float>& weights, const Device& device);
+  // Called with checked sizes and rows >= 1.
+  virtual void run(const float* x, int64_t rows, float* y) const = 0;
 
  private:
-  LinearWeights<float> weights_;
-  std::unique_ptr<OnednnMatmul> matmul_;
+  int64_t in_features_;
+  int64_t out_features_;
+  Device device_;
 };
+
+// Throws ufb::Error for weights that do not fit their shape, a precision the device's layer
+// lacks (a GPU's: f32 and bf16), or a GPU this build or machine does not have.
+std::unique_ptr<PreparedLinear> make_prepared_linear(const LinearWeights<float>& weights, LinearOutput output,
+                                                     WeightType precision = WeightType::f32,
+                                                     const Device& device = {});
 
 }  // namespace ufb::ops

@@ -10,12 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include <cublas_v2.h>
-
 #include "cuda/attention.h"
-#include "cuda/cublas_handles.h"
 #include "cuda/layer_norm.h"
-#include "cuda/linear.h"
 #include "model/goldens.h"
 #include "ops/layer_norm.h"
 #include "ops/linear.h"
@@ -98,7 +94,7 @@ TEST(CudaLayerNorm, MatchesTheCpuInPlaceAndNot) {
 
 TEST(CudaLinear, MatchesTheCpuInBothPrecisionsAndOutputModes) {
   std::mt19937 rng(9);
-  const cuda::CublasHandle cublas;
+  const Device gpu{Device::Kind::cuda, 0};
   for (const int64_t in : {1, 7, 100}) {
     for (const int64_t out : {1, 33, 130}) {
       for (const bool with_bias : {false, true}) {
@@ -106,9 +102,10 @@ TEST(CudaLinear, MatchesTheCpuInBothPrecisionsAndOutputModes) {
         const std::vector<float> bias = with_bias ? random_values(out, rng) : std::vector<float>();
         for (const ops::WeightType precision : {ops::WeightType::f32, ops::WeightType::bf16}) {
           const bool bf16 = precision == ops::WeightType::bf16;
-          const cuda::Linear layer({in, out, weight, bias}, precision);
           for (const int64_t rows : {1, 5, 70}) {
             for (const ops::LinearOutput output : {ops::LinearOutput::overwrite, ops::LinearOutput::accumulate}) {
+              const auto layer = ops::make_prepared_linear({in, out, weight, bias}, output, precision, gpu);
+              ASSERT_EQ(layer->device(), gpu);
               SCOPED_TRACE("in " + std::to_string(in) + " out " + std::to_string(out) + " bias " +
                            std::to_string(with_bias) + " " + std::string(ops::to_string(precision)) + " rows " +
                            std::to_string(rows) + (output == ops::LinearOutput::accumulate ? " accumulate" : ""));
@@ -125,8 +122,7 @@ TEST(CudaLinear, MatchesTheCpuInBothPrecisionsAndOutputModes) {
               ops::linear({in, out, rounded_weight, bias}, rounded_x, rows, expected, output);
               const cuda::DeviceBuffer<float> x_device{std::span<const float>(x)};
               cuda::DeviceBuffer<float> y{std::span<const float>(y0)};
-              cuda::DeviceBuffer<uint16_t> scratch;
-              layer.forward(cublas.get(), x_device.data(), rows, y.data(), output, scratch);
+              layer->forward({x_device.data(), x.size()}, rows, {y.data(), y0.size()});
               EXPECT_LE(ops::relative_error(downloaded(y), expected), 1e-5);
             }
           }

@@ -73,20 +73,20 @@ TEST(PreparedLinear, MatchesTheReferenceOnAwkwardSizes) {
         const std::vector<float> weight = random_tokens(out, in, rng);
         const std::vector<float> bias = with_bias ? random_tokens(1, out, rng) : std::vector<float>();
         const LinearWeights<float> layer{in, out, weight, bias};
-        const PreparedLinear overwrite(layer, LinearOutput::overwrite);
-        const PreparedLinear accumulate(layer, LinearOutput::accumulate);
+        const auto overwrite = make_prepared_linear(layer, LinearOutput::overwrite);
+        const auto accumulate = make_prepared_linear(layer, LinearOutput::accumulate);
         for (int64_t rows : {0, 1, 9, 200, 9}) {
           SCOPED_TRACE(std::to_string(rows) + " rows, [" + std::to_string(out) + "," +
                        std::to_string(in) + "]" + (with_bias ? " with bias" : ""));
           const std::vector<float> x = random_tokens(rows, in, rng);
           const std::vector<float> expected = reference_linear(x, rows, in, out, weight, bias);
           std::vector<float> actual(rows * out, std::numeric_limits<float>::quiet_NaN());
-          overwrite.forward(x, rows, actual);
+          overwrite->forward(x, rows, actual);
           EXPECT_LE(ops::relative_error(actual, expected), kTolerance);
 
           std::vector<float> residual = random_tokens(rows, out, rng);
           std::vector<float> accumulated = residual;
-          accumulate.forward(x, rows, accumulated);
+          accumulate->forward(x, rows, accumulated);
           for (size_t i = 0; i < residual.size(); ++i) residual[i] += expected[i];
           EXPECT_LE(ops::relative_error(accumulated, residual), kTolerance);
         }
@@ -123,17 +123,17 @@ TEST(PreparedLinear, LowerPrecisionsMatchTheirReferences) {
       const std::vector<float> weight = random_tokens(out, in, rng);
       const std::vector<float> bias = random_tokens(1, out, rng);
       const LinearWeights<float> layer{in, out, weight, bias};
-      const PreparedLinear bf16(layer, LinearOutput::overwrite, WeightType::bf16);
+      const auto bf16 = make_prepared_linear(layer, LinearOutput::overwrite, WeightType::bf16);
       // int8 in both output modes: overwriting dst, oneDNN's int32 sums are scaled in dst's own
       // memory; accumulating, in a buffer of their own.
-      const PreparedLinear int8_overwrite(layer, LinearOutput::overwrite, WeightType::int8);
-      const PreparedLinear int8_accumulate(layer, LinearOutput::accumulate, WeightType::int8);
+      const auto int8_overwrite = make_prepared_linear(layer, LinearOutput::overwrite, WeightType::int8);
+      const auto int8_accumulate = make_prepared_linear(layer, LinearOutput::accumulate, WeightType::int8);
       const auto [weight_codes, weight_scales] = quantized(weight, out, in);
       for (int64_t rows : {1, 9, 200}) {
         SCOPED_TRACE(std::to_string(rows) + " rows, [" + std::to_string(out) + "," + std::to_string(in) + "]");
         const std::vector<float> x = random_tokens(rows, in, rng);
         std::vector<float> actual(rows * out, std::numeric_limits<float>::quiet_NaN());
-        bf16.forward(x, rows, actual);
+        bf16->forward(x, rows, actual);
         EXPECT_LE(ops::relative_error(actual, reference_linear(rounded(x), rows, in, out, rounded(weight), bias)), 1e-5);
 
         const auto [x_codes, x_scales] = quantized(x, rows, in);
@@ -143,13 +143,13 @@ TEST(PreparedLinear, LowerPrecisionsMatchTheirReferences) {
           for (int64_t o = 0; o < out; ++o) values[r * out + o] = sums[r * out + o] * x_scales[r] * weight_scales[o] + bias[o];
         }
         std::fill(actual.begin(), actual.end(), std::numeric_limits<float>::quiet_NaN());
-        int8_overwrite.forward(x, rows, actual);
+        int8_overwrite->forward(x, rows, actual);
         EXPECT_LE(ops::relative_error(actual, values), 1e-6);
 
         std::vector<float> residual = random_tokens(rows, out, rng);
         std::vector<float> expected = residual;
         for (size_t i = 0; i < expected.size(); ++i) expected[i] += values[i];
-        int8_accumulate.forward(x, rows, residual);
+        int8_accumulate->forward(x, rows, residual);
         EXPECT_LE(ops::relative_error(residual, expected), 1e-6);
       }
     }
@@ -159,10 +159,10 @@ TEST(PreparedLinear, LowerPrecisionsMatchTheirReferences) {
 TEST(PreparedLinear, RejectsMismatchedSizes) {
   const std::vector<float> weight(6), x(6);
   std::vector<float> long_y(5);
-  const PreparedLinear layer({3, 2, weight, {}}, LinearOutput::overwrite);
-  EXPECT_THAT([&] { layer.forward(x, 2, long_y); },
+  const auto layer = make_prepared_linear({3, 2, weight, {}}, LinearOutput::overwrite);
+  EXPECT_THAT([&] { layer->forward(x, 2, long_y); },
               ThrowsMessage<Error>(StrEq("linear layer [2,3] got 6 inputs and 5 outputs for 2 rows")));
-  EXPECT_THAT([&] { PreparedLinear({3, 3, weight, {}}, LinearOutput::overwrite); },
+  EXPECT_THAT([&] { make_prepared_linear({3, 3, weight, {}}, LinearOutput::overwrite); },
               ThrowsMessage<Error>(StrEq("linear weight has 6 values, expected [3,3]")));
 }
 

@@ -25,7 +25,8 @@ struct ModelOptions {
   // float32 in every precision.
   ops::WeightType dtype = ops::WeightType::f32;
   // Where the encoder runs (docs/cuda.md): on a GPU the layers run there in f32 or bf16, from
-  // the embedding's output to the final hidden states; embeddings and heads stay on the CPU.
+  // the embedding's output to the final hidden states; embedding lookups and heads stay on the
+  // CPU.
   Device device;
 };
 
@@ -70,8 +71,6 @@ struct EncoderProfile {
   double total_seconds() const;
 };
 
-class DeviceEncoder;
-
 // The crammedBERT encoder (docs/model.md §2.1–2.4): embedding, pre-LayerNorm transformer layers,
 // final LayerNorm. Holds views of the checkpoint's weights: the checkpoint must outlive it.
 class Encoder {
@@ -98,6 +97,7 @@ class Encoder {
 
  private:
   struct Layer;
+  struct OnDevice;
   struct Kernels;
 
   // Embeds the rows each sequence computes into x [rows, hidden] (packed, in batch order).
@@ -111,8 +111,8 @@ class Encoder {
   std::vector<float> sinusoidal_;       // empty for learned positions
   std::span<const float> positions_;    // [max_seq_length, hidden]
   float position_scale_ = 1.0f;
-  std::vector<Layer> layers_;                             // on the CPU
-  std::unique_ptr<const DeviceEncoder> device_encoder_;  // on a GPU (the layers are there)
+  std::vector<Layer> layers_;
+  std::unique_ptr<OnDevice> on_device_;
 };
 
 }  // namespace ufb::model
