@@ -7,6 +7,7 @@
 
 #include "cuda/elementwise.h"
 #include "cuda/linear.h"
+#include "cuda/thread_resources.h"
 #include "ops/cuda_backend.h"
 #include "ufb/cuda/device.h"
 #include "ufb/cuda/device_buffer.h"
@@ -32,8 +33,9 @@ class CublasDenseFf final : public DenseFfKernel {
     cuda::make_current(device().index);
     const int64_t width = shape().width;
     const int64_t hidden = shape().hidden;
-    activations_.reserve(batch * width);
-    const std::span<float> activations(activations_.data(), static_cast<size_t>(batch * width));
+    cuda::DeviceBuffer<float>& scratch = cuda::thread_resources(device().index).dense_activations;
+    scratch.reserve(batch * width);
+    const std::span<float> activations(scratch.data(), static_cast<size_t>(batch * width));
     in_.forward({x, static_cast<size_t>(batch * hidden)}, batch, activations);
     activate_inplace(activations.data(), batch * width, activation_, cuda::current_stream());
     out_.forward(activations, batch, {y, static_cast<size_t>(batch * hidden)});
@@ -42,8 +44,6 @@ class CublasDenseFf final : public DenseFfKernel {
   Activation activation_;
   cuda::Linear in_;
   cuda::Linear out_;
-  // Scratch, grown to the largest batch seen: one call at a time.
-  mutable cuda::DeviceBuffer<float> activations_;  // [batch, width]
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 #pragma once
 
-// The CUDA device the backend runs on (always the current device, normally device 0).
+// The CUDA GPUs the backend runs on. A kernel or model made for GPU N makes it the calling
+// thread's current device on every call; current_device_info() and synchronize() below are of the
+// current device.
 
 #include <cstdint>
 #include <string>
