@@ -16,8 +16,6 @@ namespace ufb::cuda {
 Linear::Linear(const ops::LinearWeights<float>& weights, ops::LinearOutput output, ops::WeightType precision,
                const Device& device)
     : PreparedLinear(weights, device),
-      in_features_(weights.in_features),
-      out_features_(weights.out_features),
       accumulate_(output == ops::LinearOutput::accumulate),
       bf16_(precision == ops::WeightType::bf16) {
   if (precision != ops::WeightType::f32 && !bf16_) {
@@ -42,9 +40,9 @@ void Linear::run(const float* x, int64_t rows, float* y) const {
   if (bias_.size()) {
     // The bias goes into y first, so that the matmul adds onto it (beta 1).
     if (beta == 0.0f) {
-      ops::broadcast_rows(bias_.data(), rows, out_features_, y, stream);
+      ops::broadcast_rows(bias_.data(), rows, out_features(), y, stream);
     } else {
-      ops::add_to_rows(bias_.data(), rows, out_features_, y, stream);
+      ops::add_to_rows(bias_.data(), rows, out_features(), y, stream);
     }
     beta = 1.0f;
   }
@@ -52,8 +50,8 @@ void Linear::run(const float* x, int64_t rows, float* y) const {
   const void* input = x;
   cudaDataType_t type = CUDA_R_32F;
   if (bf16_) {
-    resources.bf16_input.reserve(rows * in_features_);
-    ops::convert_to_bf16(x, rows * in_features_, resources.bf16_input.data(), stream);
+    resources.bf16_input.reserve(rows * in_features());
+    ops::convert_to_bf16(x, rows * in_features(), resources.bf16_input.data(), stream);
     weight = weight_bf16_.data();
     input = resources.bf16_input.data();
     type = CUDA_R_16BF;
@@ -61,10 +59,10 @@ void Linear::run(const float* x, int64_t rows, float* y) const {
   // Column-major: y^T [out, rows] = W^T^T [out, in] · x^T [in, rows], where the row-major W
   // [out, in] is the column-major [in, out] matrix, transposed.
   const float alpha = 1.0f;
-  UFB_CUDA_CHECK(cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(out_features_),
-                              static_cast<int>(rows), static_cast<int>(in_features_), &alpha, weight, type,
-                              static_cast<int>(in_features_), input, type, static_cast<int>(in_features_), &beta, y,
-                              CUDA_R_32F, static_cast<int>(out_features_), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+  UFB_CUDA_CHECK(cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(out_features()),
+                              static_cast<int>(rows), static_cast<int>(in_features()), &alpha, weight, type,
+                              static_cast<int>(in_features()), input, type, static_cast<int>(in_features()), &beta, y,
+                              CUDA_R_32F, static_cast<int>(out_features()), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
 }
 
 int64_t Linear::held_bytes() const {

@@ -26,8 +26,6 @@ class Linear final : public ops::PreparedLinear {
  private:
   void run(const float* x, int64_t rows, float* y) const override;
 
-  int64_t in_features_;
-  int64_t out_features_;
   bool accumulate_;
   bool bf16_;
   DeviceBuffer<float> weight_f32_;      // [out, in], f32 layers

@@ -113,7 +113,8 @@ struct Encoder::Kernels {
   const ops::DeviceOps& ops;
   const PaddedBatch& batch;
   std::span<const ops::AttentionSequence> sequences;
-  // With a profile on a GPU: wait for it after each step, so that the stage timers see its time.
+  // With a profile: wait for the device after each step (a GPU's queued work), so that the stage
+  // timers see its time.
   bool wait_each_step = false;
 
   int64_t rows_of(std::span<const float> x) const { return static_cast<int64_t>(x.size()) / encoder.hidden_; }
@@ -275,11 +276,16 @@ HiddenStates Encoder::forward(const PaddedBatch& batch, PaddingRows padding,
   ops::DeviceOps& device_ops = *on_device_->ops;
   std::unique_lock<std::mutex> gpu_pass;
   if (device_ops.device().is_cuda()) gpu_pass = std::unique_lock(on_device_->gpu_pass);
-  const Kernels kernels{*this, device_ops, batch, sequences, profile && device_ops.device().is_cuda()};
+  const Kernels kernels{*this, device_ops, batch, sequences, profile != nullptr};
   const ops::ActivationBuffer final_states = encoder_forward(*config_, on_device_->tensors, kernels, sequences, rows,
                                                              nullptr, nullptr, profile, trace);
-  // On the CPU the states are host memory already, but a copy costs next to nothing here.
-  const std::vector<float> x = device_ops.to_host(final_states);
+  // The CPU's states are host memory already; a GPU's come back first.
+  std::span<const float> x = final_states;
+  std::vector<float> copied;
+  if (device_ops.device().is_cuda()) {
+    copied = device_ops.to_host(final_states);
+    x = copied;
+  }
 
   HiddenStates states{batch.size, batch.length, hidden_,
                       std::vector<float>(batch.size * batch.length * hidden_, 0.0f),

@@ -22,6 +22,7 @@
 #include "ufb/ops/attention.h"
 #include "ops/layer_norm.h"
 #include "ops/linear.h"
+#include "ops/residual_add.h"
 
 namespace ufb::model {
 
@@ -103,10 +104,7 @@ struct HostActivations {
   }
 
   // x += update (the residual connections).
-  void add(std::span<T> x, std::span<const T> update) const {
-#pragma omp parallel for schedule(static) if (x.size() > 65536)
-    for (size_t i = 0; i < x.size(); ++i) x[i] += update[i];
-  }
+  void add(std::span<T> x, std::span<const T> update) const { ops::residual_add(x, update); }
 
   // A copy in host memory (traces).
   std::vector<T> to_host(std::span<const T> x) const { return {x.begin(), x.end()}; }

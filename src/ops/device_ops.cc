@@ -7,6 +7,7 @@
 #include "ops/cuda_backend.h"
 #include "ops/layer_norm.h"
 #include "ops/quantized_attention.h"
+#include "ops/residual_add.h"
 #include "ufb/error.h"
 
 namespace ufb::ops {
@@ -35,10 +36,7 @@ class HostOps final : public DeviceOps {
     ops::layer_norm(x, rows, weight, bias, eps, y);
   }
 
-  void add(std::span<float> x, std::span<const float> update) const override {
-#pragma omp parallel for schedule(static) if (x.size() > 65536)
-    for (size_t i = 0; i < x.size(); ++i) x[i] += update[i];
-  }
+  void add(std::span<float> x, std::span<const float> update) const override { residual_add(x, update); }
 
   void self_attention(std::span<const float> qkv, const AttentionShape& shape, float score_scale,
                       std::span<const AttentionSequence> sequences, std::span<float> context) const override {

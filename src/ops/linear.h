@@ -75,6 +75,8 @@ class PreparedLinear {
 
  protected:
   PreparedLinear(const LinearWeights<float>& weights, const Device& device);
+  int64_t in_features() const { return in_features_; }
+  int64_t out_features() const { return out_features_; }
   // Called with checked sizes and rows >= 1.
   virtual void run(const float* x, int64_t rows, float* y) const = 0;
 
